@@ -1,0 +1,361 @@
+import ArgumentParser
+import BaogongAgent
+import BaogongShared
+import Foundation
+import Logging
+import ServiceLifecycle
+
+@main
+struct AgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "baogong-agent",
+        abstract: "Baogong store agent (保供门店端): record stock and checkpoints offline, sync to the county hub.",
+        subcommands: [
+            Init.self, StockCommand.self, CheckpointCommand.self, IncidentCommand.self, StoreCommand.self,
+            ImportCommand.self, ShowCommand.self, Sync.self, Run.self, Status.self,
+        ]
+    )
+}
+
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .customLong("db"), help: "The agent's SQLite database.")
+    var path = "./baogong-agent.sqlite"
+
+    func open() throws -> AgentDatabase { try AgentDatabase.open(path: path) }
+}
+
+/// Runs a command body; a refusal or failure becomes one line on stderr and a non-zero exit.
+func guarded<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as AgentError {
+        FileHandle.standardError.write(Data("baogong-agent: \(error.message)\n".utf8))
+        throw ExitCode(error.code == .hubUnreachable ? 3 : 1)
+    } catch let error as DomainError {
+        FileHandle.standardError.write(Data("baogong-agent: \(error.field): \(error.message)\n".utf8))
+        throw ExitCode(1)
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        FileHandle.standardError.write(Data("baogong-agent: \(error)\n".utf8))
+        throw ExitCode(1)
+    }
+}
+
+func parseDate(_ text: String?) throws -> CalendarDate {
+    guard let text else { return Timestamps.today() }
+    return try CalendarDate(text)
+}
+
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+struct Init: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create the local database and this device's replica id.")
+    @OptionGroup var db: DatabaseOptions
+    @Option(help: "The store's id, as enrolled at the hub.") var store: String
+    @Option(help: "The hub's URL, e.g. http://hub.example:8080") var hub: String
+    @Option(help: "The store's token, printed by 'baogong-hub stores add'.") var token: String
+
+    func run() async throws {
+        try await guarded {
+            let agent = try AgentDatabase.create(path: db.path, store: store, hub: hub, token: token)
+            let identity = try agent.identity()
+            print("initialised \(db.path): store \(identity.store), replica \(identity.replica), hub \(identity.hub)")
+        }
+    }
+}
+
+struct StockCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stock", abstract: "Stock records (库存).", subcommands: [Record.self]
+    )
+
+    struct Record: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Record a day's stock, sales and price of one commodity.")
+        @OptionGroup var db: DatabaseOptions
+        @Option(help: "Commodity id from the catalog (rice, oil, pork…).") var commodity: String
+        @Option(name: .customLong("on-hand"), parsing: .unconditional, help: "Stock on hand, in the catalog unit.")
+        var onHand: String
+        @Option(parsing: .unconditional, help: "Sold today.") var sold: String?
+        @Option(parsing: .unconditional, help: "Received today.") var received: String?
+        @Option(parsing: .unconditional, help: "Sale price in yuan per unit, e.g. 5.20.") var price: String
+        @Option(help: "Source of the goods (supplier or origin).") var source: String?
+        @Option(name: .customLong("restock-days"), parsing: .unconditional) var restockDays: String?
+        @Option(name: .customLong("transport-days"), parsing: .unconditional) var transportDays: String?
+        @Option(help: "Logistics channel.") var channel: String?
+        @Option var note: String?
+        @Option(help: "YYYY-MM-DD (default: today).") var date: String?
+
+        func run() async throws {
+            try await guarded {
+                let entry = StockEntry(
+                    date: try parseDate(date), commodity: commodity,
+                    onHand: try NumberParsing.quantity(onHand, field: "on_hand"),
+                    sold: try sold.map { v throws(DomainError) in try NumberParsing.quantity(v, field: "sold") },
+                    received: try received.map { v throws(DomainError) in try NumberParsing.quantity(v, field: "received") },
+                    priceFen: try Money.fen(fromYuan: price),
+                    source: source,
+                    restockDays: try restockDays.map { v throws(DomainError) in try NumberParsing.count(v, field: "restock_days") },
+                    transportDays: try transportDays.map { v throws(DomainError) in
+                        try NumberParsing.count(v, field: "transport_days")
+                    },
+                    channel: channel, note: note
+                )
+                try db.open().recordStock(entry)
+                print("recorded \(entry.commodity) for \(entry.date): on hand \(onHand), price \(Money.yuanString(fen: entry.priceFen))")
+            }
+        }
+    }
+}
+
+struct CheckpointCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "checkpoint", abstract: "Entrance checkpoint counts (测温点).", subcommands: [Record.self]
+    )
+
+    struct Record: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add to the day's checkpoint counters at this device.")
+        @OptionGroup var db: DatabaseOptions
+        @Option(parsing: .unconditional, help: "Customers checked.") var checked: String?
+        @Option(name: .customLong("refused-fever"), parsing: .unconditional) var refusedFever: String?
+        @Option(name: .customLong("refused-no-mask"), parsing: .unconditional) var refusedNoMask: String?
+        @Option(name: .customLong("staff-checked"), parsing: .unconditional) var staffChecked: String?
+        @Option(parsing: .unconditional, help: "Disinfection rounds.") var disinfections: String?
+        @Option(help: "YYYY-MM-DD (default: today).") var date: String?
+
+        func run() async throws {
+            try await guarded {
+                var counts = [String: Int64]()
+                for (name, value) in [
+                    ("checked", checked), ("refused_fever", refusedFever), ("refused_no_mask", refusedNoMask),
+                    ("staff_checked", staffChecked), ("disinfections", disinfections),
+                ] {
+                    if let value { counts[name] = try NumberParsing.count(value, field: name) }
+                }
+                guard !counts.isEmpty else {
+                    throw AgentError(.invalidInput, "give at least one count, e.g. --checked 100")
+                }
+                let date = try parseDate(date)
+                try db.open().recordCheckpoint(CheckpointIncrement(date: date, counts: counts))
+                print("added to \(date): " + counts.sorted { $0.key < $1.key }.map { "\($0.key) +\($0.value)" }.joined(separator: ", "))
+            }
+        }
+    }
+}
+
+struct IncidentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "incident", abstract: "Fever cases at the entrance (no personal data).", subcommands: [Record.self]
+    )
+
+    struct Record: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Record a fever case.")
+        @OptionGroup var db: DatabaseOptions
+        @Option(parsing: .unconditional, help: "Body temperature in °C.") var temperature: String
+        @Option(help: "refused or referred.") var action = "refused"
+        @Option(help: "ISO 8601 time (default: now).") var time: String?
+
+        func run() async throws {
+            try await guarded {
+                let t = try NumberParsing.quantity(temperature, field: "temperature")
+                guard (30...45).contains(t) else {
+                    throw AgentError(.invalidInput, "temperature: \(temperature) °C is not a body temperature")
+                }
+                guard ["refused", "referred"].contains(action) else {
+                    throw AgentError(.invalidInput, "action: must be refused or referred, got '\(action)'")
+                }
+                var at = Date()
+                if let time {
+                    guard let parsed = Timestamps.parse(time) else {
+                        throw AgentError(.invalidInput, "time: '\(time)' is not an ISO 8601 time like 2020-02-10T09:30:00+08:00")
+                    }
+                    at = parsed
+                }
+                let id = try db.open().recordIncident(temperature: t, action: action, time: at)
+                print("recorded incident \(id): \(temperature) °C, \(action)")
+            }
+        }
+    }
+}
+
+struct StoreCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store", abstract: "The store's open/closed status.", subcommands: [Open.self, Close.self]
+    )
+
+    struct Open: AsyncParsableCommand {
+        @OptionGroup var db: DatabaseOptions
+        @Option(help: "YYYY-MM-DD (default: today).") var date: String?
+        func run() async throws {
+            try await guarded {
+                let since = try parseDate(date)
+                try db.open().setStoreStatus(open: true, reason: nil, since: since)
+                print("store open since \(since)")
+            }
+        }
+    }
+
+    struct Close: AsyncParsableCommand {
+        @OptionGroup var db: DatabaseOptions
+        @Option(help: "Why the store closes.") var reason: String
+        @Option(help: "YYYY-MM-DD (default: today).") var date: String?
+        func run() async throws {
+            try await guarded {
+                guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+                    throw AgentError(.invalidInput, "reason: must not be empty")
+                }
+                let since = try parseDate(date)
+                try db.open().setStoreStatus(open: false, reason: reason, since: since)
+                print("store closed since \(since): \(reason)")
+            }
+        }
+    }
+}
+
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import", abstract: "Bulk import.", subcommands: [Stock.self]
+    )
+
+    struct Stock: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import a point-of-sale stock export (CSV) in one transaction.",
+            discussion: "Columns: \(StockCSV.columns.joined(separator: ","))"
+        )
+        @OptionGroup var db: DatabaseOptions
+        @Argument(help: "The CSV file.") var file: String
+
+        func run() async throws {
+            try await guarded {
+                let agent = try db.open()
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    throw AgentError(.invalidInput, "cannot read \(file)")
+                }
+                let entries = try StockCSV.parse(String(decoding: data, as: UTF8.self))
+                let terminal = isatty(STDERR_FILENO) == 1
+                try agent.importStock(entries) { done in
+                    if terminal {
+                        FileHandle.standardError.write(Data("\rimporting \(done)/\(entries.count)".utf8))
+                    }
+                }
+                if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+                print("imported \(entries.count) stock rows from \(file)")
+            }
+        }
+    }
+}
+
+struct ShowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "What is recorded locally.", subcommands: [Stock.self, Checkpoint.self, Notices.self]
+    )
+
+    struct Stock: AsyncParsableCommand {
+        @OptionGroup var db: DatabaseOptions
+        @Option var date: String?
+        @Flag var json = false
+        func run() async throws {
+            try await guarded {
+                let rows = try db.open().stock(date: try date.map { t throws(DomainError) in try CalendarDate(t) })
+                if json { return try printJSON(rows) }
+                print("date        commodity     on_hand       sold   price")
+                for r in rows {
+                    let line = [
+                        r.date.padding(toLength: 12, withPad: " ", startingAt: 0),
+                        r.commodity.padding(toLength: 12, withPad: " ", startingAt: 0),
+                        String(format: "%9.1f", r.onHand ?? 0), String(format: "%10.1f", r.sold ?? 0),
+                        String(format: "%7.2f", r.price ?? 0),
+                    ]
+                    print(line.joined(separator: " "))
+                }
+            }
+        }
+    }
+
+    struct Checkpoint: AsyncParsableCommand {
+        @OptionGroup var db: DatabaseOptions
+        @Option var date: String?
+        @Flag var json = false
+        func run() async throws {
+            try await guarded {
+                let rows = try db.open().checkpoints(date: try date.map { t throws(DomainError) in try CalendarDate(t) })
+                if json { return try printJSON(rows) }
+                print("date        checked  fever  no_mask  staff  disinfections")
+                for r in rows {
+                    print("\(r.date)  \(r.checked)  \(r.refusedFever)  \(r.refusedNoMask)  \(r.staffChecked)  \(r.disinfections)")
+                }
+            }
+        }
+    }
+
+    struct Notices: AsyncParsableCommand {
+        @OptionGroup var db: DatabaseOptions
+        @Flag var json = false
+        func run() async throws {
+            try await guarded {
+                let notices = try db.open().notices()
+                if json { return try printJSON(notices) }
+                if notices.isEmpty { print("no notices from the hub yet (通知)") }
+                for n in notices { print("[\(n.postedAt ?? "")] \(n.text)") }
+            }
+        }
+    }
+}
+
+struct Sync: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Sync with the hub now.")
+    @OptionGroup var db: DatabaseOptions
+    @Flag var json = false
+
+    func run() async throws {
+        try await guarded {
+            let report = try await SyncClient(database: try db.open()).syncOnce()
+            if json { return try printJSON(report) }
+            print("synced: sent \(report.sent) change(s) in \(report.batches) batch(es), received \(report.received); all acknowledged")
+        }
+    }
+}
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Keep syncing in the background until stopped (SIGTERM/SIGINT).")
+    @OptionGroup var db: DatabaseOptions
+    @Option(help: "Seconds between syncs.") var interval: Double = 60
+
+    func run() async throws {
+        try await guarded {
+            guard interval > 0 else { throw AgentError(.invalidInput, "interval: must be positive") }
+            LoggingSystem.bootstrap(StreamLogHandler.standardError)
+            let logger = Logger(label: "baogong.agent")
+            let client = SyncClient(database: try db.open(), logger: logger)
+            let service = AgentSyncService(client: client, interval: interval, logger: logger)
+            let group = ServiceGroup(
+                configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            )
+            try await group.run()
+        }
+    }
+}
+
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Sync status: what is pending and when the hub last answered.")
+    @OptionGroup var db: DatabaseOptions
+    @Flag var json = false
+
+    func run() async throws {
+        try await guarded {
+            let s = try db.open().status()
+            if json { return try printJSON(s) }
+            if s.pending == 0 {
+                print("all synced (已同步): store \(s.store), replica \(s.replica), last sync \(s.lastSyncAt ?? "never")")
+            } else {
+                print("\(s.pending) change(s) pending (待同步) since \(s.oldestPendingAt ?? "?"); last sync \(s.lastSyncAt ?? "never")")
+            }
+            if let error = s.lastError { print("last error: \(error) (at \(s.lastAttemptAt ?? "?"))") }
+            print("hub \(s.hub), hub cursor \(s.hubCursor), acknowledged up to \(s.ackedSeq) of \(s.localSeq)")
+        }
+    }
+}

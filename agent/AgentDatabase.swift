@@ -1,0 +1,375 @@
+import BaogongShared
+import Foundation
+import GRDB
+
+/// The store agent's local database: its identity, its records and its outbox. Every write is one
+/// transaction, so a crash leaves either the whole write or none of it.
+public struct AgentDatabase: Sendable {
+    public let store: RecordStore
+    public var writer: any DatabaseWriter { store.writer }
+
+    /// Who this agent is and where it syncs.
+    public struct Identity: Sendable, Hashable {
+        public var store: String
+        public var replica: ReplicaID
+        public var hub: String
+        public var token: String
+    }
+
+    /// Opens an agent database that `init` created; refuses a path that holds none.
+    public static func open(path: String) throws -> AgentDatabase {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw AgentError(.notInitialised, "no agent database at \(path); run 'baogong-agent init' first")
+        }
+        let db = try AgentDatabase(store: RecordStore(path: path))
+        _ = try db.identity()
+        return db
+    }
+
+    /// Creates the database and this device's replica id. Several devices of one store each get their own.
+    public static func create(path: String, store: String, hub: String, token: String) throws -> AgentDatabase {
+        do { try Identifier.validate(store, field: "store") } catch { throw AgentError(error) }
+        guard let url = URL(string: hub), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+            throw AgentError(.invalidInput, "hub: '\(hub)' is not an http(s) URL")
+        }
+        guard !token.isEmpty else { throw AgentError(.invalidInput, "token: must not be empty") }
+        let existed = FileManager.default.fileExists(atPath: path)
+        let db = try AgentDatabase(store: RecordStore(path: path))
+        try db.writer.write { db in
+            if try RecordStore.meta("replica", in: db) != .null {
+                throw AgentError(.alreadyInitialised, "\(path) is already initialised; use another --db for another device")
+            }
+            let replica = "\(store).\(Timestamps.randomHex(4))"
+            try RecordStore.setMeta("store", store, in: db)
+            try RecordStore.setMeta("replica", replica, in: db)
+            try RecordStore.setMeta("hub", hub, in: db)
+            try RecordStore.setMeta("token", token, in: db)
+            try RecordStore.setMeta("created_at", Timestamps.iso(Date()), in: db)
+        }
+        _ = existed
+        return db
+    }
+
+    public init(store: RecordStore) { self.store = store }
+
+    public func identity() throws -> Identity {
+        try writer.read { db in try Self.identity(db) }
+    }
+
+    static func identity(_ db: Database) throws -> Identity {
+        guard let store = String.fromDatabaseValue(try RecordStore.meta("store", in: db)),
+            let replica = String.fromDatabaseValue(try RecordStore.meta("replica", in: db))
+        else {
+            throw AgentError(.notInitialised, "this database was never initialised; run 'baogong-agent init' first")
+        }
+        return Identity(
+            store: store, replica: replica,
+            hub: String.fromDatabaseValue(try RecordStore.meta("hub", in: db)) ?? "",
+            token: String.fromDatabaseValue(try RecordStore.meta("token", in: db)) ?? ""
+        )
+    }
+
+    // MARK: - Recording
+
+    /// The validator for this agent's own writes: refuses commodities not in the catalog once one is known.
+    static func validator(_ db: Database) throws -> ChangeValidator {
+        let known = try String.fetchSet(db, sql: "SELECT commodity FROM catalog WHERE deleted = 0")
+        return ChangeValidator(knownCommodities: known.isEmpty ? nil : known)
+    }
+
+    /// Records one local write: stamps it with the clock, validates, merges and queues it for sync.
+    @discardableResult
+    static func recordLocal(
+        set: String, key: String, fields: [String: FieldValue] = [:], counterIncrements: [String: Int64] = [:],
+        identity: Identity, validator: ChangeValidator, now: Date, in db: Database
+    ) throws -> Change {
+        var counters = [String: Int64]()
+        if !counterIncrements.isEmpty {
+            let existing = try RecordStore.state(set: set, key: key, in: db)
+            for (name, increment) in counterIncrements {
+                guard increment >= 0 else {
+                    throw AgentError(.invalidInput, "\(name): must not be negative, got \(increment)")
+                }
+                let (total, overflow) = (existing?.counterSlot(name, replica: identity.replica) ?? 0)
+                    .addingReportingOverflow(increment)
+                guard !overflow else { throw AgentError(.invalidInput, "\(name): count is too large") }
+                counters[name] = total
+            }
+        }
+        let timestamp = try RecordStore.tick(now: now, in: db)
+        var change = Change(
+            set: set, key: key, timestamp: timestamp, replica: identity.replica, fields: fields, counters: counters
+        )
+        do {
+            change = try validator.validate(change, by: .store(identity.store))
+        } catch {
+            throw AgentError(error)
+        }
+        _ = try RecordStore.apply([change], defaultReplica: identity.replica, now: now, in: db)
+        return change
+    }
+
+    public func recordStock(_ entry: StockEntry, now: Date = Date()) throws {
+        try writer.write { db in
+            let identity = try Self.identity(db)
+            try Self.recordLocal(
+                set: "stock", key: entry.key(store: identity.store), fields: entry.fields,
+                identity: identity, validator: try Self.validator(db), now: now, in: db
+            )
+        }
+    }
+
+    /// Imports many stock rows in one transaction: all of them or none.
+    public func importStock(_ entries: [StockEntry], now: Date = Date(), progress: ((Int) -> Void)? = nil) throws {
+        try writer.write { db in
+            let identity = try Self.identity(db)
+            let validator = try Self.validator(db)
+            for (i, entry) in entries.enumerated() {
+                do {
+                    try Self.recordLocal(
+                        set: "stock", key: entry.key(store: identity.store), fields: entry.fields,
+                        identity: identity, validator: validator, now: now, in: db
+                    )
+                } catch let error as AgentError {
+                    throw AgentError(error.code, "row \(i + 2): \(error.message)")
+                }
+                if i % 5000 == 4999 { progress?(i + 1) }
+            }
+            progress?(entries.count)
+        }
+    }
+
+    public func recordCheckpoint(_ increment: CheckpointIncrement, now: Date = Date()) throws {
+        try writer.write { db in
+            let identity = try Self.identity(db)
+            try Self.recordLocal(
+                set: "checkpoint", key: "\(identity.store)/\(increment.date)", counterIncrements: increment.counts,
+                identity: identity, validator: try Self.validator(db), now: now, in: db
+            )
+        }
+    }
+
+    /// Records a fever case at the entrance. No personal data: only time, temperature and action.
+    @discardableResult
+    public func recordIncident(temperature: Double, action: String, time: Date, now: Date = Date()) throws -> String {
+        try writer.write { db in
+            let identity = try Self.identity(db)
+            let id = Timestamps.randomHex(6)
+            try Self.recordLocal(
+                set: "incident", key: "\(identity.store)/\(id)",
+                fields: [
+                    "time": .text(Timestamps.iso(time)),
+                    "date": .text(Timestamps.today(time).description),
+                    "temperature": .real(temperature), "action": .text(action),
+                ],
+                identity: identity, validator: try Self.validator(db), now: now, in: db
+            )
+            return id
+        }
+    }
+
+    public func setStoreStatus(open: Bool, reason: String?, since: CalendarDate, now: Date = Date()) throws {
+        try writer.write { db in
+            let identity = try Self.identity(db)
+            try Self.recordLocal(
+                set: "store_status", key: identity.store,
+                fields: [
+                    "state": .text(open ? "open" : "closed"), "reason": reason.map(FieldValue.text) ?? .null,
+                    "since": .text(since.description), "authority": .text("store"),
+                ],
+                identity: identity, validator: try Self.validator(db), now: now, in: db
+            )
+        }
+    }
+
+    // MARK: - Reading local records
+
+    public struct StockRow: Sendable, Hashable, Codable {
+        public var date: String
+        public var commodity: String
+        public var onHand: Double?
+        public var sold: Double?
+        public var received: Double?
+        public var price: Double?
+        public var source: String?
+        public var restockDays: Int64?
+        public var transportDays: Int64?
+        public var channel: String?
+        public var note: String?
+
+        enum CodingKeys: String, CodingKey {
+            case date, commodity, onHand = "on_hand", sold, received, price, source
+            case restockDays = "restock_days", transportDays = "transport_days", channel, note
+        }
+    }
+
+    public func stock(date: CalendarDate?) throws -> [StockRow] {
+        try writer.read { db in
+            let sql = """
+                SELECT date, commodity, on_hand, sold, received, price, source, restock_days, transport_days,
+                       channel, note
+                FROM stock WHERE deleted = 0 \(date == nil ? "" : "AND date = ?") ORDER BY date, commodity
+                """
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(date.map { [$0.description] } ?? []))
+                .map { row in
+                    StockRow(
+                        date: row[0], commodity: row[1], onHand: row[2], sold: row[3], received: row[4],
+                        price: (row[5] as Int64?).map { Double($0) / 100 }, source: row[6], restockDays: row[7],
+                        transportDays: row[8], channel: row[9], note: row[10]
+                    )
+                }
+        }
+    }
+
+    public struct CheckpointRow: Sendable, Hashable, Codable {
+        public var date: String
+        public var checked: Int64
+        public var refusedFever: Int64
+        public var refusedNoMask: Int64
+        public var staffChecked: Int64
+        public var disinfections: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case date, checked, refusedFever = "refused_fever", refusedNoMask = "refused_no_mask"
+            case staffChecked = "staff_checked", disinfections
+        }
+    }
+
+    public func checkpoints(date: CalendarDate?) throws -> [CheckpointRow] {
+        try writer.read { db in
+            let sql = """
+                SELECT date, COALESCE(checked, 0), COALESCE(refused_fever, 0), COALESCE(refused_no_mask, 0),
+                       COALESCE(staff_checked, 0), COALESCE(disinfections, 0)
+                FROM checkpoint WHERE deleted = 0 \(date == nil ? "" : "AND date = ?") ORDER BY date
+                """
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(date.map { [$0.description] } ?? []))
+                .map {
+                    CheckpointRow(
+                        date: $0[0], checked: $0[1], refusedFever: $0[2], refusedNoMask: $0[3], staffChecked: $0[4],
+                        disinfections: $0[5]
+                    )
+                }
+        }
+    }
+
+    public struct Notice: Sendable, Hashable, Codable {
+        public var id: String
+        public var text: String
+        public var postedAt: String?
+        enum CodingKeys: String, CodingKey { case id, text, postedAt = "posted_at" }
+    }
+
+    public func notices() throws -> [Notice] {
+        try writer.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT id, COALESCE(text, ''), posted_at FROM notices WHERE deleted = 0 ORDER BY posted_at DESC"
+            ).map { Notice(id: $0[0], text: $0[1], postedAt: $0[2]) }
+        }
+    }
+
+    public func catalog() throws -> [Commodity] {
+        try writer.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT commodity, unit, name_en, name_zh, min_days FROM catalog WHERE deleted = 0 ORDER BY commodity"
+            ).map { row in
+                Commodity(
+                    id: row[0], unit: CommodityUnit(rawValue: row[1] ?? "kg") ?? .kg, nameEnglish: row[2] ?? row[0],
+                    nameChinese: row[3] ?? "", minDays: row[4] ?? 0
+                )
+            }
+        }
+    }
+
+    // MARK: - Sync state
+
+    /// The agent's sync status, as `status` prints it.
+    public struct Status: Sendable, Hashable, Codable {
+        public var store: String
+        public var replica: String
+        public var hub: String
+        public var pending: Int64
+        public var oldestPendingAt: String?
+        public var lastSyncAt: String?
+        public var lastAttemptAt: String?
+        public var lastError: String?
+        public var hubCursor: Int64
+        public var ackedSeq: Int64
+        public var localSeq: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case store, replica, hub, pending, oldestPendingAt = "oldest_pending_at", lastSyncAt = "last_sync_at"
+            case lastAttemptAt = "last_attempt_at", lastError = "last_error", hubCursor = "hub_cursor"
+            case ackedSeq = "acked_seq", localSeq = "local_seq"
+        }
+    }
+
+    public func status() throws -> Status {
+        try writer.read { db in
+            let identity = try Self.identity(db)
+            let acked = try RecordStore.ackedSeq(of: SyncProtocol.hubReplica, in: db)
+            let pending = try RecordStore.count(byReplica: identity.replica, after: acked, in: db)
+            let localSeq = try Int64.fetchOne(
+                db, sql: "SELECT COALESCE(MAX(seq), 0) FROM change_log WHERE replica = ?", arguments: [identity.replica]
+            ) ?? 0
+            return Status(
+                store: identity.store, replica: identity.replica, hub: identity.hub, pending: pending.count,
+                oldestPendingAt: pending.oldestMilliseconds.map { Timestamps.iso(milliseconds: $0) },
+                lastSyncAt: String.fromDatabaseValue(try RecordStore.meta("last_sync_at", in: db)),
+                lastAttemptAt: String.fromDatabaseValue(try RecordStore.meta("last_attempt_at", in: db)),
+                lastError: String.fromDatabaseValue(try RecordStore.meta("last_error", in: db)),
+                hubCursor: Int64.fromDatabaseValue(try RecordStore.meta("hub_cursor", in: db)) ?? 0,
+                ackedSeq: acked, localSeq: localSeq
+            )
+        }
+    }
+
+    /// The next batch to send: local changes after what the hub acknowledged, at most `limit`.
+    public func nextBatch(limit: Int, now: Date = Date()) throws -> SyncRequest {
+        try writer.read { db in
+            let identity = try Self.identity(db)
+            let acked = try RecordStore.ackedSeq(of: SyncProtocol.hubReplica, in: db)
+            let outbox = try RecordStore.changes(byReplica: identity.replica, after: acked, limit: limit, in: db)
+            let upto = outbox.last?.seq ?? acked
+            let remaining = try RecordStore.count(byReplica: identity.replica, after: upto, in: db).count
+            var changes = outbox.map(\.change)
+            for i in changes.indices { changes[i].replica = nil }  // the batch's replica stands for all
+            return SyncRequest(
+                store: identity.store, replica: identity.replica,
+                cursor: Int64.fromDatabaseValue(try RecordStore.meta("hub_cursor", in: db)) ?? 0,
+                upto: upto, pending: remaining,
+                sentAt: Int64(RecordStore.wallMilliseconds(now)), changes: changes
+            )
+        }
+    }
+
+    /// Stores what a sync answer says, in one transaction: the acknowledged sequence, the reference
+    /// data and hub-written records it carries, and the new cursor into the hub's change log.
+    public func applyResponse(_ response: SyncResponse, to request: SyncRequest, now: Date = Date()) throws {
+        let validator = ChangeValidator()
+        var downstream = [Change]()
+        for change in response.changes {
+            do {
+                downstream.append(try validator.validate(change, by: .hub))
+            } catch {
+                throw AgentError(.hubError, "the hub sent an invalid change \(change.set)/\(change.key): \(error)")
+            }
+        }
+        try writer.write { db in
+            try RecordStore.acknowledge(SyncProtocol.hubReplica, upTo: min(response.acked, request.upto), in: db)
+            _ = try RecordStore.apply(downstream, defaultReplica: SyncProtocol.hubReplica, now: now, in: db)
+            let cursor = Int64.fromDatabaseValue(try RecordStore.meta("hub_cursor", in: db)) ?? 0
+            try RecordStore.setMeta("hub_cursor", max(cursor, response.cursor), in: db)
+            try RecordStore.setMeta("last_sync_at", Timestamps.iso(now), in: db)
+            try RecordStore.setMeta("last_attempt_at", Timestamps.iso(now), in: db)
+            try RecordStore.setMeta("last_error", nil, in: db)
+        }
+    }
+
+    /// Remembers a failed attempt for `status`.
+    public func recordFailure(_ message: String, now: Date = Date()) throws {
+        try writer.write { db in
+            try RecordStore.setMeta("last_attempt_at", Timestamps.iso(now), in: db)
+            try RecordStore.setMeta("last_error", message, in: db)
+        }
+    }
+}

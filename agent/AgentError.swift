@@ -1,0 +1,33 @@
+import BaogongShared
+
+/// Everything the agent can refuse or fail at, with one line a clerk can act on.
+public struct AgentError: Error, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable {
+        public let rawValue: String
+        public init(_ rawValue: String) { self.rawValue = rawValue }
+        public static let notInitialised = Code("not_initialised")
+        public static let alreadyInitialised = Code("already_initialised")
+        public static let invalidInput = Code("invalid_input")
+        public static let badCSV = Code("bad_csv")
+        public static let hubUnreachable = Code("hub_unreachable")
+        public static let tokenRefused = Code("token_refused")
+        public static let forbidden = Code("forbidden")
+        public static let schemaTooNew = Code("schema_too_new")
+        public static let rejected = Code("rejected")
+        public static let hubError = Code("hub_error")
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public init(_ error: DomainError) {
+        self.init(.invalidInput, "\(error.field): \(error.message)")
+    }
+
+    public var description: String { message }
+}

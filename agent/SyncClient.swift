@@ -1,0 +1,72 @@
+import BaogongShared
+import Foundation
+import Logging
+
+/// Drains the outbox to the hub in bounded batches and applies what the hub sends down.
+///
+/// Safe to interrupt anywhere: the hub merges idempotently and the agent only moves its cursors
+/// after the hub's answer is stored, so a batch cut short is simply sent again.
+public struct SyncClient: Sendable {
+    public let database: AgentDatabase
+    public let transport: any SyncTransport
+    public var batchSize: Int
+    public var logger: Logger
+
+    public init(
+        database: AgentDatabase, transport: any SyncTransport = HTTPSyncTransport(), batchSize: Int = 5_000,
+        logger: Logger = Logger(label: "baogong.agent.sync")
+    ) {
+        self.database = database
+        self.transport = transport
+        self.batchSize = min(max(1, batchSize), SyncProtocol.maxBatchChanges)
+        self.logger = logger
+    }
+
+    /// What one `sync` did.
+    public struct Report: Sendable, Hashable, Codable {
+        public var batches = 0
+        public var sent = 0
+        public var merged = 0
+        public var received = 0
+        public var pending: Int64 = 0
+        public var cursor: Int64 = 0
+        public init() {}
+    }
+
+    /// Syncs until nothing is pending and the hub has nothing more; throws on the first failure
+    /// (after recording it for `status`).
+    public func syncOnce() async throws -> Report {
+        var report = Report()
+        let identity = try database.identity()
+        while true {
+            let request = try database.nextBatch(limit: batchSize)
+            let response: SyncResponse
+            do {
+                response = try await transport.sync(request, hub: identity.hub, token: identity.token)
+                guard response.acked >= request.upto else {
+                    throw AgentError(
+                        .hubError, "the hub acknowledged up to \(response.acked) of a batch up to \(request.upto)"
+                    )
+                }
+                try database.applyResponse(response, to: request)
+            } catch {
+                let message = (error as? AgentError)?.message ?? "\(error)"
+                try? database.recordFailure(message)
+                logger.warning("sync failed", metadata: ["sync.error": "\(message)"])
+                throw error
+            }
+            report.batches += 1
+            report.sent += request.changes.count
+            report.merged += response.merged
+            report.received += response.changes.count
+            report.cursor = response.cursor
+            report.pending = request.pending
+            logger.debug(
+                "batch synced",
+                metadata: ["sync.batch.count": "\(request.changes.count)", "sync.pending": "\(request.pending)"]
+            )
+            if request.pending == 0 && !response.more { break }
+        }
+        return report
+    }
+}

@@ -1,0 +1,60 @@
+import BaogongShared
+import Foundation
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// How the agent reaches the hub. A protocol so tests can put a fault-injecting double in between.
+public protocol SyncTransport: Sendable {
+    func sync(_ request: SyncRequest, hub: String, token: String) async throws -> SyncResponse
+}
+
+/// HTTP over Foundation's URLSession (libcurl on Linux): one shared session per process.
+public struct HTTPSyncTransport: SyncTransport {
+    /// The process's one session; connections are reused between batches.
+    static let session: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = 60
+        configuration.httpMaximumConnectionsPerHost = 2
+        return URLSession(configuration: configuration)
+    }()
+
+    public init() {}
+
+    public func sync(_ request: SyncRequest, hub: String, token: String) async throws -> SyncResponse {
+        guard let url = URL(string: hub)?.appendingPathComponent("v1/sync") else {
+            throw AgentError(.invalidInput, "hub: '\(hub)' is not a URL")
+        }
+        var http = URLRequest(url: url)
+        http.httpMethod = "POST"
+        http.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        http.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        http.httpBody = try JSONEncoder().encode(request)
+        let data: Data
+        let response: URLResponse
+        do {
+            (data, response) = try await Self.session.data(for: http)
+        } catch {
+            throw AgentError(.hubUnreachable, "hub unreachable at \(hub): \(error.localizedDescription)")
+        }
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        guard status == 200 else {
+            let body = try? JSONDecoder().decode(ErrorBody.self, from: data)
+            let detail = body.map { "\($0.error.message)" } ?? "HTTP \(status)"
+            switch status {
+            case 401: throw AgentError(.tokenRefused, "token refused by the hub: \(detail)")
+            case 403: throw AgentError(.forbidden, "the hub refused the batch: \(detail)")
+            case 409 where body?.error.code == "schema_too_new":
+                throw AgentError(.schemaTooNew, "schema too new for the hub: \(detail)")
+            case 400..<500: throw AgentError(.rejected, "the hub rejected the batch (HTTP \(status)): \(detail)")
+            default: throw AgentError(.hubError, "the hub failed (HTTP \(status)): \(detail)")
+            }
+        }
+        do {
+            return try JSONDecoder().decode(SyncResponse.self, from: data)
+        } catch {
+            throw AgentError(.hubError, "the hub's answer is not a sync response: \(error)")
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import GRDB
+
+/// The record store's schema. Append-only: a shipped migration is never edited, a change is a new
+/// named step. Plain SQL on purpose: migrations must not depend on model types that evolve later.
+enum RecordStoreMigrations {
+    static func register(in migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v1-record-store") { db in
+            try db.execute(sql: """
+                CREATE TABLE meta (name TEXT PRIMARY KEY NOT NULL, value) WITHOUT ROWID;
+
+                -- Every change that altered this replica's state, in the order it was stored.
+                -- seq is this replica's own sequence: an agent's outbox position, the hub's cursor.
+                CREATE TABLE change_log (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    record_set TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    store TEXT,
+                    replica TEXT NOT NULL,
+                    ts INTEGER NOT NULL,
+                    audience TEXT,
+                    payload BLOB NOT NULL
+                );
+                CREATE INDEX change_log_by_replica ON change_log(replica, seq);
+                CREATE INDEX change_log_by_audience ON change_log(audience, seq) WHERE audience IS NOT NULL;
+
+                -- How far each peer replica has acknowledged this replica's change log.
+                CREATE TABLE replica_cursor (
+                    replica TEXT PRIMARY KEY NOT NULL,
+                    acked_seq INTEGER NOT NULL DEFAULT 0
+                ) WITHOUT ROWID;
+
+                -- Materialised current values, one table per record set; crdt holds the CRDT state.
+                CREATE TABLE stock (
+                    key TEXT PRIMARY KEY NOT NULL, store TEXT NOT NULL, commodity TEXT NOT NULL, date TEXT NOT NULL,
+                    on_hand REAL, received REAL, sold REAL, price INTEGER, source TEXT,
+                    restock_days INTEGER, transport_days INTEGER, channel TEXT, note TEXT,
+                    deleted INTEGER NOT NULL DEFAULT 0, crdt BLOB NOT NULL, seq INTEGER NOT NULL
+                );
+                CREATE INDEX stock_by_date ON stock(date, commodity);
+                CREATE INDEX stock_by_store ON stock(store, commodity, date);
+
+                CREATE TABLE checkpoint (
+                    key TEXT PRIMARY KEY NOT NULL, store TEXT NOT NULL, date TEXT NOT NULL,
+                    checked INTEGER, refused_fever INTEGER, refused_no_mask INTEGER,
+                    staff_checked INTEGER, disinfections INTEGER,
+                    deleted INTEGER NOT NULL DEFAULT 0, crdt BLOB NOT NULL, seq INTEGER NOT NULL
+                );
+                CREATE INDEX checkpoint_by_date ON checkpoint(date);
+
+                CREATE TABLE incident (
+                    key TEXT PRIMARY KEY NOT NULL, store TEXT NOT NULL, id TEXT NOT NULL,
+                    time TEXT, date TEXT, temperature REAL, action TEXT,
+                    deleted INTEGER NOT NULL DEFAULT 0, crdt BLOB NOT NULL, seq INTEGER NOT NULL
+                );
+                CREATE INDEX incident_by_date ON incident(date);
+
+                CREATE TABLE store_status (
+                    key TEXT PRIMARY KEY NOT NULL, store TEXT NOT NULL,
+                    state TEXT, reason TEXT, since TEXT, authority TEXT,
+                    deleted INTEGER NOT NULL DEFAULT 0, crdt BLOB NOT NULL, seq INTEGER NOT NULL
+                );
+
+                CREATE TABLE catalog (
+                    key TEXT PRIMARY KEY NOT NULL, commodity TEXT NOT NULL,
+                    unit TEXT, name_en TEXT, name_zh TEXT, min_days INTEGER,
+                    deleted INTEGER NOT NULL DEFAULT 0, crdt BLOB NOT NULL, seq INTEGER NOT NULL
+                );
+
+                CREATE TABLE stores (
+                    key TEXT PRIMARY KEY NOT NULL, store TEXT NOT NULL,
+                    name TEXT, township TEXT, kind TEXT,
+                    deleted INTEGER NOT NULL DEFAULT 0, crdt BLOB NOT NULL, seq INTEGER NOT NULL
+                );
+
+                CREATE TABLE notices (
+                    key TEXT PRIMARY KEY NOT NULL, id TEXT NOT NULL,
+                    text TEXT, posted_at TEXT,
+                    deleted INTEGER NOT NULL DEFAULT 0, crdt BLOB NOT NULL, seq INTEGER NOT NULL
+                );
+                """)
+        }
+    }
+}

@@ -1,0 +1,103 @@
+/// Wire types of the sync protocol (docs/protocol.md). JSON, versioned: every batch carries the
+/// protocol version and the writer's schema version.
+public enum SyncProtocol {
+    /// Version of the request/response envelope.
+    public static let protocolVersion = 1
+    /// Version of the data model (record sets and fields) this build knows.
+    public static let schemaVersion = 1
+    /// The replica id the hub writes its own changes under.
+    public static let hubReplica: ReplicaID = "hub"
+    /// Most changes one request may carry; agents cut their outbox into batches of at most this.
+    public static let maxBatchChanges = 20_000
+    /// Most changes one response carries downstream; `more: true` asks the agent to come back.
+    public static let maxResponseChanges = 5_000
+}
+
+/// `POST /v1/sync` request body: the agent's changes since what the hub last acknowledged, and its
+/// cursor into the hub's change log.
+public struct SyncRequest: Codable, Sendable, Hashable {
+    public var protocolVersion: Int
+    public var schemaVersion: Int
+    public var store: String
+    public var replica: ReplicaID
+    /// The hub change-log sequence up to which the agent has applied changes from the hub.
+    public var cursor: Int64
+    /// The agent's local sequence of the last change in `changes` (0 when it sends none).
+    public var upto: Int64
+    /// Local changes still waiting after this batch (for fleet status).
+    public var pending: Int64
+    /// The agent's wall clock when it sent the batch, Unix milliseconds (for clock-skew status).
+    public var sentAt: Int64
+    public var changes: [Change]
+
+    public init(
+        protocolVersion: Int = SyncProtocol.protocolVersion, schemaVersion: Int = SyncProtocol.schemaVersion,
+        store: String, replica: ReplicaID, cursor: Int64, upto: Int64, pending: Int64, sentAt: Int64, changes: [Change]
+    ) {
+        self.protocolVersion = protocolVersion
+        self.schemaVersion = schemaVersion
+        self.store = store
+        self.replica = replica
+        self.cursor = cursor
+        self.upto = upto
+        self.pending = pending
+        self.sentAt = sentAt
+        self.changes = changes
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case protocolVersion = "protocol", schemaVersion = "schema", store, replica, cursor, upto, pending
+        case sentAt = "sent_at", changes
+    }
+}
+
+/// `POST /v1/sync` response body.
+public struct SyncResponse: Codable, Sendable, Hashable {
+    public var protocolVersion: Int
+    public var schemaVersion: Int
+    /// The highest local sequence of this replica the hub has durably stored.
+    public var acked: Int64
+    /// The hub change-log sequence the agent should send as `cursor` next time.
+    public var cursor: Int64
+    /// More downstream changes wait beyond `cursor`.
+    public var more: Bool
+    /// How many of the request's changes changed something on the hub (0 for a replay).
+    public var merged: Int
+    /// Reference data and hub-written records of the agent's own store, each with its replica.
+    public var changes: [Change]
+
+    public init(
+        protocolVersion: Int = SyncProtocol.protocolVersion, schemaVersion: Int = SyncProtocol.schemaVersion,
+        acked: Int64, cursor: Int64, more: Bool, merged: Int, changes: [Change]
+    ) {
+        self.protocolVersion = protocolVersion
+        self.schemaVersion = schemaVersion
+        self.acked = acked
+        self.cursor = cursor
+        self.more = more
+        self.merged = merged
+        self.changes = changes
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case protocolVersion = "protocol", schemaVersion = "schema", acked, cursor, more, merged, changes
+    }
+}
+
+/// The JSON body of every 4xx/5xx answer: `{"error": {"code": "...", "message": "..."}}`.
+public struct ErrorBody: Codable, Sendable, Hashable {
+    public struct Detail: Codable, Sendable, Hashable {
+        public var code: String
+        public var message: String
+        /// The field at fault, when one is known.
+        public var field: String?
+        /// Index of the offending change in the batch, when one is known.
+        public var change: Int?
+    }
+
+    public var error: Detail
+
+    public init(code: String, message: String, field: String? = nil, change: Int? = nil) {
+        error = Detail(code: code, message: message, field: field, change: change)
+    }
+}

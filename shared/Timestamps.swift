@@ -1,0 +1,26 @@
+import Foundation
+
+/// ISO 8601 text for instants shown to people and written in JSON (`2020-02-10T08:00:00Z`).
+public enum Timestamps {
+    public static func iso(_ date: Date) -> String { date.formatted(.iso8601) }
+
+    public static func iso(milliseconds: UInt64) -> String {
+        iso(Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+    }
+
+    public static func parse(_ text: String) -> Date? { try? Date(text, strategy: .iso8601) }
+
+    /// Today's date in the county (UTC+8).
+    public static func today(_ now: Date = Date()) -> CalendarDate {
+        CalendarDate.chinaDate(unixMilliseconds: Int64(now.timeIntervalSince1970 * 1000))
+    }
+
+    /// A short random identifier (hex), for replica ids, incident ids and notice ids.
+    public static func randomHex(_ bytes: Int = 4) -> String {
+        var rng = SystemRandomNumberGenerator()
+        return (0..<bytes).map { _ in
+            let b = UInt8.random(in: 0...255, using: &rng)
+            return (b < 16 ? "0" : "") + String(b, radix: 16)
+        }.joined()
+    }
+}
