@@ -157,6 +157,16 @@ public struct RecordStore: Sendable {
         return result
     }
 
+    /// Every logged change of one record set, oldest first (e.g. the history of store statuses).
+    public static func history(set: String, in db: Database) throws -> [LoggedChange] {
+        guard let table = ProjectionTable.named(set) else { return [] }
+        // The set name is inlined (it is one of the schema's names) so a partial index on it can be used.
+        return try fetchLog(
+            sql: "SELECT seq, record_set, key, replica, ts, payload FROM change_log WHERE record_set = '\(table.schema.name)' ORDER BY seq",
+            arguments: [], in: db
+        )
+    }
+
     /// Number of changes by `replica` after `seq` and the time of the oldest (Unix ms from its timestamp).
     public static func count(byReplica replica: ReplicaID, after seq: Int64, in db: Database) throws
         -> (count: Int64, oldestMilliseconds: UInt64?)

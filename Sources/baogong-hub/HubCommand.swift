@@ -1,0 +1,289 @@
+import ArgumentParser
+import BaogongHub
+import BaogongShared
+import Foundation
+import Hummingbird
+import Logging
+
+@main
+struct HubCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "baogong-hub",
+        abstract: "Baogong county hub (保供县级平台): merge every store's records into county-wide views.",
+        subcommands: [
+            Serve.self, StoresCommand.self, OperatorsCommand.self, CatalogCommand.self, NoticesCommand.self,
+            Status.self, Supply.self, Alerts.self, Checkpoints.self, Reporting.self, ReportCommand.self,
+            DemoCommand.self, OpenAPI.self,
+        ]
+    )
+}
+
+struct HubDatabaseOptions: ParsableArguments {
+    @Option(name: .customLong("db"), help: "The hub's SQLite database.")
+    var path = "./baogong-hub.sqlite"
+
+    /// Opens the database, creating it when `create` (serve, enrolment); read commands refuse a missing file.
+    func open(create: Bool = false) throws -> HubDatabase {
+        if !create && !FileManager.default.fileExists(atPath: path) {
+            throw HubError.notFound("no hub database at \(path); enrol a store or run 'baogong-hub serve' first")
+        }
+        return try HubDatabase.open(path: path)
+    }
+}
+
+/// Runs a command body; a refusal becomes one line on stderr and a non-zero exit.
+func guarded<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as HubError {
+        FileHandle.standardError.write(Data("baogong-hub: \(error.message)\n".utf8))
+        throw ExitCode(1)
+    } catch let error as DomainError {
+        FileHandle.standardError.write(Data("baogong-hub: \(error.field): \(error.message)\n".utf8))
+        throw ExitCode(1)
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        FileHandle.standardError.write(Data("baogong-hub: \(error)\n".utf8))
+        throw ExitCode(1)
+    }
+}
+
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the hub's HTTP server until SIGTERM/SIGINT.")
+    @OptionGroup var db: HubDatabaseOptions
+    @Option var host = "127.0.0.1"
+    @Option var port = 8080
+    @Option(name: .customLong("stale-hours"), help: "Hours without a sync after which a device is stale.")
+    var staleHours: Double = 6
+    @Option(name: .customLong("log-level")) var logLevel = "info"
+
+    func run() async throws {
+        try await guarded {
+            var logger = Logger(label: "baogong.hub")
+            logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+            var settings = ViewSettings()
+            settings.staleAfter = staleHours * 3600
+            let hub = HubContext(
+                database: try db.open(create: true), logger: logger, staleAfter: staleHours * 3600, viewSettings: settings
+            )
+            let app = makeHubApplication(hub, host: host, port: port)
+            try await app.runService()
+        }
+    }
+}
+
+struct StoresCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stores", abstract: "Enrol stores and manage their tokens.",
+        subcommands: [Add.self, List.self, Revoke.self, RotateToken.self, Authorise.self, Close.self]
+    )
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Enrol a store and print its token once.")
+        @OptionGroup var db: HubDatabaseOptions
+        @Option var id: String
+        @Option var name: String
+        @Option var township: String?
+        @Option(help: "supermarket, market or mall") var kind = "supermarket"
+        @Flag var json = false
+        func run() async throws {
+            try await guarded {
+                let token = try db.open(create: true).addStore(id: id, name: name, township: township, kind: kind)
+                if json { return try printJSON(["id": id, "token": token]) }
+                print("enrolled \(id) (\(name)); its token, shown only now:\n\(token)")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        @OptionGroup var db: HubDatabaseOptions
+        @Flag var json = false
+        func run() async throws {
+            try await guarded {
+                let stores = try db.open().listStores()
+                if json { return try printJSON(stores) }
+                for s in stores {
+                    print("\(s.id)\t\(s.name)\t\(s.kind ?? "")\t\(s.township ?? "")\t\(s.revoked ? "REVOKED" : "active")")
+                }
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Refuse the store's token from now on.")
+        @OptionGroup var db: HubDatabaseOptions
+        @Option var id: String
+        func run() async throws {
+            try await guarded {
+                try db.open().revokeStore(id: id)
+                print("revoked the token of \(id)")
+            }
+        }
+    }
+
+    struct RotateToken: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-token", abstract: "Issue a new token for a store; the old one stops working."
+        )
+        @OptionGroup var db: HubDatabaseOptions
+        @Option var id: String
+        @Flag var json = false
+        func run() async throws {
+            try await guarded {
+                let token = try db.open().rotateStoreToken(id: id)
+                if json { return try printJSON(["id": id, "token": token]) }
+                print("new token for \(id), shown only now:\n\(token)")
+            }
+        }
+    }
+
+    struct Authorise: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Record the bureau's authorisation for a store to open.")
+        @OptionGroup var db: HubDatabaseOptions
+        @Option var id: String
+        @Option(help: "YYYY-MM-DD") var date: String
+        func run() async throws {
+            try await guarded {
+                try db.open().setStoreStatus(store: id, open: true, authority: "authorised", reason: nil, since: try CalendarDate(date))
+                print("\(id) authorised to open from \(date)")
+            }
+        }
+    }
+
+    struct Close: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Record a closure order for a store.")
+        @OptionGroup var db: HubDatabaseOptions
+        @Option var id: String
+        @Option(help: "YYYY-MM-DD") var date: String
+        @Option var reason: String
+        func run() async throws {
+            try await guarded {
+                try db.open().setStoreStatus(store: id, open: false, authority: "order", reason: reason, since: try CalendarDate(date))
+                print("\(id) closed by order from \(date): \(reason)")
+            }
+        }
+    }
+}
+
+struct OperatorsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "operators", abstract: "Operator (read) tokens.", subcommands: [Add.self])
+
+    struct Add: AsyncParsableCommand {
+        @OptionGroup var db: HubDatabaseOptions
+        @Option var name: String
+        @Flag var json = false
+        func run() async throws {
+            try await guarded {
+                let (id, token) = try db.open(create: true).addOperator(name: name)
+                if json { return try printJSON(["id": id, "name": name, "token": token]) }
+                print("operator \(name) (\(id)); token, shown only now:\n\(token)")
+            }
+        }
+    }
+}
+
+struct CatalogCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "catalog", abstract: "The commodity catalog sent to agents.",
+                                                    subcommands: [Set.self, List.self])
+
+    struct Set: AsyncParsableCommand {
+        @OptionGroup var db: HubDatabaseOptions
+        @Option var commodity: String
+        @Option(help: "kg, jin, L, barrel, bag or case") var unit: String
+        @Option(name: .customLong("name-zh")) var nameZh: String?
+        @Option(name: .customLong("name-en")) var nameEn: String?
+        @Option(name: .customLong("min-days"), help: "County at-risk line in days of supply.") var minDays: Int?
+        func run() async throws {
+            try await guarded {
+                let hub = try db.open(create: true)
+                let existing = try hub.catalog().first { $0.id == commodity }
+                guard (minDays ?? 0) >= 0 else { throw HubError.badRequest("min-days: must not be negative") }
+                let c = Commodity(
+                    id: commodity, unit: try CommodityUnit(parsing: unit),
+                    nameEnglish: nameEn ?? existing?.nameEnglish ?? commodity,
+                    nameChinese: nameZh ?? existing?.nameChinese ?? commodity,
+                    minDays: minDays ?? existing?.minDays ?? 3
+                )
+                try hub.setCatalog(c)
+                print("catalog: \(c.id) in \(c.unit.rawValue) (\(c.nameChinese)), at-risk line \(c.minDays) days")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        @OptionGroup var db: HubDatabaseOptions
+        @Flag var json = false
+        func run() async throws {
+            try await guarded {
+                let catalog = try db.open().catalog()
+                if json { return try printJSON(catalog) }
+                for c in catalog { print("\(c.id)\t\(c.unit.rawValue)\t\(c.nameChinese)\t\(c.nameEnglish)\t\(c.minDays)") }
+            }
+        }
+    }
+}
+
+struct NoticesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "notices", abstract: "Notices from the command centre to every store.",
+                                                    subcommands: [Post.self, List.self])
+
+    struct Post: AsyncParsableCommand {
+        @OptionGroup var db: HubDatabaseOptions
+        @Argument var text: String
+        func run() async throws {
+            try await guarded {
+                let id = try db.open(create: true).postNotice(text)
+                print("posted notice \(id)")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        @OptionGroup var db: HubDatabaseOptions
+        @Flag var json = false
+        func run() async throws {
+            try await guarded {
+                let notices = try db.open().notices()
+                if json { return try printJSON(notices) }
+                for n in notices { print("[\(n.postedAt ?? "")] \(n.text)") }
+            }
+        }
+    }
+}
+
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Fleet sync status: every store device, problems first.")
+    @OptionGroup var db: HubDatabaseOptions
+    @Option(name: .customLong("stale-hours")) var staleHours: Double = 6
+    @Flag var json = false
+
+    func run() async throws {
+        try await guarded {
+            let rows = try db.open().fleetStatus(staleAfter: staleHours * 3600)
+            if json { return try printJSON(rows) }
+            let problems = rows.filter { $0.problemRank < 3 }.count
+            print(problems == 0 ? "all \(rows.count) device(s) synced" : "\(problems) of \(rows.count) device(s) need attention")
+            print("STORE      REPLICA              LAST HEARD             ACKED  PENDING  STALE  SKEW(ms)")
+            for r in rows {
+                print([
+                    r.store.padding(toLength: 10, withPad: " ", startingAt: 0),
+                    (r.replica ?? "(never synced)").padding(toLength: 20, withPad: " ", startingAt: 0),
+                    (r.lastHeardAt ?? "never").padding(toLength: 22, withPad: " ", startingAt: 0),
+                    String(r.ackedSeq).leftPad(5), String(r.pendingReported).leftPad(8), (r.stale ? "yes" : "no").leftPad(6),
+                    String(r.clockSkewMs).leftPad(9) + (r.revoked ? "  REVOKED" : ""),
+                ].joined(separator: " "))
+            }
+        }
+    }
+}
+
+extension String {
+    func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
+}

@@ -1,0 +1,137 @@
+import ArgumentParser
+import BaogongHub
+import BaogongShared
+import Foundation
+
+/// Options shared by the view commands: which database and which date.
+struct ViewOptions: ParsableArguments {
+    @OptionGroup var db: HubDatabaseOptions
+    @Option(help: "YYYY-MM-DD (default: the latest reported date).") var date: String?
+    @Flag var json = false
+
+    func snapshot() throws -> CountySnapshot {
+        let hub = try db.open()
+        let day = try date.map { t throws(DomainError) in try CalendarDate(t) }
+            ?? hub.latestReportDate() ?? Timestamps.today()
+        return try hub.snapshot(date: day)
+    }
+}
+
+struct Supply: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "County supply and days of supply per commodity (可供天数).")
+    @OptionGroup var options: ViewOptions
+    @Option(help: "Show mass quantities and prices in this unit (kg or jin).") var unit: String?
+
+    func run() async throws {
+        try await guarded {
+            let snapshot = try options.snapshot()
+            let view = snapshot.supply(unit: try unit.map { t throws(DomainError) in try CommodityUnit(parsing: t) })
+            if options.json { return try printJSON(view) }
+            print(SupplyBoard.render(view, date: snapshot.date))
+        }
+    }
+}
+
+/// The county supply board as text, as `supply` and the demo print it.
+enum SupplyBoard {
+    static func render(_ view: SupplyView, date: CalendarDate) -> String {
+        var lines = ["County supply board 全县保供看板 — \(date)"]
+        lines.append("COMMODITY            UNIT      ON HAND   AVG SALES   DAYS  BAND         REPORTING  AT RISK  PRICE MIN/MEDIAN/MAX")
+        for r in view.commodities {
+            let name = "\(r.nameEnglish) \(r.nameChinese)"
+            lines.append([
+                name.padding(toLength: 20, withPad: " ", startingAt: 0), r.unit.padding(toLength: 6, withPad: " ", startingAt: 0),
+                String(format: "%10.1f", r.onHand), String(format: "%11.1f", r.avgDailySales),
+                (r.daysOfSupply.map { String(format: "%.1f", $0) } ?? "–").leftPad(6),
+                r.band.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0),
+                "\(r.storesReporting)/\(r.storesExpected)".leftPad(9), String(r.storesAtRisk).leftPad(8),
+                "  " + [r.priceMin, r.priceMedian, r.priceMax].map { $0.map { String(format: "%.2f", $0) } ?? "–" }.joined(separator: "/"),
+            ].joined(separator: " "))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+struct Alerts: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Alerts of a date (预警): supply, prices, reporting, hygiene.")
+    @OptionGroup var options: ViewOptions
+    func run() async throws {
+        try await guarded {
+            let alerts = try options.snapshot().alerts()
+            if options.json { return try printJSON(alerts) }
+            if alerts.isEmpty { print("no alerts 无预警") }
+            for a in alerts { print("[\(a.severity.rawValue)] \(a.message) / \(a.messageZh)") }
+        }
+    }
+}
+
+struct Checkpoints: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Entrance checkpoint totals and disinfection compliance.")
+    @OptionGroup var options: ViewOptions
+    func run() async throws {
+        try await guarded {
+            let c = try options.snapshot().checkpointTotals()
+            if options.json { return try printJSON(c) }
+            print("Checkpoints 测温点 — \(c.date)")
+            print("checked 测温 \(c.checked), refused fever 发热劝返 \(c.refusedFever), refused no mask 未戴口罩 \(c.refusedNoMask)")
+            print("staff checked 员工测温 \(c.staffChecked), disinfections 消毒 \(c.disinfections), fever cases 发热病例 \(c.incidents)")
+            print("disinfection compliance 消毒达标 (≥\(c.requiredDisinfections)/day): \(c.compliantStores)/\(c.openStores) open stores")
+        }
+    }
+}
+
+struct Reporting: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Who reported, who is missing, late or stale (报送情况).")
+    @OptionGroup var options: ViewOptions
+    func run() async throws {
+        try await guarded {
+            let r = try options.snapshot().reporting()
+            if options.json { return try printJSON(r) }
+            print("Reporting 报送情况 — \(r.date): \(r.reported)/\(r.expected) expected stores reported (\(Int((r.rate * 100).rounded()))%)")
+            print("missing 未报: \(r.missing.isEmpty ? "none" : r.missing.joined(separator: ", "))")
+            print("late 迟报: \(r.late.isEmpty ? "none" : r.late.joined(separator: ", "))")
+            print("stale 未同步: \(r.stale.isEmpty ? "none" : r.stale.joined(separator: ", "))")
+            print("closed 停业: \(r.closed.isEmpty ? "none" : r.closed.joined(separator: ", "))")
+        }
+    }
+}
+
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "report", abstract: "Reports for the command centre.",
+                                                    subcommands: [Daily.self])
+
+    struct Daily: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The daily report (日报) from one consistent snapshot.")
+        @OptionGroup var db: HubDatabaseOptions
+        @Option(help: "YYYY-MM-DD") var date: String
+        @Option(help: "csv or html") var format: String
+        @Option(help: "zh or en") var lang = "zh"
+        @Option(help: "Write to this file instead of standard output.") var out: String?
+
+        func run() async throws {
+            try await guarded {
+                guard let format = DailyReport.Format(rawValue: format) else {
+                    throw HubError.badRequest("format: must be csv or html, got '\(format)'")
+                }
+                let language = try Language(parsing: lang)
+                let snapshot = try db.open().snapshot(date: try CalendarDate(date))
+                let text = DailyReport(snapshot: snapshot, language: language).render(format)
+                if let out {
+                    let tmp = out + ".tmp"
+                    try Data(text.utf8).write(to: URL(fileURLWithPath: tmp))
+                    guard rename(tmp, out) == 0 else {
+                        throw HubError.badRequest("cannot write \(out): \(String(cString: strerror(errno)))")
+                    }
+                    print("wrote \(out)")
+                } else {
+                    print(text, terminator: "")
+                }
+            }
+        }
+    }
+}
+
+struct OpenAPI: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "openapi", abstract: "Print the OpenAPI document of the hub's API.")
+    func run() async throws { print(OpenAPIDocument.json) }
+}

@@ -1,0 +1,179 @@
+import BaogongShared
+import Foundation
+import GRDB
+
+/// The hub's database: the shared record store plus enrolment, operators, sessions and what each
+/// replica last told the hub. Routes and views use this type, never SQL of their own, so the storage
+/// underneath can change (PostgreSQL for a region) without touching them.
+public struct HubDatabase: Sendable {
+    public let store: RecordStore
+    public var writer: any DatabaseWriter { store.writer }
+
+    public static func open(path: String) throws -> HubDatabase {
+        let db = HubDatabase(store: try RecordStore(path: path, migrations: HubDatabase.migrations))
+        try db.seedCatalogIfNew()
+        return db
+    }
+
+    public static func inMemory() throws -> HubDatabase {
+        let db = HubDatabase(store: try RecordStore.inMemory(migrations: HubDatabase.migrations))
+        try db.seedCatalogIfNew()
+        return db
+    }
+
+    init(store: RecordStore) { self.store = store }
+
+    @Sendable static func migrations(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v1-hub") { db in
+            try db.execute(sql: """
+                CREATE TABLE enrolment (
+                    store TEXT PRIMARY KEY NOT NULL,
+                    token_hash TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    rotated_at TEXT,
+                    revoked_at TEXT
+                ) WITHOUT ROWID;
+                CREATE TABLE operator (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL,
+                    token_hash TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    revoked_at TEXT
+                ) WITHOUT ROWID;
+                CREATE TABLE session (
+                    id_hash TEXT PRIMARY KEY NOT NULL,
+                    operator TEXT NOT NULL,
+                    expires_at REAL NOT NULL
+                ) WITHOUT ROWID;
+                -- What each replica (store device) last told the hub.
+                CREATE TABLE replica_status (
+                    replica TEXT PRIMARY KEY NOT NULL,
+                    store TEXT NOT NULL,
+                    first_heard_at REAL NOT NULL,
+                    last_heard_at REAL NOT NULL,
+                    pending_reported INTEGER NOT NULL DEFAULT 0,
+                    clock_skew_ms INTEGER NOT NULL DEFAULT 0,
+                    future_changes INTEGER NOT NULL DEFAULT 0,
+                    syncs INTEGER NOT NULL DEFAULT 0,
+                    changes_merged INTEGER NOT NULL DEFAULT 0
+                ) WITHOUT ROWID;
+                CREATE INDEX replica_status_by_store ON replica_status(store);
+                -- When the hub first received a store's report for a day, and when the store recorded it
+                -- (hybrid-clock milliseconds): reporting tells late reports from offline ones.
+                CREATE TABLE report_arrival (
+                    store TEXT NOT NULL,
+                    date TEXT NOT NULL,
+                    first_received_at REAL NOT NULL,
+                    first_recorded_ms INTEGER NOT NULL,
+                    PRIMARY KEY (store, date)
+                ) WITHOUT ROWID;
+                CREATE INDEX report_arrival_by_date ON report_arrival(date);
+                -- Store status history (authorisations, closure orders) is read from the change log.
+                CREATE INDEX change_log_store_status ON change_log(key, seq) WHERE record_set = 'store_status';
+                """)
+        }
+    }
+
+    // MARK: - Hub-written records
+
+    /// Writes a record as the hub (catalog, registry, notices, authorisations, closure orders).
+    @discardableResult
+    static func writeAsHub(set: String, key: String, fields: [String: FieldValue], now: Date, in db: Database) throws
+        -> Change
+    {
+        let timestamp = try RecordStore.tick(now: now, in: db)
+        let raw = Change(set: set, key: key, timestamp: timestamp, replica: SyncProtocol.hubReplica, fields: fields)
+        let change: Change
+        do { change = try ChangeValidator().validate(raw, by: .hub) } catch { throw HubError(error) }
+        _ = try RecordStore.apply([change], defaultReplica: SyncProtocol.hubReplica, now: now, in: db)
+        return change
+    }
+
+    func seedCatalogIfNew() throws {
+        try writer.write { db in
+            guard try RecordStore.meta("catalog_seeded", in: db) == .null else { return }
+            for c in Commodity.defaults {
+                try Self.writeAsHub(set: "catalog", key: c.id, fields: Self.catalogFields(c), now: Date(), in: db)
+            }
+            try RecordStore.setMeta("catalog_seeded", Timestamps.iso(Date()), in: db)
+        }
+    }
+
+    static func catalogFields(_ c: Commodity) -> [String: FieldValue] {
+        [
+            "unit": .text(c.unit.rawValue), "name_en": .text(c.nameEnglish), "name_zh": .text(c.nameChinese),
+            "min_days": .int(Int64(c.minDays)),
+        ]
+    }
+
+    public func setCatalog(_ commodity: Commodity, now: Date = Date()) throws {
+        do { try Identifier.validate(commodity.id, field: "commodity") } catch { throw HubError(error) }
+        try writer.write { db in
+            try Self.writeAsHub(set: "catalog", key: commodity.id, fields: Self.catalogFields(commodity), now: now, in: db)
+        }
+    }
+
+    public func catalog() throws -> [Commodity] {
+        try writer.read { db in try Self.catalog(db) }
+    }
+
+    static func catalog(_ db: Database) throws -> [Commodity] {
+        try Row.fetchAll(
+            db, sql: "SELECT commodity, unit, name_en, name_zh, min_days FROM catalog WHERE deleted = 0 ORDER BY rowid"
+        ).map { row in
+            Commodity(
+                id: row[0], unit: CommodityUnit(rawValue: row[1] ?? "kg") ?? .kg, nameEnglish: row[2] ?? row[0],
+                nameChinese: row[3] ?? row[0], minDays: row[4] ?? 0
+            )
+        }
+    }
+
+    /// Posts a notice from the command centre; it flows down to every agent.
+    @discardableResult
+    public func postNotice(_ text: String, now: Date = Date()) throws -> String {
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw HubError.badRequest("notice text must not be empty")
+        }
+        let id = Timestamps.randomHex(6)
+        try writer.write { db in
+            try Self.writeAsHub(
+                set: "notices", key: id, fields: ["text": .text(text), "posted_at": .text(Timestamps.iso(now))],
+                now: now, in: db
+            )
+        }
+        return id
+    }
+
+    public struct Notice: Sendable, Hashable, Codable {
+        public var id: String
+        public var text: String
+        public var postedAt: String?
+        enum CodingKeys: String, CodingKey { case id, text, postedAt = "posted_at" }
+    }
+
+    public func notices() throws -> [Notice] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, COALESCE(text, ''), posted_at FROM notices WHERE deleted = 0 ORDER BY posted_at DESC")
+                .map { Notice(id: $0[0], text: $0[1], postedAt: $0[2]) }
+        }
+    }
+
+    /// Records a store's status as the bureau decides it: authorised to open, or closed by order.
+    public func setStoreStatus(
+        store: String, open: Bool, authority: String, reason: String?, since: CalendarDate, now: Date = Date()
+    ) throws {
+        try writer.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM enrolment WHERE store = ?", arguments: [store]) == true else {
+                throw HubError.notFound("no store '\(store)' is enrolled")
+            }
+            try Self.writeAsHub(
+                set: "store_status", key: store,
+                fields: [
+                    "state": .text(open ? "open" : "closed"), "reason": reason.map(FieldValue.text) ?? .null,
+                    "since": .text(since.description), "authority": .text(authority),
+                ],
+                now: now, in: db
+            )
+        }
+    }
+}

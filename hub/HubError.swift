@@ -1,0 +1,59 @@
+import BaogongShared
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// A refusal or failure of the hub, with the HTTP status it maps to and a code clients can match.
+/// Rendered as `{"error": {"code": ..., "message": ...}}`; the CLI prints the message on one line.
+public struct HubError: Error, Sendable, CustomStringConvertible, HTTPResponseError {
+    public let status: HTTPResponse.Status
+    public let code: String
+    public let message: String
+    public var field: String?
+    public var changeIndex: Int?
+
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, field: String? = nil, change: Int? = nil) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+        self.changeIndex = change
+    }
+
+    public var description: String { message }
+
+    public static func badRequest(_ message: String, code: String = "bad_request") -> HubError {
+        HubError(.badRequest, code, message)
+    }
+    public static func notFound(_ message: String) -> HubError { HubError(.notFound, "not_found", message) }
+    public static let unauthorized = HubError(.unauthorized, "unauthorized", "a valid bearer token is required")
+
+    public init(_ error: DomainError, change: Int? = nil) {
+        let prefix = change.map { "change \($0): " } ?? ""
+        self.init(
+            error.code == .wrongStore ? .forbidden : .unprocessableContent,
+            error.code == .wrongStore ? "forbidden" : "invalid_change",
+            prefix + error.description, field: error.field, change: change
+        )
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = ErrorBody(code: code, message: message, field: field, change: changeIndex)
+        var response = try JSONResponse.make(body, status: status)
+        if status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer realm=\"baogong\"" }
+        return response
+    }
+}
+
+/// JSON responses with one encoder configuration for the whole API.
+enum JSONResponse {
+    static func make<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(value)
+        return Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data))
+        )
+    }
+}

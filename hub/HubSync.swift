@@ -1,0 +1,111 @@
+import BaogongShared
+import Foundation
+import GRDB
+
+/// The hub side of `POST /v1/sync` (docs/protocol.md): check the whole batch, merge it in one
+/// transaction, remember what the replica told us, and answer with what it subscribes to.
+extension HubDatabase {
+    /// Checks a batch without touching the database. Any bad change refuses the whole batch.
+    public static func validate(_ request: SyncRequest, authenticatedStore store: String) throws -> [Change] {
+        guard request.protocolVersion == SyncProtocol.protocolVersion else {
+            throw HubError(
+                .badRequest, "unsupported_protocol",
+                "protocol version \(request.protocolVersion) is not supported (this hub speaks \(SyncProtocol.protocolVersion))"
+            )
+        }
+        guard request.schemaVersion <= SyncProtocol.schemaVersion else {
+            throw HubError(
+                .conflict, "schema_too_new",
+                "schema version \(request.schemaVersion) is newer than this hub's \(SyncProtocol.schemaVersion); upgrade the hub"
+            )
+        }
+        guard request.schemaVersion >= 1 else {
+            throw HubError.badRequest("schema version \(request.schemaVersion) is not valid", code: "bad_schema")
+        }
+        guard request.store == store else {
+            throw HubError(.forbidden, "forbidden", "this token belongs to store '\(store)', not to '\(request.store)'")
+        }
+        do { try Identifier.validate(request.replica, field: "replica") } catch { throw HubError(error) }
+        guard request.replica != SyncProtocol.hubReplica else {
+            throw HubError(.forbidden, "forbidden", "replica id '\(request.replica)' is reserved for the hub")
+        }
+        guard request.changes.count <= SyncProtocol.maxBatchChanges else {
+            throw HubError(
+                .contentTooLarge, "batch_too_large",
+                "\(request.changes.count) changes in one batch; at most \(SyncProtocol.maxBatchChanges)"
+            )
+        }
+        guard request.upto >= 0, request.cursor >= 0, request.pending >= 0 else {
+            throw HubError.badRequest("upto, cursor and pending must not be negative")
+        }
+        let validator = ChangeValidator()
+        var changes = [Change]()
+        changes.reserveCapacity(request.changes.count)
+        for (i, change) in request.changes.enumerated() {
+            if let replica = change.replica, replica != request.replica {
+                throw HubError(.forbidden, "forbidden", "change \(i): written by replica '\(replica)', not by the sender")
+            }
+            do {
+                changes.append(try validator.validate(change, by: .store(store)))
+            } catch {
+                throw HubError(error, change: i)
+            }
+        }
+        return changes
+    }
+
+    /// Remembers when each (store, date) report first reached the hub and when the store recorded it.
+    static func recordArrivals(_ changes: [Change], store: String, now: Double, in db: Database) throws {
+        var earliest = [String: UInt64]()
+        for change in changes where change.set == "stock" || change.set == "checkpoint" {
+            guard let date = change.key.split(separator: "/").last.map(String.init) else { continue }
+            let ms = change.timestamp.milliseconds
+            earliest[date] = min(earliest[date] ?? ms, ms)
+        }
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO report_arrival(store, date, first_received_at, first_recorded_ms) VALUES (?, ?, ?, ?)
+            ON CONFLICT(store, date) DO UPDATE SET first_recorded_ms = MIN(first_recorded_ms, excluded.first_recorded_ms)
+            """)
+        for (date, ms) in earliest {
+            try statement.execute(arguments: [store, date, now, Int64(ms)])
+        }
+    }
+
+    /// Merges a validated batch and answers it. Replays change nothing and are answered the same way.
+    public func sync(_ request: SyncRequest, store: String, now: Date = Date()) throws -> SyncResponse {
+        let changes = try Self.validate(request, authenticatedStore: store)
+        return try writer.write { db in
+            let result = try RecordStore.apply(changes, defaultReplica: request.replica, now: now, in: db)
+            try RecordStore.acknowledge(request.replica, upTo: request.upto, in: db)
+            let acked = try RecordStore.ackedSeq(of: request.replica, in: db)
+            let nowSeconds = now.timeIntervalSince1970
+            let skew = request.sentAt - Int64(nowSeconds * 1000)
+            try db.execute(
+                sql: """
+                    INSERT INTO replica_status(replica, store, first_heard_at, last_heard_at, pending_reported,
+                                               clock_skew_ms, future_changes, syncs, changes_merged)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)
+                    ON CONFLICT(replica) DO UPDATE SET last_heard_at = excluded.last_heard_at,
+                        pending_reported = excluded.pending_reported, clock_skew_ms = excluded.clock_skew_ms,
+                        future_changes = future_changes + excluded.future_changes, syncs = syncs + 1,
+                        changes_merged = changes_merged + excluded.changes_merged
+                    """,
+                arguments: [
+                    request.replica, store, nowSeconds, nowSeconds, request.pending, skew, result.skewed, result.merged,
+                ]
+            )
+            try Self.recordArrivals(changes, store: store, now: nowSeconds, in: db)
+            let lastSeq = try RecordStore.lastSeq(in: db)
+            // A cursor beyond the log means the hub was restored from an older backup: start over.
+            let cursor = request.cursor > lastSeq ? 0 : request.cursor
+            let limit = SyncProtocol.maxResponseChanges
+            let downstream = try RecordStore.changes(forStore: store, after: cursor, limit: limit + 1, in: db)
+            let more = downstream.count > limit
+            let sent = downstream.prefix(limit)
+            return SyncResponse(
+                acked: acked, cursor: more ? sent.last!.seq : lastSeq, more: more, merged: result.merged,
+                changes: sent.map(\.change)
+            )
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import BaogongShared
+import Foundation
+
+/// The daily report (日报) for the command centre: supply table, alerts, reporting and checkpoints,
+/// all from one snapshot, as CSV or as HTML that prints on A4.
+public struct DailyReport {
+    public enum Format: String, Sendable, CaseIterable { case csv, html }
+
+    let snapshot: CountySnapshot
+    let language: Language
+
+    public init(snapshot: CountySnapshot, language: Language) {
+        self.snapshot = snapshot
+        self.language = language
+    }
+
+    public func render(_ format: Format) -> String {
+        format == .csv ? csv() : htmlPage()
+    }
+
+    static func csvField(_ s: String) -> String {
+        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+            ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+
+    func csv() -> String {
+        let l = Labels(language: language)
+        let supply = snapshot.supply()
+        let alerts = snapshot.alerts(supply: supply)
+        let reporting = snapshot.reporting()
+        let c = snapshot.checkpointTotals()
+        var lines = [[String]]()
+        lines.append([l.both("report_title"), snapshot.date.description, l.both("as_of"), Timestamps.iso(snapshot.asOf)])
+        lines.append([])
+        lines.append(["section", "commodity", "name", "unit", "on_hand", "avg_daily_sales", "days_of_supply", "band",
+                      "stores_reporting", "stores_expected", "stores_at_risk", "price_min", "price_median", "price_max"])
+        for r in supply.commodities {
+            lines.append(["supply", r.commodity, l.commodity(r), r.unit, fmt(r.onHand), fmt(r.avgDailySales),
+                          fmt(r.daysOfSupply), r.band.rawValue, "\(r.storesReporting)", "\(r.storesExpected)",
+                          "\(r.storesAtRisk)", fmt(r.priceMin, 2), fmt(r.priceMedian, 2), fmt(r.priceMax, 2)])
+        }
+        lines.append([])
+        lines.append(["section", "severity", "kind", "store", "commodity", "message"])
+        for a in alerts {
+            lines.append(["alert", a.severity.rawValue, a.kind, a.store ?? "", a.commodity ?? "",
+                          language == .zh ? a.messageZh : a.message])
+        }
+        lines.append([])
+        lines.append(["section", "expected", "reported", "rate", "missing", "late", "stale", "closed"])
+        lines.append(["reporting", "\(reporting.expected)", "\(reporting.reported)", fmt(reporting.rate * 100, 0) + "%",
+                      reporting.missing.joined(separator: " "), reporting.late.joined(separator: " "),
+                      reporting.stale.joined(separator: " "), reporting.closed.joined(separator: " ")])
+        lines.append([])
+        lines.append(["section", "checked", "refused_fever", "refused_no_mask", "staff_checked", "disinfections",
+                      "compliant_stores", "open_stores", "incidents"])
+        lines.append(["checkpoints", "\(c.checked)", "\(c.refusedFever)", "\(c.refusedNoMask)", "\(c.staffChecked)",
+                      "\(c.disinfections)", "\(c.compliantStores)", "\(c.openStores)", "\(c.incidents)"])
+        return lines.map { $0.map(Self.csvField).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
+    }
+
+    func htmlPage() -> String {
+        let l = Labels(language: language)
+        let supply = snapshot.supply()
+        let alerts = snapshot.alerts(supply: supply)
+        let reporting = snapshot.reporting()
+        let c = snapshot.checkpointTotals()
+        let names = Dictionary(uniqueKeysWithValues: snapshot.stores.map { ($0.id, $0.name) })
+        func list(_ ids: [String]) -> String { ids.isEmpty ? l["none"] : ids.map { names[$0] ?? $0 }.joined(separator: "、") }
+        var rows = ""
+        for r in supply.commodities {
+            rows += """
+                <tr><td>\(html(l.commodity(r)))</td><td>\(html(r.unit))</td><td class="n">\(fmt(r.onHand))</td>\
+                <td class="n">\(fmt(r.avgDailySales))</td><td class="n b-\(r.band.rawValue)">\(fmt(r.daysOfSupply))</td>\
+                <td>\(html(l["band.\(r.band.rawValue)"]))</td><td class="n">\(r.storesReporting)/\(r.storesExpected)</td>\
+                <td class="n">\(r.storesAtRisk)</td><td class="n">\(fmt(r.priceMin, 2))</td><td class="n">\(fmt(r.priceMedian, 2))</td>\
+                <td class="n">\(fmt(r.priceMax, 2))</td></tr>
+
+                """
+        }
+        let alertItems = alerts.isEmpty ? "<li>\(html(l["no_alerts"]))</li>"
+            : alerts.map { "<li>\(html(language == .zh ? $0.messageZh : $0.message))</li>" }.joined(separator: "\n")
+        return """
+            <!doctype html><html lang="\(language == .zh ? "zh-CN" : "en")"><head><meta charset="utf-8">
+            <title>\(html(l["report_title"])) \(snapshot.date)</title>
+            <style>
+            @page{size:A4;margin:15mm}body{font-family:"Noto Sans CJK SC","Microsoft YaHei",system-ui,sans-serif;font-size:10.5pt;color:#000;max-width:180mm;margin:0 auto}
+            h1{font-size:16pt;text-align:center;margin:0 0 4pt}.meta{text-align:center;margin:0 0 10pt}h2{font-size:12pt;border-bottom:1px solid #000;margin:12pt 0 4pt}
+            table{border-collapse:collapse;width:100%;page-break-inside:avoid}th,td{border:1px solid #444;padding:2pt 4pt}td.n{text-align:right}
+            .b-stock_out,.b-critical{font-weight:bold;color:#b91c1c}.b-at_risk{font-weight:bold;color:#b45309}ul{margin:0;padding-left:16pt}
+            </style></head><body>
+            <h1>\(html(l.both("report_title")))</h1>
+            <p class="meta">\(html(l["date"])) \(snapshot.date) · \(html(l["as_of"])) \(html(Timestamps.iso(snapshot.asOf)))</p>
+            <h2>\(html(l.both("supply")))</h2>
+            <table><thead><tr><th>\(html(l["commodity"]))</th><th>\(html(l["unit"]))</th><th>\(html(l["on_hand"]))</th>
+            <th>\(html(l["avg_sales"]))</th><th>\(html(l["days_of_supply"]))</th><th></th><th>\(html(l["stores_reporting"]))</th>
+            <th>\(html(l["stores_at_risk"]))</th><th>\(html(l["price_min"]))</th><th>\(html(l["price_median"]))</th><th>\(html(l["price_max"]))</th></tr></thead>
+            <tbody>
+            \(rows)</tbody></table>
+            <h2>\(html(l.both("alerts")))</h2>
+            <ul>\(alertItems)</ul>
+            <h2>\(html(l.both("reporting")))</h2>
+            <table><tbody>
+            <tr><th>\(html(l["rate"]))</th><td>\(reporting.reported)/\(reporting.expected) (\(fmt(reporting.rate * 100, 0))%)</td></tr>
+            <tr><th>\(html(l["missing"]))</th><td>\(html(list(reporting.missing)))</td></tr>
+            <tr><th>\(html(l["late"]))</th><td>\(html(list(reporting.late)))</td></tr>
+            <tr><th>\(html(l["stale"]))</th><td>\(html(list(reporting.stale)))</td></tr>
+            <tr><th>\(html(l["closed"]))</th><td>\(html(list(reporting.closed)))</td></tr>
+            </tbody></table>
+            <h2>\(html(l.both("checkpoints")))</h2>
+            <table><tbody>
+            <tr><th>\(html(l["checked"]))</th><td class="n">\(c.checked)</td><th>\(html(l["refused_fever"]))</th><td class="n">\(c.refusedFever)</td></tr>
+            <tr><th>\(html(l["refused_no_mask"]))</th><td class="n">\(c.refusedNoMask)</td><th>\(html(l["staff_checked"]))</th><td class="n">\(c.staffChecked)</td></tr>
+            <tr><th>\(html(l["disinfections"]))</th><td class="n">\(c.disinfections)</td><th>\(html(l["compliance"]))</th><td class="n">\(c.compliantStores)/\(c.openStores)</td></tr>
+            <tr><th>\(html(l["incidents"]))</th><td class="n">\(c.incidents)</td><td></td><td></td></tr>
+            </tbody></table>
+            </body></html>
+
+            """
+    }
+}

@@ -1,0 +1,112 @@
+/// User-facing words in the two languages county officials read: Chinese and English.
+public enum Language: String, Sendable, CaseIterable {
+    case zh, en
+
+    public init(parsing text: String?) throws {
+        guard let text else { self = .zh; return }
+        guard let l = Language(rawValue: text.lowercased()) else {
+            throw HubError.badRequest("lang: must be zh or en, got '\(text)'")
+        }
+        self = l
+    }
+}
+
+struct Labels {
+    let language: Language
+
+    private static let table: [String: (en: String, zh: String)] = [
+        "title": ("County supply board", "全县生活必需品保供看板"),
+        "report_title": ("Daily supply report", "生活必需品保供日报"),
+        "date": ("Date", "日期"),
+        "as_of": ("As of", "数据截至"),
+        "days_of_supply": ("Days of supply", "可供天数"),
+        "at_risk_line": ("at-risk line", "风险线"),
+        "supply": ("Supply by commodity", "分品种供应"),
+        "commodity": ("Commodity", "品种"),
+        "unit": ("Unit", "单位"),
+        "on_hand": ("On hand", "库存"),
+        "avg_sales": ("Avg daily sales", "日均销量"),
+        "stores_reporting": ("Stores reporting", "报送门店"),
+        "stores_at_risk": ("Stores at risk", "风险门店"),
+        "price_min": ("Price min", "最低价"),
+        "price_median": ("Price median", "中位价"),
+        "price_max": ("Price max", "最高价"),
+        "grid": ("Stores × commodities", "门店 × 品种"),
+        "store": ("Store", "门店"),
+        "price_trend": ("Price trend (median, yuan)", "价格走势（中位数，元）"),
+        "checkpoints": ("Entrance checkpoints", "入口测温点"),
+        "checked": ("Checked", "测温人次"),
+        "refused_fever": ("Refused: fever", "发热劝返"),
+        "refused_no_mask": ("Refused: no mask", "未戴口罩劝返"),
+        "staff_checked": ("Staff checked", "员工测温"),
+        "disinfections": ("Disinfection rounds", "消毒次数"),
+        "compliance": ("Disinfection compliance", "消毒达标"),
+        "incidents": ("Fever cases", "发热病例"),
+        "reporting": ("Reporting", "报送情况"),
+        "expected": ("Expected", "应报"),
+        "reported": ("Reported", "已报"),
+        "missing": ("Missing", "未报"),
+        "late": ("Late", "迟报"),
+        "stale": ("Not synced (stale)", "未同步"),
+        "closed": ("Closed", "停业"),
+        "alerts": ("Alerts", "预警"),
+        "no_alerts": ("No alerts", "无预警"),
+        "notices": ("Notices", "通知"),
+        "none": ("None", "无"),
+        "sign_in": ("Sign in", "登录"),
+        "token": ("Operator token", "操作员令牌"),
+        "band.stock_out": ("Stock-out", "断货"),
+        "band.critical": ("Critical", "紧急"),
+        "band.at_risk": ("At risk", "风险"),
+        "band.adequate": ("Adequate", "充足"),
+        "band.overstocked": ("Overstocked", "积压"),
+        "band.no_data": ("No data", "无数据"),
+        "status_history": ("Store status", "门店营业状态"),
+        "open": ("Open", "营业"),
+        "show": ("Show", "查看"),
+        "rate": ("Reporting rate", "报送率"),
+        "days": ("days", "天"),
+        "yes": ("yes", "是"),
+        "no": ("no", "否"),
+    ]
+
+    subscript(_ key: String) -> String {
+        guard let entry = Self.table[key] else { return key }
+        return language == .zh ? entry.zh : entry.en
+    }
+
+    /// Both languages, for printed reports: "日期 Date".
+    func both(_ key: String) -> String {
+        guard let entry = Self.table[key] else { return key }
+        return language == .zh ? "\(entry.zh) \(entry.en)" : "\(entry.en) (\(entry.zh))"
+    }
+
+    func commodity(_ row: CommoditySupply) -> String { language == .zh ? row.nameChinese : row.nameEnglish }
+}
+
+/// Escapes text for HTML element content and attribute values.
+func html(_ text: String) -> String {
+    var out = ""
+    out.reserveCapacity(text.utf8.count)
+    for c in text {
+        switch c {
+        case "&": out += "&amp;"
+        case "<": out += "&lt;"
+        case ">": out += "&gt;"
+        case "\"": out += "&quot;"
+        case "'": out += "&#39;"
+        default: out.append(c)
+        }
+    }
+    return out
+}
+
+func fmt(_ value: Double?, _ decimals: Int = 1) -> String {
+    guard let value else { return "–" }
+    return String(format: "%.\(decimals)f", value)
+}
+
+let bandColours: [SupplyBand: String] = [
+    .stockOut: "#7f1d1d", .critical: "#dc2626", .atRisk: "#f59e0b", .adequate: "#16a34a", .overstocked: "#2563eb",
+    .noData: "#9ca3af",
+]

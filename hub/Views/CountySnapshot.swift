@@ -1,0 +1,218 @@
+import BaogongShared
+import Foundation
+import GRDB
+
+/// Thresholds of the county views (DESIGN.md, "County views"); all configurable.
+public struct ViewSettings: Sendable, Hashable {
+    /// A price above this multiple of the store's trailing median or of the county median is an alert.
+    public var priceAlertRatio = 1.2
+    /// Disinfection rounds a store should make each day.
+    public var requiredDisinfections: Int64 = 4
+    /// Days of supply above which a store is overstocked.
+    public var overstockDays = 30.0
+    /// Trailing window of the average daily sales.
+    public var trailingDays = 7
+    /// A replica not heard from for longer than this is stale.
+    public var staleAfter: TimeInterval = 6 * 3600
+    /// A day's report first received after this hour (China time) of the following day is late.
+    /// 0 means midnight at the end of the day itself.
+    public var lateAfterHourNextDay = 0
+
+    public init() {}
+}
+
+public struct StoreInfo: Sendable, Hashable, Codable {
+    public var id: String
+    public var name: String
+    public var township: String?
+    public var kind: String
+    public var revoked: Bool
+}
+
+/// One change of a store's status: opened, authorised, closed by the store or by order.
+public struct StatusEvent: Sendable, Hashable, Codable {
+    public var store: String
+    public var state: String
+    public var authority: String
+    public var reason: String?
+    public var since: CalendarDate
+    public var timestamp: HLCTimestamp
+    public var open: Bool { state == "open" }
+}
+
+/// One day's stock report of one commodity at one store.
+public struct StockObservation: Sendable, Hashable {
+    public var store: String
+    public var commodity: String
+    public var day: Int
+    public var onHand: Double?
+    public var sold: Double?
+    public var priceFen: Int64?
+    public var restockDays: Int64?
+    public var transportDays: Int64?
+}
+
+public struct CheckpointObservation: Sendable, Hashable {
+    public var store: String
+    public var checked: Int64
+    public var refusedFever: Int64
+    public var refusedNoMask: Int64
+    public var staffChecked: Int64
+    public var disinfections: Int64
+}
+
+public struct ReportArrival: Sendable, Hashable {
+    public var receivedAt: Date
+    public var recordedAt: Date
+}
+
+/// Everything the county views of one date need, read in one transaction so that every figure of
+/// a view, a dashboard page or a daily report comes from the same consistent state.
+public struct CountySnapshot: Sendable {
+    public var date: CalendarDate
+    public var asOf: Date
+    public var settings: ViewSettings
+    public var catalog: [Commodity]
+    public var stores: [StoreInfo]
+    public var statusEvents: [String: [StatusEvent]]
+    /// Stock reports from `date - 2 × trailingDays + 1` to `date` (for sales averages and price medians).
+    public var stock: [StockObservation]
+    public var checkpoints: [CheckpointObservation]
+    public var arrivals: [String: ReportArrival]
+    public var fleet: [FleetStatusRow]
+    public var notices: [HubDatabase.Notice]
+    public var incidents: Int
+
+    public init(
+        date: CalendarDate, asOf: Date, settings: ViewSettings = ViewSettings(), catalog: [Commodity] = Commodity.defaults,
+        stores: [StoreInfo] = [], statusEvents: [String: [StatusEvent]] = [:], stock: [StockObservation] = [],
+        checkpoints: [CheckpointObservation] = [], arrivals: [String: ReportArrival] = [:], fleet: [FleetStatusRow] = [],
+        notices: [HubDatabase.Notice] = [], incidents: Int = 0
+    ) {
+        self.date = date
+        self.asOf = asOf
+        self.settings = settings
+        self.catalog = catalog
+        self.stores = stores
+        self.statusEvents = statusEvents
+        self.stock = stock
+        self.checkpoints = checkpoints
+        self.arrivals = arrivals
+        self.fleet = fleet
+        self.notices = notices
+        self.incidents = incidents
+    }
+
+    /// Whether `store` was open on `day`: its latest status event in effect by then (by date, then
+    /// by clock); a store with no status event is open.
+    public func isOpen(_ store: String, day: Int) -> Bool {
+        guard let events = statusEvents[store] else { return true }
+        var current: StatusEvent?
+        for e in events where e.since.dayNumber <= day {
+            if let c = current, (c.since, c.timestamp) > (e.since, e.timestamp) { continue }
+            current = e
+        }
+        return current?.open ?? true
+    }
+
+    /// Enrolled, non-revoked stores.
+    public var activeStores: [StoreInfo] { stores.filter { !$0.revoked } }
+}
+
+extension HubDatabase {
+    /// Reads everything the views of `date` need, in one read transaction.
+    public func snapshot(date: CalendarDate, settings: ViewSettings = ViewSettings(), now: Date = Date()) throws
+        -> CountySnapshot
+    {
+        let fleet = try fleetStatus(staleAfter: settings.staleAfter, now: now)
+        return try writer.read { db in
+            var snapshot = CountySnapshot(date: date, asOf: now, settings: settings)
+            snapshot.fleet = fleet
+            snapshot.catalog = try Self.catalog(db)
+            snapshot.stores = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT e.store, COALESCE(s.name, e.store), s.township, COALESCE(s.kind, 'supermarket'),
+                           e.revoked_at IS NOT NULL
+                    FROM enrolment e LEFT JOIN stores s ON s.store = e.store ORDER BY e.store
+                    """
+            ).map { StoreInfo(id: $0[0], name: $0[1], township: $0[2], kind: $0[3], revoked: $0[4]) }
+            for logged in try RecordStore.history(set: "store_status", in: db) {
+                let f = logged.change.fields
+                guard let state = f["state"]?.textValue, let sinceText = f["since"]?.textValue,
+                    let since = try? CalendarDate(sinceText)
+                else { continue }
+                snapshot.statusEvents[logged.change.key, default: []].append(
+                    StatusEvent(
+                        store: logged.change.key, state: state, authority: f["authority"]?.textValue ?? "store",
+                        reason: f["reason"]?.textValue, since: since, timestamp: logged.change.timestamp
+                    )
+                )
+            }
+            let first = date.adding(days: -(2 * settings.trailingDays - 1))
+            let rows = try Row.fetchCursor(
+                db.cachedStatement(sql: """
+                    SELECT store, commodity, date, on_hand, sold, price, restock_days, transport_days
+                    FROM stock WHERE date BETWEEN ? AND ? AND deleted = 0
+                    """),
+                arguments: [first.description, date.description]
+            )
+            var dayOf = [String: Int]()
+            while let row = try rows.next() {
+                let dateText: String = row[2]
+                let day: Int
+                if let known = dayOf[dateText] {
+                    day = known
+                } else {
+                    day = (try? CalendarDate(dateText).dayNumber) ?? 0
+                    dayOf[dateText] = day
+                }
+                snapshot.stock.append(
+                    StockObservation(
+                        store: row[0], commodity: row[1], day: day, onHand: row[3], sold: row[4], priceFen: row[5],
+                        restockDays: row[6], transportDays: row[7]
+                    )
+                )
+            }
+            snapshot.checkpoints = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT store, COALESCE(checked, 0), COALESCE(refused_fever, 0), COALESCE(refused_no_mask, 0),
+                           COALESCE(staff_checked, 0), COALESCE(disinfections, 0)
+                    FROM checkpoint WHERE date = ? AND deleted = 0 ORDER BY store
+                    """,
+                arguments: [date.description]
+            ).map {
+                CheckpointObservation(
+                    store: $0[0], checked: $0[1], refusedFever: $0[2], refusedNoMask: $0[3], staffChecked: $0[4],
+                    disinfections: $0[5]
+                )
+            }
+            for row in try Row.fetchAll(
+                db, sql: "SELECT store, first_received_at, first_recorded_ms FROM report_arrival WHERE date = ?",
+                arguments: [date.description]
+            ) {
+                let received: Double = row[1]
+                let recorded: Int64 = row[2]
+                snapshot.arrivals[row[0]] = ReportArrival(
+                    receivedAt: Date(timeIntervalSince1970: received),
+                    recordedAt: Date(timeIntervalSince1970: Double(recorded) / 1000)
+                )
+            }
+            snapshot.incidents = try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM incident WHERE date = ? AND deleted = 0", arguments: [date.description]
+            ) ?? 0
+            snapshot.notices = try Row.fetchAll(
+                db, sql: "SELECT id, COALESCE(text, ''), posted_at FROM notices WHERE deleted = 0 ORDER BY posted_at DESC LIMIT 20"
+            ).map { Notice(id: $0[0], text: $0[1], postedAt: $0[2]) }
+            return snapshot
+        }
+    }
+
+    /// The most recent date with any stock report (the demo and the dashboard default to it).
+    public func latestReportDate() throws -> CalendarDate? {
+        try writer.read { db in
+            try String.fetchOne(db, sql: "SELECT MAX(date) FROM stock").flatMap { try? CalendarDate($0) }
+        }
+    }
+}

@@ -1,0 +1,171 @@
+import BaogongShared
+import Foundation
+
+/// Who was expected to report on a date, who did, who is late, missing or stale.
+public struct ReportingView: Sendable, Codable {
+    public struct StoreLine: Sendable, Hashable, Codable {
+        public var store: String
+        public var name: String
+        public var kind: String
+        /// expected, closed
+        public var expected: Bool
+        public var reported: Bool
+        public var late: Bool
+        public var stale: Bool
+        public var receivedAt: String?
+        public var lastHeardAt: String?
+        enum CodingKeys: String, CodingKey {
+            case store, name, kind, expected, reported, late, stale, receivedAt = "received_at", lastHeardAt = "last_heard_at"
+        }
+    }
+
+    public var date: String
+    public var asOf: String
+    public var expected: Int
+    public var reported: Int
+    /// reported / expected (1 when nobody is expected).
+    public var rate: Double
+    public var missing: [String]
+    public var late: [String]
+    public var stale: [String]
+    public var closed: [String]
+    public var stores: [StoreLine]
+
+    enum CodingKeys: String, CodingKey {
+        case date, asOf = "as_of", expected, reported, rate, missing, late, stale, closed, stores
+    }
+}
+
+/// Checkpoint totals of a date and disinfection compliance.
+public struct CheckpointView: Sendable, Codable {
+    public struct Totals: Sendable, Hashable, Codable {
+        public var checked: Int64 = 0
+        public var refusedFever: Int64 = 0
+        public var refusedNoMask: Int64 = 0
+        public var staffChecked: Int64 = 0
+        public var disinfections: Int64 = 0
+        enum CodingKeys: String, CodingKey {
+            case checked, refusedFever = "refused_fever", refusedNoMask = "refused_no_mask"
+            case staffChecked = "staff_checked", disinfections
+        }
+    }
+
+    public struct StoreLine: Sendable, Hashable, Codable {
+        public var store: String
+        public var totals: Totals
+        public var compliant: Bool
+    }
+
+    public var date: String
+    public var checked: Int64
+    public var refusedFever: Int64
+    public var refusedNoMask: Int64
+    public var staffChecked: Int64
+    public var disinfections: Int64
+    public var requiredDisinfections: Int64
+    /// Open stores that made the required disinfection rounds / open stores.
+    public var compliantStores: Int
+    public var openStores: Int
+    public var nonCompliant: [String]
+    public var incidents: Int
+    public var stores: [StoreLine]
+
+    enum CodingKeys: String, CodingKey {
+        case date, checked, refusedFever = "refused_fever", refusedNoMask = "refused_no_mask"
+        case staffChecked = "staff_checked", disinfections, requiredDisinfections = "required_disinfections"
+        case compliantStores = "compliant_stores", openStores = "open_stores", nonCompliant = "non_compliant"
+        case incidents, stores
+    }
+}
+
+public struct StoreHistory: Sendable, Codable {
+    public var store: String
+    public var name: String
+    public var openOnDate: Bool
+    public var events: [StatusEvent]
+    enum CodingKeys: String, CodingKey { case store, name, openOnDate = "open_on_date", events }
+}
+
+extension CountySnapshot {
+    /// The moment after which a report for the snapshot's date is late.
+    public var lateDeadline: Date {
+        let midnight = Double(date.adding(days: 1).dayNumber) * 86_400 - 8 * 3600
+        return Date(timeIntervalSince1970: midnight + Double(settings.lateAfterHourNextDay) * 3600)
+    }
+
+    public func reporting() -> ReportingView {
+        let day = date.dayNumber
+        var reportedStores = Set(stock.lazy.filter { $0.day == day }.map(\.store))
+        reportedStores.formUnion(checkpoints.map(\.store))
+        var lastHeard = [String: (Date?, Bool)]()
+        for row in fleet {
+            let heard = row.lastHeardAt.flatMap(Timestamps.parse)
+            let (previous, allStale) = lastHeard[row.store] ?? (nil, true)
+            let newest = [previous, heard].compactMap { $0 }.max()
+            lastHeard[row.store] = (newest, allStale && row.stale)
+        }
+        var lines = [ReportingView.StoreLine]()
+        for store in activeStores {
+            let expected = isOpen(store.id, day: day)
+            let reported = reportedStores.contains(store.id)
+            let arrival = arrivals[store.id]
+            let (heard, stale) = lastHeard[store.id] ?? (nil, true)
+            lines.append(
+                ReportingView.StoreLine(
+                    store: store.id, name: store.name, kind: store.kind, expected: expected, reported: reported,
+                    late: reported && (arrival.map { $0.receivedAt > lateDeadline } ?? false), stale: stale,
+                    receivedAt: arrival.map { Timestamps.iso($0.receivedAt) }, lastHeardAt: heard.map(Timestamps.iso)
+                )
+            )
+        }
+        let expected = lines.filter(\.expected)
+        let reported = expected.filter(\.reported)
+        return ReportingView(
+            date: date.description, asOf: Timestamps.iso(asOf), expected: expected.count, reported: reported.count,
+            rate: expected.isEmpty ? 1 : Double(reported.count) / Double(expected.count),
+            missing: expected.filter { !$0.reported }.map(\.store), late: expected.filter(\.late).map(\.store),
+            stale: expected.filter(\.stale).map(\.store), closed: lines.filter { !$0.expected }.map(\.store),
+            stores: lines
+        )
+    }
+
+    public func checkpointTotals() -> CheckpointView {
+        let day = date.dayNumber
+        var total = CheckpointView.Totals()
+        var byStore = [String: CheckpointView.Totals]()
+        for c in checkpoints {
+            total.checked += c.checked
+            total.refusedFever += c.refusedFever
+            total.refusedNoMask += c.refusedNoMask
+            total.staffChecked += c.staffChecked
+            total.disinfections += c.disinfections
+            byStore[c.store] = CheckpointView.Totals(
+                checked: c.checked, refusedFever: c.refusedFever, refusedNoMask: c.refusedNoMask,
+                staffChecked: c.staffChecked, disinfections: c.disinfections
+            )
+        }
+        let open = activeStores.filter { isOpen($0.id, day: day) }
+        let lines = open.map { store in
+            let t = byStore[store.id] ?? CheckpointView.Totals()
+            return CheckpointView.StoreLine(
+                store: store.id, totals: t, compliant: t.disinfections >= settings.requiredDisinfections
+            )
+        }
+        return CheckpointView(
+            date: date.description, checked: total.checked, refusedFever: total.refusedFever,
+            refusedNoMask: total.refusedNoMask, staffChecked: total.staffChecked, disinfections: total.disinfections,
+            requiredDisinfections: settings.requiredDisinfections, compliantStores: lines.filter(\.compliant).count,
+            openStores: lines.count, nonCompliant: lines.filter { !$0.compliant }.map(\.store), incidents: incidents,
+            stores: lines
+        )
+    }
+
+    public func storeHistory() -> [StoreHistory] {
+        activeStores.map { store in
+            StoreHistory(
+                store: store.id, name: store.name, openOnDate: isOpen(store.id, day: date.dayNumber),
+                events: (statusEvents[store.id] ?? []).sorted { ($0.since, $0.timestamp) < ($1.since, $1.timestamp) }
+            )
+        }
+    }
+}
