@@ -11,12 +11,15 @@ public struct SyncClient: Sendable {
     public let transport: any SyncTransport
     public var batchSize: Int
     public var logger: Logger
+    /// The agent's notion of now (the wall clock; simulated in the demo and in tests).
+    public var clock: @Sendable () -> Date
 
     public init(
         database: AgentDatabase, transport: any SyncTransport = HTTPSyncTransport(), batchSize: Int = 5_000,
-        logger: Logger = Logger(label: "baogong.agent.sync")
+        logger: Logger = Logger(label: "baogong.agent.sync"), clock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.database = database
+        self.clock = clock
         self.transport = transport
         self.batchSize = min(max(1, batchSize), SyncProtocol.maxBatchChanges)
         self.logger = logger
@@ -39,7 +42,7 @@ public struct SyncClient: Sendable {
         var report = Report()
         let identity = try database.identity()
         while true {
-            let request = try database.nextBatch(limit: batchSize)
+            let request = try database.nextBatch(limit: batchSize, now: clock())
             let response: SyncResponse
             do {
                 response = try await transport.sync(request, hub: identity.hub, token: identity.token)
@@ -48,10 +51,10 @@ public struct SyncClient: Sendable {
                         .hubError, "the hub acknowledged up to \(response.acked) of a batch up to \(request.upto)"
                     )
                 }
-                try database.applyResponse(response, to: request)
+                try database.applyResponse(response, to: request, now: clock())
             } catch {
                 let message = (error as? AgentError)?.message ?? "\(error)"
-                try? database.recordFailure(message)
+                try? database.recordFailure(message, now: clock())
                 logger.warning("sync failed", metadata: ["sync.error": "\(message)"])
                 throw error
             }

@@ -9,9 +9,10 @@ public struct HubDatabase: Sendable {
     public let store: RecordStore
     public var writer: any DatabaseWriter { store.writer }
 
-    public static func open(path: String) throws -> HubDatabase {
+    /// Opens (creating if needed) the hub database; a new one gets the default catalog, stamped `now`.
+    public static func open(path: String, now: Date = Date()) throws -> HubDatabase {
         let db = HubDatabase(store: try RecordStore(path: path, migrations: HubDatabase.migrations))
-        try db.seedCatalogIfNew()
+        try db.seedCatalogIfNew(now: now)
         return db
     }
 
@@ -89,13 +90,13 @@ public struct HubDatabase: Sendable {
         return change
     }
 
-    func seedCatalogIfNew() throws {
+    func seedCatalogIfNew(now: Date = Date()) throws {
         try writer.write { db in
             guard try RecordStore.meta("catalog_seeded", in: db) == .null else { return }
             for c in Commodity.defaults {
-                try Self.writeAsHub(set: "catalog", key: c.id, fields: Self.catalogFields(c), now: Date(), in: db)
+                try Self.writeAsHub(set: "catalog", key: c.id, fields: Self.catalogFields(c), now: now, in: db)
             }
-            try RecordStore.setMeta("catalog_seeded", Timestamps.iso(Date()), in: db)
+            try RecordStore.setMeta("catalog_seeded", Timestamps.iso(now), in: db)
         }
     }
 

@@ -36,11 +36,11 @@ struct Supply: AsyncParsableCommand {
 enum SupplyBoard {
     static func render(_ view: SupplyView, date: CalendarDate) -> String {
         var lines = ["County supply board 全县保供看板 — \(date)"]
-        lines.append("COMMODITY            UNIT      ON HAND   AVG SALES   DAYS  BAND         REPORTING  AT RISK  PRICE MIN/MEDIAN/MAX")
+        lines.append("COMMODITY                UNIT      ON HAND   AVG SALES   DAYS  BAND         REPORTING  AT RISK  PRICE MIN/MEDIAN/MAX")
         for r in view.commodities {
             let name = "\(r.nameEnglish) \(r.nameChinese)"
             lines.append([
-                name.padding(toLength: 20, withPad: " ", startingAt: 0), r.unit.padding(toLength: 6, withPad: " ", startingAt: 0),
+                name + String(repeating: " ", count: max(0, 24 - displayWidth(name))), r.unit.padding(toLength: 6, withPad: " ", startingAt: 0),
                 String(format: "%10.1f", r.onHand), String(format: "%11.1f", r.avgDailySales),
                 (r.daysOfSupply.map { String(format: "%.1f", $0) } ?? "–").leftPad(6),
                 r.band.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0),
@@ -75,7 +75,7 @@ struct Checkpoints: AsyncParsableCommand {
             print("Checkpoints 测温点 — \(c.date)")
             print("checked 测温 \(c.checked), refused fever 发热劝返 \(c.refusedFever), refused no mask 未戴口罩 \(c.refusedNoMask)")
             print("staff checked 员工测温 \(c.staffChecked), disinfections 消毒 \(c.disinfections), fever cases 发热病例 \(c.incidents)")
-            print("disinfection compliance 消毒达标 (≥\(c.requiredDisinfections)/day): \(c.compliantStores)/\(c.openStores) open stores")
+            print("disinfection compliance 消毒达标 (≥\(c.requiredDisinfections)/day): \(c.compliantStores)/\(c.reportingStores) open stores")
         }
     }
 }
@@ -134,4 +134,14 @@ struct ReportCommand: AsyncParsableCommand {
 struct OpenAPI: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "openapi", abstract: "Print the OpenAPI document of the hub's API.")
     func run() async throws { print(OpenAPIDocument.json) }
+}
+
+/// Terminal columns of a string: CJK characters take two.
+func displayWidth(_ s: String) -> Int {
+    s.unicodeScalars.reduce(0) { width, scalar in
+        let v = scalar.value
+        let wide = (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
+            || (0xF900...0xFAFF).contains(v) || (0xFF00...0xFF60).contains(v)
+        return width + (wide ? 2 : 1)
+    }
 }

@@ -52,9 +52,9 @@ public struct DailyReport {
                       reporting.stale.joined(separator: " "), reporting.closed.joined(separator: " ")])
         lines.append([])
         lines.append(["section", "checked", "refused_fever", "refused_no_mask", "staff_checked", "disinfections",
-                      "compliant_stores", "open_stores", "incidents"])
+                      "compliant_stores", "reporting_stores", "open_stores", "incidents"])
         lines.append(["checkpoints", "\(c.checked)", "\(c.refusedFever)", "\(c.refusedNoMask)", "\(c.staffChecked)",
-                      "\(c.disinfections)", "\(c.compliantStores)", "\(c.openStores)", "\(c.incidents)"])
+                      "\(c.disinfections)", "\(c.compliantStores)", "\(c.reportingStores)", "\(c.openStores)", "\(c.incidents)"])
         return lines.map { $0.map(Self.csvField).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
     }
 
@@ -110,7 +110,7 @@ public struct DailyReport {
             <table><tbody>
             <tr><th>\(html(l["checked"]))</th><td class="n">\(c.checked)</td><th>\(html(l["refused_fever"]))</th><td class="n">\(c.refusedFever)</td></tr>
             <tr><th>\(html(l["refused_no_mask"]))</th><td class="n">\(c.refusedNoMask)</td><th>\(html(l["staff_checked"]))</th><td class="n">\(c.staffChecked)</td></tr>
-            <tr><th>\(html(l["disinfections"]))</th><td class="n">\(c.disinfections)</td><th>\(html(l["compliance"]))</th><td class="n">\(c.compliantStores)/\(c.openStores)</td></tr>
+            <tr><th>\(html(l["disinfections"]))</th><td class="n">\(c.disinfections)</td><th>\(html(l["compliance"]))</th><td class="n">\(c.compliantStores)/\(c.reportingStores)</td></tr>
             <tr><th>\(html(l["incidents"]))</th><td class="n">\(c.incidents)</td><td></td><td></td></tr>
             </tbody></table>
             </body></html>

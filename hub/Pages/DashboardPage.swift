@@ -173,7 +173,7 @@ struct DashboardPage {
         <tr><th>\(html(l["refused_no_mask"]))</th><td class="num" data-key="refused_no_mask">\(c.refusedNoMask)</td></tr>
         <tr><th>\(html(l["staff_checked"]))</th><td class="num" data-key="staff_checked">\(c.staffChecked)</td></tr>
         <tr><th>\(html(l["disinfections"]))</th><td class="num" data-key="disinfections">\(c.disinfections)</td></tr>
-        <tr><th>\(html(l["compliance"])) (≥\(c.requiredDisinfections))</th><td class="num">\(c.compliantStores)/\(c.openStores)</td></tr>
+        <tr><th>\(html(l["compliance"])) (≥\(c.requiredDisinfections))</th><td class="num">\(c.compliantStores)/\(c.reportingStores)</td></tr>
         <tr><th>\(html(l["incidents"]))</th><td class="num">\(c.incidents)</td></tr>
         </tbody></table>
 

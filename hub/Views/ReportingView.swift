@@ -52,6 +52,7 @@ public struct CheckpointView: Sendable, Codable {
 
     public struct StoreLine: Sendable, Hashable, Codable {
         public var store: String
+        public var reported: Bool
         public var totals: Totals
         public var compliant: Bool
     }
@@ -63,8 +64,10 @@ public struct CheckpointView: Sendable, Codable {
     public var staffChecked: Int64
     public var disinfections: Int64
     public var requiredDisinfections: Int64
-    /// Open stores that made the required disinfection rounds / open stores.
+    /// Stores that reported checkpoints and made the required disinfection rounds.
     public var compliantStores: Int
+    /// Open stores that reported checkpoint counts for the date (the others show in reporting as missing).
+    public var reportingStores: Int
     public var openStores: Int
     public var nonCompliant: [String]
     public var incidents: Int
@@ -73,7 +76,8 @@ public struct CheckpointView: Sendable, Codable {
     enum CodingKeys: String, CodingKey {
         case date, checked, refusedFever = "refused_fever", refusedNoMask = "refused_no_mask"
         case staffChecked = "staff_checked", disinfections, requiredDisinfections = "required_disinfections"
-        case compliantStores = "compliant_stores", openStores = "open_stores", nonCompliant = "non_compliant"
+        case compliantStores = "compliant_stores", reportingStores = "reporting_stores", openStores = "open_stores"
+        case nonCompliant = "non_compliant"
         case incidents, stores
     }
 }
@@ -146,16 +150,18 @@ extension CountySnapshot {
         }
         let open = activeStores.filter { isOpen($0.id, day: day) }
         let lines = open.map { store in
-            let t = byStore[store.id] ?? CheckpointView.Totals()
+            let t = byStore[store.id]
             return CheckpointView.StoreLine(
-                store: store.id, totals: t, compliant: t.disinfections >= settings.requiredDisinfections
+                store: store.id, reported: t != nil, totals: t ?? CheckpointView.Totals(),
+                compliant: (t?.disinfections ?? 0) >= settings.requiredDisinfections
             )
         }
         return CheckpointView(
             date: date.description, checked: total.checked, refusedFever: total.refusedFever,
             refusedNoMask: total.refusedNoMask, staffChecked: total.staffChecked, disinfections: total.disinfections,
             requiredDisinfections: settings.requiredDisinfections, compliantStores: lines.filter(\.compliant).count,
-            openStores: lines.count, nonCompliant: lines.filter { !$0.compliant }.map(\.store), incidents: incidents,
+            reportingStores: lines.filter(\.reported).count, openStores: lines.count,
+            nonCompliant: lines.filter { $0.reported && !$0.compliant }.map(\.store), incidents: incidents,
             stores: lines
         )
     }

@@ -1,0 +1,254 @@
+import BaogongAgent
+import BaogongHub
+import BaogongShared
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// A clock the demo moves forward day by day; the hub and every agent read the time from it.
+final class SimulatedClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var date: Date
+    init(_ date: Date) { self.date = date }
+    func now() -> Date { lock.withLock { date } }
+    func set(_ newDate: Date) { lock.withLock { date = max(date, newDate) } }
+}
+
+/// Runs the county demo: a real hub on a loopback port, one agent replica per store device, each
+/// with its own SQLite file, recording 24 Jan – 29 Feb 2020 day by day and syncing over HTTP.
+///
+/// Agents run in this process (not as one process per command) so that the whole month can be
+/// simulated on a clock that moves day by day, and the demo finishes in seconds.
+struct DemoRunner {
+    var seed: UInt64
+    var directory: URL
+    var port: Int
+    var exitAfterPrinting: Bool
+    var logger: Logger
+
+    struct Device {
+        var site: CountyScenario.Site
+        var index: Int
+        var database: AgentDatabase
+        var client: SyncClient
+    }
+
+    func run() async throws {
+        let started = ContinuousClock.now
+        let clock = SimulatedClock(CountyScenario.time(CountyScenario.firstDay.adding(days: -1), hour: 9))
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("agents"), withIntermediateDirectories: true)
+        let hubPath = directory.appendingPathComponent("hub.sqlite").path
+        let hub = try HubDatabase.open(path: hubPath, now: clock.now())
+
+        var tokens = [String: String]()
+        for site in CountyScenario.sites {
+            tokens[site.id] = try hub.addStore(
+                id: site.id, name: "\(site.name) \(site.nameChinese)", township: site.township, kind: site.kind, now: clock.now()
+            )
+        }
+        let operatorToken = try hub.addOperator(name: "demo operator", now: clock.now()).token
+
+        let context = HubContext(database: hub, logger: logger, clock: { clock.now() })
+        let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let app = makeHubApplication(context, host: "127.0.0.1", port: port) { bound in
+            portContinuation.yield(bound)
+            portContinuation.finish()
+        }
+        let group = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var iterator = portStream.makeAsyncIterator()
+            guard let bound = await iterator.next() else { throw HubError.badRequest("the hub did not start") }
+            let url = "http://127.0.0.1:\(bound)"
+            do {
+                try await simulate(hub: hub, hubURL: url, tokens: tokens, clock: clock)
+                try printBoard(hub: hub, url: url, operatorToken: operatorToken, clock: clock, started: started)
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            if exitAfterPrinting {
+                await group.triggerGracefulShutdown()
+            } else {
+                print("\nServing the dashboard until Ctrl-C …")
+            }
+            try await tasks.waitForAll()
+        }
+    }
+
+    func simulate(hub: HubDatabase, hubURL: String, tokens: [String: String], clock: SimulatedClock) async throws {
+        var random = DemoRandom(seed: seed)
+        var devices = [Device]()
+        for site in CountyScenario.sites {
+            for i in 0..<site.devices {
+                let path = directory.appendingPathComponent("agents/\(site.id)-\(i + 1).sqlite").path
+                let database = try AgentDatabase.create(path: path, store: site.id, hub: hubURL, token: tokens[site.id]!)
+                let client = SyncClient(database: database, logger: logger, clock: { clock.now() })
+                devices.append(Device(site: site, index: i, database: database, client: client))
+            }
+        }
+        // Sites offline for a few days mid-month (they catch up when the link returns), and one
+        // whose link is down on the last evening.
+        let candidates = devices.filter { isOpen($0.site, on: CountyScenario.lastDay) && $0.index == 0 }.map(\.site.id)
+        var offline = [String: ClosedRange<Int>]()
+        for id in candidates.shuffled(using: &random).prefix(3) {
+            let start = CountyScenario.firstDay.dayNumber + Int.random(in: 8...28, using: &random)
+            offline[id] = start...(start + Int.random(in: 1...3, using: &random))
+        }
+        let lastEvening = candidates.filter { offline[$0] == nil }.randomElement(using: &random)!
+        offline[lastEvening] = CountyScenario.lastDay.dayNumber...CountyScenario.lastDay.dayNumber
+
+        // Each site's own prices and starting stock.
+        var onHand = [String: Double]()
+        var priceFactor = [String: Double]()
+        for site in CountyScenario.sites {
+            priceFactor[site.id] = random.jitter(0.06)
+            for b in CountyScenario.baselines {
+                onHand[site.id + b.commodity] = (b.dailySales * site.size * Double.random(in: 8...12, using: &random)).rounded()
+            }
+        }
+
+        var day = CountyScenario.firstDay
+        while day <= CountyScenario.lastDay {
+            try hubEvents(hub: hub, day: day, clock: clock)
+            let open = devices.filter { isOpen($0.site, on: day) }
+            // Daytime: entrance checkpoints at every open site, each device counting its own entrance.
+            for device in open {
+                clock.set(CountyScenario.time(day, hour: 12, minute: device.index))
+                let visitors = Int64(1_600 * device.site.size * random.jitter(0.2) / Double(device.site.devices))
+                var counts: [String: Int64] = [
+                    "checked": visitors,
+                    "refused_fever": Int64.random(in: 0...1, using: &random),
+                    "refused_no_mask": Int64(Double(visitors) * 0.006 * random.jitter(0.5)),
+                    "staff_checked": Int64(40 * device.site.size / Double(device.site.devices)),
+                ]
+                if device.index == 0 { counts["disinfections"] = Int.random(in: 0..<12, using: &random) == 0 ? 3 : 4 }
+                try device.database.recordCheckpoint(CheckpointIncrement(date: day, counts: counts), now: clock.now())
+                if counts["refused_fever"]! > 0 {
+                    try device.database.recordIncident(
+                        temperature: 37.3 + Double(Int.random(in: 0...12, using: &random)) / 10, action: "refused",
+                        time: CountyScenario.time(day, hour: 10, minute: Int.random(in: 0...59, using: &random)), now: clock.now()
+                    )
+                }
+            }
+            // Evening: each open site reports stock, sales and prices of every commodity.
+            for device in open where device.index == 0 {
+                clock.set(CountyScenario.time(day, hour: 18, minute: 0))
+                let site = device.site
+                for b in CountyScenario.baselines {
+                    let key = site.id + b.commodity
+                    let whole = ["bag", "case", "barrel"].contains(Commodity.defaults.first { $0.id == b.commodity }!.unit.rawValue)
+                    func round(_ v: Double) -> Double { whole ? v.rounded() : (v * 10).rounded() / 10 }
+                    let demand = b.dailySales * site.size * CountyScenario.demandFactor(day) * random.jitter(0.15)
+                    let sold = round(min(onHand[key]!, demand))
+                    let shortage = site.id == CountyScenario.vegetableShortage.store && b.commodity == "vegetables"
+                        && day >= CountyScenario.vegetableShortage.from
+                    let deliveryDay = (day.dayNumber + site.id.utf8.count) % Int(b.restockDays) == 0
+                    let target = b.dailySales * site.size * 10
+                    let received = shortage || !deliveryDay ? 0 : round(max(0, target - (onHand[key]! - sold)))
+                    onHand[key] = max(0, onHand[key]! - sold + received)
+                    var price = Int64((Double(b.priceFen) * priceFactor[site.id]!).rounded())
+                    if site.id == CountyScenario.riceRise.store && b.commodity == "rice" && day >= CountyScenario.riceRise.from {
+                        price = CountyScenario.riceRise.priceFen
+                    }
+                    try device.database.recordStock(
+                        StockEntry(
+                            date: day, commodity: b.commodity, onHand: round(onHand[key]!), sold: sold, received: received,
+                            priceFen: price, source: b.source, restockDays: b.restockDays, transportDays: b.transportDays,
+                            channel: b.channel, note: shortage ? "supplier cannot deliver; urgent need posted" : nil
+                        ),
+                        now: clock.now()
+                    )
+                }
+            }
+            // 20:00: every device that has a link syncs.
+            for (i, device) in devices.enumerated() where !(offline[device.site.id]?.contains(day.dayNumber) ?? false) {
+                clock.set(CountyScenario.time(day, hour: 20, minute: i))
+                _ = try await device.client.syncOnce()
+            }
+            day = day.adding(days: 1)
+        }
+        clock.set(CountyScenario.time(CountyScenario.lastDay, hour: 22))
+    }
+
+    func isOpen(_ site: CountyScenario.Site, on day: CalendarDate) -> Bool {
+        if site.kind == "market" { return false }
+        if site.id == "yongjiang" && day >= CountyScenario.yongjiangClosed { return false }
+        return true
+    }
+
+    /// What the bureau did on given days: authorisations, closure orders, notices.
+    func hubEvents(hub: HubDatabase, day: CalendarDate, clock: SimulatedClock) throws {
+        if day == CountyScenario.firstDay {
+            clock.set(CountyScenario.time(day, hour: 13))
+            for site in CountyScenario.markets {
+                try hub.setStoreStatus(
+                    store: site.id, open: false, authority: "order", reason: "Farmers' markets closed by order 农贸市场停业",
+                    since: day, now: clock.now()
+                )
+            }
+            for site in CountyScenario.supermarkets + CountyScenario.malls {
+                try hub.setStoreStatus(store: site.id, open: true, authority: "authorised", reason: nil, since: day, now: clock.now())
+            }
+            try hub.postNotice(
+                "Farmers' markets close from 13:00 today; the 9 authorised supermarkets report stock, prices and checkpoints daily. "
+                    + "农贸市场今日13时起关闭，9家授权超市每日报送库存、价格和测温情况。",
+                now: clock.now()
+            )
+        }
+        if day == (try! CalendarDate("2020-01-29")) {
+            clock.set(CountyScenario.time(day, hour: 9))
+            try hub.postNotice("The closure of farmers' markets is extended. 农贸市场延长关闭。", now: clock.now())
+        }
+        if day == CountyScenario.yongjiangClosed {
+            clock.set(CountyScenario.time(day, hour: 8))
+            try hub.setStoreStatus(
+                store: "yongjiang", open: false, authority: "order", reason: "Closed because of the epidemic 因疫情停业",
+                since: day, now: clock.now()
+            )
+            try hub.postNotice("Yongjiang department store closes; 8 supermarkets are monitored from today. 永江百货停业，今起监测8家超市。",
+                               now: clock.now())
+        }
+    }
+
+    func printBoard(hub: HubDatabase, url: String, operatorToken: String, clock: SimulatedClock, started: ContinuousClock.Instant) throws {
+        let day = CountyScenario.lastDay
+        let snapshot = try hub.snapshot(date: day, now: clock.now())
+        let supply = snapshot.supply()
+        let alerts = snapshot.alerts(supply: supply)
+        let reporting = snapshot.reporting()
+        let checkpoints = snapshot.checkpointTotals()
+        let fleet = try hub.fleetStatus(now: clock.now())
+        let names = Dictionary(uniqueKeysWithValues: snapshot.stores.map { ($0.id, $0.name) })
+        func named(_ ids: [String]) -> String { ids.isEmpty ? "none" : ids.map { names[$0] ?? $0 }.joined(separator: ", ") }
+
+        print("Baogong 保供 demo — Yongxing County, \(CountyScenario.firstDay) to \(day) (seed \(seed))")
+        print("Hub: \(url)   data: \(directory.path)")
+        print("Sites: 9 authorised supermarkets, 7 farmers' markets (closed by order from 24 Jan), 3 malls;"
+              + " \(fleet.filter { $0.replica != nil }.count) agent devices synced over HTTP.")
+        for s in snapshot.stores where s.kind == "supermarket" {
+            print("  \(s.name)\(snapshot.isOpen(s.id, day: day.dayNumber) ? "" : "  [closed 停业]")")
+        }
+        print("")
+        print(SupplyBoard.render(supply, date: day))
+        print("")
+        print("Alerts 预警 (\(alerts.count)):")
+        for a in alerts.prefix(12) { print("  [\(a.severity.rawValue)] \(a.message) / \(a.messageZh)") }
+        if alerts.count > 12 { print("  … and \(alerts.count - 12) more: baogong-hub alerts --db \(directory.path)/hub.sqlite") }
+        print("")
+        print("Reporting 报送 \(day): \(reporting.reported)/\(reporting.expected) expected sites reported;"
+              + " missing: \(named(reporting.missing)); late: \(named(reporting.late)); stale: \(named(reporting.stale));"
+              + " closed: \(reporting.closed.count)")
+        print("Checkpoints 测温 \(day): checked \(checkpoints.checked), refused for fever \(checkpoints.refusedFever),"
+              + " refused without mask \(checkpoints.refusedNoMask), staff checked \(checkpoints.staffChecked),"
+              + " disinfections \(checkpoints.disinfections) (\(checkpoints.compliantStores)/\(checkpoints.reportingStores) reporting sites ≥ \(checkpoints.requiredDisinfections))")
+        print("")
+        print("Dashboard 看板: \(url)/?lang=zh  (English: \(url)/?lang=en)")
+        print("Sign in with the demo operator token: \(operatorToken)")
+        let elapsed = ContinuousClock.now - started
+        print("Demo data written in \(elapsed.components.seconds) s.")
+    }
+}
