@@ -174,7 +174,7 @@ func authenticate(_ request: Request, _ hub: HubContext) throws -> Principal? {
         return try hub.database.authenticate(token: String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
     }
     if let cookie = request.cookies[HubServerSettings.sessionCookie]?.value,
-        let op = try hub.database.sessionOperator(cookie)
+        let op = try hub.database.sessionOperator(cookie, now: hub.clock())
     {
         return .operator(op)
     }

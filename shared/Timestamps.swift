@@ -10,6 +10,15 @@ public enum Timestamps {
 
     public static func parse(_ text: String) -> Date? { try? Date(text, strategy: .iso8601) }
 
+    /// County time for people: `2020-02-29 22:00` (China Standard Time, UTC+8).
+    public static func countyTime(_ date: Date) -> String {
+        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let day = CalendarDate.chinaDate(unixMilliseconds: ms)
+        let minutes = Int(((ms + 8 * 3_600_000) % 86_400_000 + 86_400_000) % 86_400_000 / 60_000)
+        let h = minutes / 60, m = minutes % 60
+        return "\(day) \(h < 10 ? "0" : "")\(h):\(m < 10 ? "0" : "")\(m)"
+    }
+
     /// Today's date in the county (UTC+8).
     public static func today(_ now: Date = Date()) -> CalendarDate {
         CalendarDate.chinaDate(unixMilliseconds: Int64(now.timeIntervalSince1970 * 1000))

@@ -89,7 +89,7 @@ public struct DailyReport {
             .b-stock_out,.b-critical{font-weight:bold;color:#b91c1c}.b-at_risk{font-weight:bold;color:#b45309}ul{margin:0;padding-left:16pt}
             </style></head><body>
             <h1>\(html(l.both("report_title")))</h1>
-            <p class="meta">\(html(l["date"])) \(snapshot.date) · \(html(l["as_of"])) \(html(Timestamps.iso(snapshot.asOf)))</p>
+            <p class="meta">\(html(l["date"])) \(snapshot.date) · \(html(l["as_of"])) \(html(Timestamps.countyTime(snapshot.asOf))) (UTC+8)</p>
             <h2>\(html(l.both("supply")))</h2>
             <table><thead><tr><th>\(html(l["commodity"]))</th><th>\(html(l["unit"]))</th><th>\(html(l["on_hand"]))</th>
             <th>\(html(l["avg_sales"]))</th><th>\(html(l["days_of_supply"]))</th><th></th><th>\(html(l["stores_reporting"]))</th>

@@ -33,7 +33,7 @@ struct DashboardPage {
                 <button type="submit">\(html(l["show"]))</button>
                 <a href="/?date=\(date)&amp;lang=zh">中文</a> · <a href="/?date=\(date)&amp;lang=en">English</a>
               </form>
-              <p class="asof">\(html(l["as_of"])) \(html(Timestamps.iso(snapshot.asOf)))</p>
+              <p class="asof">\(html(l["as_of"])) \(html(Timestamps.countyTime(snapshot.asOf))) (UTC+8)</p>
             </header>
             <main>
 
@@ -59,7 +59,7 @@ struct DashboardPage {
         let rows = supply.commodities
         let maxDays = max(14, rows.compactMap(\.daysOfSupply).max() ?? 0, Double(rows.map(\.minDays).max() ?? 0))
         let scale = maxDays * 1.1
-        let rowHeight = 34.0, labelWidth = 110.0, width = 640.0, chartWidth = width - labelWidth - 60
+        let rowHeight = 34.0, labelWidth = 150.0, width = 640.0, chartWidth = width - labelWidth - 60
         let height = Double(rows.count) * rowHeight + 30
         var svg = """
             <svg id="dos-chart" role="img" aria-label="\(html(l["days_of_supply"]))" viewBox="0 0 \(Int(width)) \(Int(height))" \
@@ -119,7 +119,13 @@ struct DashboardPage {
         var t = "<div class=\"scroll\"><table id=\"store-grid\"><thead><tr><th>\(html(l["store"]))</th>"
         for c in supply.commodities { t += "<th>\(html(l.commodity(c)))</th>" }
         t += "</tr></thead><tbody>\n"
-        for store in snapshot.activeStores {
+        // Problems first; a county of thousands of stores shows its worst rows here and the rest in the API.
+        let worst = Dictionary(grouping: supply.stores, by: \.store).mapValues { $0.map(\.band).min() ?? .noData }
+        let ordered = snapshot.activeStores.sorted {
+            (worst[$0.id] ?? .noData, $0.id) < (worst[$1.id] ?? .noData, $1.id)
+        }
+        let shown = ordered.prefix(Self.gridRows)
+        for store in shown {
             let open = snapshot.isOpen(store.id, day: day)
             t += "<tr data-store=\"\(html(store.id))\"><th>\(html(store.name))\(open ? "" : " <small>(\(html(l["closed"])))</small>")</th>"
             for c in supply.commodities {
@@ -130,7 +136,11 @@ struct DashboardPage {
             }
             t += "</tr>\n"
         }
-        t += "</tbody></table></div>\n<p class=\"legend\">"
+        t += "</tbody></table></div>\n"
+        if ordered.count > shown.count {
+            t += "<p class=\"legend\">+\(ordered.count - shown.count) … /v1/views/supply</p>\n"
+        }
+        t += "<p class=\"legend\">"
         for band in SupplyBand.allCases {
             t += "<span class=\"key\" style=\"background:\(bandColours[band]!)\"></span>\(html(l["band.\(band.rawValue)"])) "
         }
@@ -147,7 +157,7 @@ struct DashboardPage {
             let points = trend[c.id] ?? []
             let w = 200.0, h = 80.0, pad = 8.0
             let values = points.map(\.median)
-            let lo = (values.min() ?? 0) * 0.95, hi = max((values.max() ?? 1) * 1.05, lo + 0.01)
+            let lo = (values.min() ?? 0) * 0.85, hi = max((values.max() ?? 1) * 1.15, lo + 0.01)
             func x(_ d: Int) -> Double { pad + Double(d - first) / Double(max(1, last - first)) * (w - 2 * pad) }
             func y(_ v: Double) -> Double { h - pad - (v - lo) / (hi - lo) * (h - 2 * pad) }
             let polyline = points.map { "\(fmt(x($0.day.dayNumber), 1)),\(fmt(y($0.median), 1))" }.joined(separator: " ")
@@ -210,9 +220,15 @@ struct DashboardPage {
     func noticesList(_ l: Labels) -> String {
         guard !snapshot.notices.isEmpty else { return "<p>\(html(l["none"]))</p>\n" }
         return "<ul id=\"notices-list\">\n"
-            + snapshot.notices.map { "<li><time>\(html($0.postedAt ?? ""))</time> \(html($0.text))</li>\n" }.joined()
+            + snapshot.notices.map { n in
+                let posted = n.postedAt.flatMap(Timestamps.parse).map(Timestamps.countyTime) ?? ""
+                return "<li><time>\(html(posted))</time> \(html(n.text))</li>\n"
+            }.joined()
             + "</ul>\n"
     }
+
+    /// Rows of the store grid on one page.
+    static let gridRows = 150
 
     static let css = """
         body{font-family:system-ui,"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;margin:0;color:#111827;background:#f3f4f6}
@@ -220,11 +236,11 @@ struct DashboardPage {
         header a{color:#fde68a}header form{display:flex;flex-wrap:wrap;gap:8px;align-items:center}.asof{margin:4px 0 0;font-size:.85rem}
         main{display:grid;grid-template-columns:repeat(auto-fit,minmax(340px,1fr));gap:12px;padding:12px}
         section{background:#fff;border-radius:8px;padding:10px 12px;box-shadow:0 1px 2px #0002;min-width:0}
-        section h2{font-size:1rem;margin:0 0 8px}#supply,#grid{grid-column:1/-1}
+        section h2{font-size:1rem;margin:0 0 8px}#supply,#grid{grid-column:1/-1}@media(min-width:760px){#dos{grid-column:span 2}}
         table{border-collapse:collapse;width:100%;font-size:.85rem}th,td{border-bottom:1px solid #e5e7eb;padding:4px 6px;text-align:left}
         td.num{text-align:right;font-variant-numeric:tabular-nums}.scroll{overflow-x:auto}
         td.cell{color:#fff;text-align:center;min-width:48px}.key{display:inline-block;width:12px;height:12px;margin:0 4px 0 10px;vertical-align:middle}
-        .legend{font-size:.8rem;fill:#6b7280;color:#6b7280}svg text{font-size:13px}
+        .legend{font-size:.8rem;fill:#6b7280;color:#6b7280}svg text{font-size:15px}
         .trends{display:grid;grid-template-columns:repeat(auto-fill,minmax(140px,1fr));gap:8px}figure{margin:0}figcaption{font-size:.8rem}
         .sev-critical{color:#b91c1c;font-weight:600}.sev-warning{color:#b45309}.sev-info{color:#374151}
         .band-stock_out,.band-critical{color:#b91c1c;font-weight:700}.band-at_risk{color:#b45309;font-weight:700}

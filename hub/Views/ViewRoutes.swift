@@ -57,6 +57,27 @@ func addViewRoutes(to router: Router<HubRequestContext>, _ hub: HubContext) {
     router.get("/login") { request, _ in
         htmlResponse(SignInPage(language: try Language(parsing: request.uri.queryParameters.get("lang")), failed: false).render())
     }
+    // A sign-in link: an existing session id in the path (the demo prints one, tests use one), so a
+    // browser can open the dashboard without typing a token. It carries no token and expires with the session.
+    router.get("/login/session/{id}") { request, context -> Response in
+        let language = try Language(parsing: request.uri.queryParameters.get("lang"))
+        let id = try context.parameters.require("id")
+        guard try hub.database.sessionOperator(id, now: hub.clock()) != nil else {
+            hub.metrics.refused(code: "unauthorized")
+            var response = htmlResponse(SignInPage(language: language, failed: true).render())
+            response.status = .unauthorized
+            return response
+        }
+        var target = "/?lang=\(language.rawValue)"
+        if let date = request.uri.queryParameters.get("date"), (try? CalendarDate(date)) != nil { target += "&date=\(date)" }
+        return Response(
+            status: .seeOther,
+            headers: [
+                .location: target,
+                .setCookie: "\(HubServerSettings.sessionCookie)=\(id); Path=/; HttpOnly; SameSite=Lax; Max-Age=43200",
+            ]
+        )
+    }
     router.post("/login") { request, context -> Response in
         let language = try Language(parsing: request.uri.queryParameters.get("lang"))
         let body = try await request.body.collect(upTo: 8192)
@@ -66,7 +87,7 @@ func addViewRoutes(to router: Router<HubRequestContext>, _ hub: HubContext) {
             guard kv.count == 2, kv[0] == "token" else { return nil }
             return String(kv[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
         }.first ?? ""
-        guard let session = try hub.database.startSession(operatorToken: token.trimmingCharacters(in: .whitespaces)) else {
+        guard let session = try hub.database.startSession(operatorToken: token.trimmingCharacters(in: .whitespaces), now: hub.clock()) else {
             hub.metrics.refused(code: "unauthorized")
             var response = htmlResponse(SignInPage(language: language, failed: true).render())
             response.status = .unauthorized

@@ -75,6 +75,7 @@ struct DemoRunner {
             } else {
                 print("\nServing the dashboard until Ctrl-C …")
             }
+            fflush(nil)  // flush the board even when standard output is a file or a pipe
             try await tasks.waitForAll()
         }
     }
@@ -150,7 +151,10 @@ struct DemoRunner {
                     let target = b.dailySales * site.size * 10
                     let received = shortage || !deliveryDay ? 0 : round(max(0, target - (onHand[key]! - sold)))
                     onHand[key] = max(0, onHand[key]! - sold + received)
-                    var price = Int64((Double(b.priceFen) * priceFactor[site.id]!).rounded())
+                    // Fresh food costs more while panic buying lasts; the daily price moves a little.
+                    let fresh = ["pork", "vegetables", "eggs"].contains(b.commodity)
+                    let premium = fresh ? 0.25 * (CountyScenario.demandFactor(day) - 1) : 0
+                    var price = Int64((Double(b.priceFen) * priceFactor[site.id]! * (1 + premium) * random.jitter(0.02)).rounded())
                     if site.id == CountyScenario.riceRise.store && b.commodity == "rice" && day >= CountyScenario.riceRise.from {
                         price = CountyScenario.riceRise.priceFen
                     }
@@ -246,8 +250,9 @@ struct DemoRunner {
               + " refused without mask \(checkpoints.refusedNoMask), staff checked \(checkpoints.staffChecked),"
               + " disinfections \(checkpoints.disinfections) (\(checkpoints.compliantStores)/\(checkpoints.reportingStores) reporting sites ≥ \(checkpoints.requiredDisinfections))")
         print("")
-        print("Dashboard 看板: \(url)/?lang=zh  (English: \(url)/?lang=en)")
-        print("Sign in with the demo operator token: \(operatorToken)")
+        let session = try hub.startSession(operatorToken: operatorToken, now: clock.now()) ?? ""
+        print("Dashboard 看板: \(url)/login/session/\(session)?lang=zh   (English: \(url)/login/session/\(session)?lang=en)")
+        print("Or open \(url)/ and sign in with the demo operator token: \(operatorToken)")
         let elapsed = ContinuousClock.now - started
         print("Demo data written in \(elapsed.components.seconds) s.")
     }
