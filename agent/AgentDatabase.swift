@@ -33,7 +33,6 @@ public struct AgentDatabase: Sendable {
             throw AgentError(.invalidInput, "hub: '\(hub)' is not an http(s) URL")
         }
         guard !token.isEmpty else { throw AgentError(.invalidInput, "token: must not be empty") }
-        let existed = FileManager.default.fileExists(atPath: path)
         let db = try AgentDatabase(store: RecordStore(path: path))
         try db.writer.write { db in
             if try RecordStore.meta("replica", in: db) != .null {
@@ -46,11 +45,25 @@ public struct AgentDatabase: Sendable {
             try RecordStore.setMeta("token", token, in: db)
             try RecordStore.setMeta("created_at", Timestamps.iso(Date()), in: db)
         }
-        _ = existed
         return db
     }
 
     public init(store: RecordStore) { self.store = store }
+
+    /// Points the agent at another hub URL or gives it a new token; the replica id and records stay.
+    public func reconfigure(hub: String?, token: String?) throws {
+        if let hub {
+            guard let url = URL(string: hub), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                throw AgentError(.invalidInput, "hub: '\(hub)' is not an http(s) URL")
+            }
+        }
+        if let token, token.isEmpty { throw AgentError(.invalidInput, "token: must not be empty") }
+        try writer.write { db in
+            _ = try Self.identity(db)
+            if let hub { try RecordStore.setMeta("hub", hub, in: db) }
+            if let token { try RecordStore.setMeta("token", token, in: db) }
+        }
+    }
 
     public func identity() throws -> Identity {
         try writer.read { db in try Self.identity(db) }
@@ -119,8 +132,11 @@ public struct AgentDatabase: Sendable {
         }
     }
 
-    /// Imports many stock rows in one transaction: all of them or none.
-    public func importStock(_ entries: [StockEntry], now: Date = Date(), progress: ((Int) -> Void)? = nil) throws {
+    /// Imports many stock rows in one transaction: all of them or none. `lines` gives each entry's
+    /// line in the source file, for error messages.
+    public func importStock(
+        _ entries: [StockEntry], lines: [Int]? = nil, now: Date = Date(), progress: ((Int) -> Void)? = nil
+    ) throws {
         try writer.write { db in
             let identity = try Self.identity(db)
             let validator = try Self.validator(db)
@@ -131,7 +147,11 @@ public struct AgentDatabase: Sendable {
                         identity: identity, validator: validator, now: now, in: db
                     )
                 } catch let error as AgentError {
-                    throw AgentError(error.code, "row \(i + 2): \(error.message)")
+                    let line = lines.map { $0[i] } ?? i + 2
+                    if let field = error.field, let detail = error.detail {
+                        throw AgentError(.badCSV, "line \(line), column \(field): \(detail)")
+                    }
+                    throw AgentError(error.code, "line \(line): \(error.message)")
                 }
                 if i % 5000 == 4999 { progress?(i + 1) }
             }

@@ -19,14 +19,22 @@ public struct AgentError: Error, Sendable, CustomStringConvertible {
 
     public let code: Code
     public let message: String
+    /// The field at fault and what is wrong with it, when the error comes from a domain rule.
+    public let field: String?
+    public let detail: String?
 
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
+        self.field = nil
+        self.detail = nil
     }
 
     public init(_ error: DomainError) {
-        self.init(.invalidInput, "\(error.field): \(error.message)")
+        code = .invalidInput
+        message = "\(error.field): \(error.message)"
+        field = error.field
+        detail = error.message
     }
 
     public var description: String { message }

@@ -35,6 +35,10 @@ public struct AgentSyncService: Service {
                 failures = 0
             } catch {
                 failures += 1
+                logger.warning(
+                    "sync failed; will retry",
+                    metadata: ["sync.error": "\((error as? AgentError)?.message ?? "\(error)")", "sync.failures": "\(failures)"]
+                )
             }
             let wait = Self.delay(
                 interval: interval, failures: failures, maxBackoff: maxBackoff, jitter: Double.random(in: 0...1)

@@ -74,7 +74,10 @@ public enum StockCSV {
     }
 
     /// Parses and validates a whole export. The error names the line and the column at fault.
-    public static func parse(_ text: String) throws -> [StockEntry] {
+    public static func parse(_ text: String) throws -> [StockEntry] { try parseWithLines(text).map(\.entry) }
+
+    /// Like `parse`, with each entry's line in the file (a quoted cell may span lines).
+    public static func parseWithLines(_ text: String) throws -> [(line: Int, entry: StockEntry)] {
         let rows = try records(text)
         guard let header = rows.first else { throw AgentError(.badCSV, "the file is empty; expected a header row") }
         let names = header.fields.map { $0.trimmingCharacters(in: " \u{FEFF}").lowercased() }
@@ -86,15 +89,13 @@ public enum StockCSV {
         if let unknown = names.first(where: { !columns.contains($0) }) {
             throw AgentError(.badCSV, "line 1: unknown column '\(unknown)' (expected \(columns.joined(separator: ",")))")
         }
-        var entries = [StockEntry]()
+        var entries = [(line: Int, entry: StockEntry)]()
         entries.reserveCapacity(rows.count - 1)
         for row in rows.dropFirst() {
             guard row.fields.count == names.count else {
                 throw AgentError(.badCSV, "line \(row.line): \(row.fields.count) columns, the header has \(names.count)")
             }
-            var column = "date"
             func cell(_ name: String) -> String? {
-                column = name
                 guard let i = index[name] else { return nil }
                 let v = row.fields[i].trimmingCharacters(in: " ")
                 return v.isEmpty ? nil : v
@@ -119,17 +120,16 @@ public enum StockCSV {
                 let transport = try cell("transport_days").map { v throws(DomainError) in
                     try NumberParsing.count(v, field: "transport_days")
                 }
-                entries.append(
+                entries.append((row.line,
                     StockEntry(
                         date: date, commodity: commodity, onHand: onHand, sold: sold, received: received, priceFen: price,
                         source: cell("source"), restockDays: restock, transportDays: transport, channel: cell("channel"),
                         note: cell("note")
                     )
-                )
+                ))
             } catch let error as DomainError {
                 throw AgentError(.badCSV, "line \(row.line), column \(error.field): \(error.message)")
             }
-            _ = column
         }
         return entries
     }

@@ -55,7 +55,7 @@ public struct SyncClient: Sendable {
             } catch {
                 let message = (error as? AgentError)?.message ?? "\(error)"
                 try? database.recordFailure(message, now: clock())
-                logger.warning("sync failed", metadata: ["sync.error": "\(message)"])
+                logger.debug("sync failed", metadata: ["sync.error": "\(message)"])
                 throw error
             }
             report.batches += 1

@@ -94,6 +94,29 @@ extension HubDatabase {
         return (id, token)
     }
 
+    public func revokeOperator(id: String, now: Date = Date()) throws {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE operator SET revoked_at = ? WHERE id = ?", arguments: [Timestamps.iso(now), id])
+            guard db.changesCount == 1 else { throw HubError.notFound("no operator '\(id)'") }
+            try db.execute(sql: "DELETE FROM session WHERE operator = ?", arguments: [id])
+        }
+    }
+
+    public struct Operator: Sendable, Hashable, Codable {
+        public var id: String
+        public var name: String
+        public var createdAt: String
+        public var revoked: Bool
+        enum CodingKeys: String, CodingKey { case id, name, createdAt = "created_at", revoked }
+    }
+
+    public func listOperators() throws -> [Operator] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, name, created_at, revoked_at IS NOT NULL FROM operator ORDER BY created_at")
+                .map { Operator(id: $0[0], name: $0[1], createdAt: $0[2], revoked: $0[3]) }
+        }
+    }
+
     /// Resolves a bearer token to its store or operator; nil for unknown, malformed or revoked tokens.
     public func authenticate(token: String) throws -> Principal? {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)

@@ -28,6 +28,11 @@ public struct HubError: Error, Sendable, CustomStringConvertible, HTTPResponseEr
     public static func notFound(_ message: String) -> HubError { HubError(.notFound, "not_found", message) }
     public static let unauthorized = HubError(.unauthorized, "unauthorized", "a valid bearer token is required")
 
+    /// A bad query parameter or option (a date that does not exist, an unknown unit): 400.
+    public static func invalidParameter(_ error: DomainError) -> HubError {
+        HubError(.badRequest, "invalid_parameter", error.description, field: error.field)
+    }
+
     public init(_ error: DomainError, change: Int? = nil) {
         let prefix = change.map { "change \($0): " } ?? ""
         self.init(

@@ -116,8 +116,11 @@ public func buildHubRouter(_ hub: HubContext) -> Router<HubRequestContext> {
     }
 
     router.post("/v1/sync") { request, context -> Response in
-        guard case .store(let store)? = try authenticate(request, hub) else {
-            throw HubError.unauthorized
+        let store: String
+        switch try authenticate(request, hub) {
+        case .store(let id)?: store = id
+        case .operator?: throw HubError(.forbidden, "forbidden", "a store token is required to sync; operator tokens only read")
+        case nil: throw HubError.unauthorized
         }
         let body = try await readBody(request, context)
         let syncRequest: SyncRequest

@@ -25,9 +25,15 @@ extension HubDatabase {
         guard request.store == store else {
             throw HubError(.forbidden, "forbidden", "this token belongs to store '\(store)', not to '\(request.store)'")
         }
-        do { try Identifier.validate(request.replica, field: "replica") } catch { throw HubError(error) }
-        guard request.replica != SyncProtocol.hubReplica else {
-            throw HubError(.forbidden, "forbidden", "replica id '\(request.replica)' is reserved for the hub")
+        do {
+            try Identifier.validate(request.replica, field: "replica")
+        } catch {
+            throw HubError(.badRequest, "bad_request", error.description, field: "replica")
+        }
+        // A device's replica id is `<store>.<suffix>` (baogong-agent init makes it so): a store cannot
+        // borrow another store's replica id and disturb its cursor, counters or status.
+        guard request.replica.hasPrefix(store + "."), request.replica.count > store.count + 1 else {
+            throw HubError(.forbidden, "forbidden", "replica id '\(request.replica)' does not belong to store '\(store)'", field: "replica")
         }
         guard request.changes.count <= SyncProtocol.maxBatchChanges else {
             throw HubError(
@@ -43,7 +49,9 @@ extension HubDatabase {
         changes.reserveCapacity(request.changes.count)
         for (i, change) in request.changes.enumerated() {
             if let replica = change.replica, replica != request.replica {
-                throw HubError(.forbidden, "forbidden", "change \(i): written by replica '\(replica)', not by the sender")
+                throw HubError(
+                    .forbidden, "forbidden", "change \(i): written by replica '\(replica)', not by the sender", field: "r", change: i
+                )
             }
             do {
                 changes.append(try validator.validate(change, by: .store(store)))

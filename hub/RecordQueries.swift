@@ -11,7 +11,7 @@ extension HubDatabase {
         guard let schema = RecordSetSchema.named(set) else {
             throw HubError.notFound("'\(set)' is not a record set; known: \(RecordSetSchema.all.map(\.name).joined(separator: ", "))")
         }
-        if let date { do { _ = try CalendarDate(date) } catch { throw HubError(error) } }
+        if let date { do { _ = try CalendarDate(date) } catch { throw HubError.invalidParameter(error) } }
         let keyColumns = schema.keyParts.map(\.name)
         let columns = ["key"] + keyColumns + schema.fields.map(\.name) + ["seq"]
         var conditions = ["seq > ?", "deleted = 0"]

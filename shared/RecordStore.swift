@@ -15,7 +15,9 @@ public struct RecordStore: Sendable {
     public init(path: String, migrations: @Sendable (inout DatabaseMigrator) -> Void = { _ in }) throws {
         var config = Configuration()
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // FULL: a commit is on disk before it is acknowledged (to a clerk or to an agent), so an
+            // OS crash or power cut never loses what a peer will not send again.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         config.busyMode = .timeout(10)
         let pool = try DatabasePool(path: path, configuration: config)

@@ -57,6 +57,10 @@ public struct Commodity: Hashable, Sendable, Codable {
     /// Days of supply below which the county board marks this commodity at risk even with fast restocking.
     public var minDays: Int
 
+    enum CodingKeys: String, CodingKey {
+        case id, unit, nameEnglish = "name_en", nameChinese = "name_zh", minDays = "min_days"
+    }
+
     public init(id: String, unit: CommodityUnit, nameEnglish: String, nameChinese: String, minDays: Int) {
         self.id = id
         self.unit = unit

@@ -38,6 +38,14 @@ public struct ChangeValidator: Sendable {
                 )
             }
         }
+        if case .store = writer, schema.name == RecordSetSchema.storeStatus.name,
+            let authority = change.fields["authority"], authority != .text("store")
+        {
+            throw DomainError(
+                .wrongStore, field: "authority",
+                "a store records its own status only; authorisations and closure orders come from the bureau"
+            )
+        }
         var normalised = change
         for (name, value) in change.fields {
             guard let spec = schema.field(name), spec.kind == .register else {

@@ -11,7 +11,7 @@ struct AgentCommand: AsyncParsableCommand {
         commandName: "baogong-agent",
         abstract: "Baogong store agent (保供门店端): record stock and checkpoints offline, sync to the county hub.",
         subcommands: [
-            Init.self, StockCommand.self, CheckpointCommand.self, IncidentCommand.self, StoreCommand.self,
+            Init.self, Config.self, StockCommand.self, CheckpointCommand.self, IncidentCommand.self, StoreCommand.self,
             ImportCommand.self, ShowCommand.self, Sync.self, Run.self, Status.self,
         ]
     )
@@ -65,6 +65,25 @@ struct Init: AsyncParsableCommand {
             let agent = try AgentDatabase.create(path: db.path, store: store, hub: hub, token: token)
             let identity = try agent.identity()
             print("initialised \(db.path): store \(identity.store), replica \(identity.replica), hub \(identity.hub)")
+        }
+    }
+}
+
+struct Config: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Change the hub URL or the store token (after 'baogong-hub stores rotate-token')."
+    )
+    @OptionGroup var db: DatabaseOptions
+    @Option(help: "The hub's URL.") var hub: String?
+    @Option(help: "The store's new token.") var token: String?
+
+    func run() async throws {
+        try await guarded {
+            guard hub != nil || token != nil else { throw AgentError(.invalidInput, "give --hub, --token or both") }
+            let agent = try db.open()
+            try agent.reconfigure(hub: hub, token: token)
+            let identity = try agent.identity()
+            print("store \(identity.store), replica \(identity.replica) now syncs with \(identity.hub)")
         }
     }
 }
@@ -235,9 +254,10 @@ struct ImportCommand: AsyncParsableCommand {
                 guard let data = FileManager.default.contents(atPath: file) else {
                     throw AgentError(.invalidInput, "cannot read \(file)")
                 }
-                let entries = try StockCSV.parse(String(decoding: data, as: UTF8.self))
+                let parsed = try StockCSV.parseWithLines(String(decoding: data, as: UTF8.self))
+                let entries = parsed.map(\.entry)
                 let terminal = isatty(STDERR_FILENO) == 1
-                try agent.importStock(entries) { done in
+                try agent.importStock(entries, lines: parsed.map(\.line)) { done in
                     if terminal {
                         FileHandle.standardError.write(Data("\rimporting \(done)/\(entries.count)".utf8))
                     }

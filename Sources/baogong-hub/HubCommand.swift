@@ -173,7 +173,33 @@ struct StoresCommand: AsyncParsableCommand {
 }
 
 struct OperatorsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "operators", abstract: "Operator (read) tokens.", subcommands: [Add.self])
+    static let configuration = CommandConfiguration(
+        commandName: "operators", abstract: "Operator (read) tokens.", subcommands: [Add.self, List.self, Revoke.self]
+    )
+
+    struct List: AsyncParsableCommand {
+        @OptionGroup var db: HubDatabaseOptions
+        @Flag var json = false
+        func run() async throws {
+            try await guarded {
+                let operators = try db.open().listOperators()
+                if json { return try printJSON(operators) }
+                for o in operators { print("\(o.id)\t\(o.name)\t\(o.createdAt)\t\(o.revoked ? "REVOKED" : "active")") }
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Refuse an operator's token and end its dashboard sessions.")
+        @OptionGroup var db: HubDatabaseOptions
+        @Option var id: String
+        func run() async throws {
+            try await guarded {
+                try db.open().revokeOperator(id: id)
+                print("revoked operator \(id)")
+            }
+        }
+    }
 
     struct Add: AsyncParsableCommand {
         @OptionGroup var db: HubDatabaseOptions

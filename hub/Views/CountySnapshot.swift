@@ -103,16 +103,24 @@ public struct CountySnapshot: Sendable {
         self.incidents = incidents
     }
 
-    /// Whether `store` was open on `day`: its latest status event in effect by then (by date, then
-    /// by clock); a store with no status event is open.
+    /// Whether `store` was open on `day`, from the status events in effect by then (latest by date,
+    /// then by clock). A closure order of the bureau stands until the bureau lifts it, whatever the
+    /// store records; a store may always close itself. A store with no status event is open.
     public func isOpen(_ store: String, day: Int) -> Bool {
         guard let events = statusEvents[store] else { return true }
-        var current: StatusEvent?
+        var bureau: StatusEvent?
+        var own: StatusEvent?
         for e in events where e.since.dayNumber <= day {
-            if let c = current, (c.since, c.timestamp) > (e.since, e.timestamp) { continue }
-            current = e
+            if e.authority == "store" {
+                if own.map({ ($0.since, $0.timestamp) < (e.since, e.timestamp) }) ?? true { own = e }
+            } else if bureau.map({ ($0.since, $0.timestamp) < (e.since, e.timestamp) }) ?? true {
+                bureau = e
+            }
         }
-        return current?.open ?? true
+        if let bureau, !bureau.open { return false }
+        guard let own else { return bureau?.open ?? true }
+        if let bureau, (bureau.since, bureau.timestamp) > (own.since, own.timestamp) { return bureau.open }
+        return own.open
     }
 
     /// Enrolled, non-revoked stores.

@@ -9,7 +9,7 @@ func addViewRoutes(to router: Router<HubRequestContext>, _ hub: HubContext) {
         let query = request.uri.queryParameters
         let date: CalendarDate
         if let text = query.get("date") {
-            do { date = try CalendarDate(text) } catch { throw HubError(error) }
+            do { date = try CalendarDate(text) } catch { throw HubError.invalidParameter(error) }
         } else {
             date = try hub.database.latestReportDate() ?? Timestamps.today(hub.clock())
         }
@@ -25,7 +25,14 @@ func addViewRoutes(to router: Router<HubRequestContext>, _ hub: HubContext) {
         try requireOperator(request, hub)
         var unit: CommodityUnit?
         if let text = request.uri.queryParameters.get("unit") {
-            do throws(DomainError) { unit = try CommodityUnit(parsing: text) } catch { throw HubError(error) }
+            do throws(DomainError) {
+                unit = try CommodityUnit(parsing: text)
+                guard unit?.kilograms != nil else {
+                    throw DomainError(.invalidValue, field: "unit", "only mass units convert: use kg or jin")
+                }
+            } catch {
+                throw HubError.invalidParameter(error)
+            }
         }
         return try JSONResponse.make(try await snapshot(request).supply(unit: unit))
     }
