@@ -90,7 +90,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "EndToEndTests", dependencies: ["BaogongShared"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["BaogongShared", "BaogongAgent", "BaogongHub"]),
     ],
     swiftLanguageModes: [.v6]
 )

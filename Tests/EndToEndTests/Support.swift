@@ -1,0 +1,213 @@
+import BaogongAgent
+import BaogongHub
+import BaogongShared
+import Foundation
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// The built executables, found beside the test bundle (`swift build` puts them in the same folder).
+enum Executables {
+    static let directory: URL = {
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        // On Linux the test runner is `<bin>/BaogongPackageTests.xctest`; on macOS a bundle inside <bin>.
+        while !FileManager.default.fileExists(atPath: url.appendingPathComponent("baogong-hub").path), url.path != "/" {
+            url.deleteLastPathComponent()
+        }
+        return url
+    }()
+    static var hub: String { directory.appendingPathComponent("baogong-hub").path }
+    static var agent: String { directory.appendingPathComponent("baogong-agent").path }
+}
+
+struct CommandResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+    var killedBySignal: Bool
+}
+
+/// Runs a command to completion.
+@discardableResult
+func run(_ executable: String, _ arguments: [String], timeout: TimeInterval = 120) throws -> CommandResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    // Read while it runs so a full pipe never blocks the child.
+    let outData = LockedData(), errData = LockedData()
+    let group = DispatchGroup()
+    for (pipe, sink) in [(out, outData), (err, errData)] {
+        group.enter()
+        DispatchQueue.global().async {
+            sink.append(pipe.fileHandleForReading.readDataToEndOfFile())
+            group.leave()
+        }
+    }
+    let deadline = Date().addingTimeInterval(timeout)
+    while process.isRunning && Date() < deadline { usleep(10_000) }
+    if process.isRunning { process.terminate() }
+    process.waitUntilExit()
+    group.wait()
+    return CommandResult(
+        status: process.terminationStatus, stdout: outData.string, stderr: errData.string,
+        killedBySignal: process.terminationReason == .uncaughtSignal
+    )
+}
+
+final class LockedData: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    func append(_ d: Data) { lock.withLock { data.append(d) } }
+    var string: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
+}
+
+/// A scratch folder removed at the end of a test.
+final class Scratch: Sendable {
+    let url: URL
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("baogong-e2e-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+/// A free TCP port on the loopback interface.
+func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = 0
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) }
+    }
+    _ = withUnsafeMutablePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+    }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
+
+/// `baogong-hub serve` as a child process on a loopback port.
+final class HubProcess {
+    let database: String
+    let port: Int
+    private(set) var process: Process?
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    init(database: String, port: Int = freePort()) {
+        self.database = database
+        self.port = port
+    }
+
+    func start() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Executables.hub)
+        p.arguments = ["serve", "--db", database, "--host", "127.0.0.1", "--port", String(port), "--log-level", "error"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        process = p
+        for _ in 0..<300 {
+            if (try? httpGet("\(url)/healthz").status) == 200 { return }
+            usleep(20_000)
+        }
+        throw TestFailure("the hub did not answer /healthz on port \(port)")
+    }
+
+    /// SIGKILL: no chance to finish anything.
+    func kill9() {
+        guard let p = process else { return }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        process = nil
+    }
+
+    func stop() {
+        guard let p = process else { return }
+        p.terminate()
+        p.waitUntilExit()
+        process = nil
+    }
+
+    deinit { kill9() }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A blocking HTTP request for tests.
+func httpGet(_ url: String, token: String? = nil) throws -> (status: Int, body: Data) {
+    var request = URLRequest(url: URL(string: url)!)
+    request.timeoutInterval = 10
+    if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+    let box = LockedResult()
+    let semaphore = DispatchSemaphore(value: 0)
+    URLSession.shared.dataTask(with: request) { data, response, error in
+        box.set((response as? HTTPURLResponse)?.statusCode ?? 0, data ?? Data(), error)
+        semaphore.signal()
+    }.resume()
+    semaphore.wait()
+    let (status, data, error) = box.get()
+    if let error { throw error }
+    return (status, data)
+}
+
+final class LockedResult: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: (Int, Data, (any Error)?) = (0, Data(), nil)
+    func set(_ s: Int, _ d: Data, _ e: (any Error)?) { lock.withLock { value = (s, d, e) } }
+    func get() -> (Int, Data, (any Error)?) { lock.withLock { value } }
+}
+
+/// Enrols a store with the CLI and returns its token.
+func enrol(_ hubDB: String, _ id: String, name: String? = nil) throws -> String {
+    let r = try run(Executables.hub, ["stores", "add", "--db", hubDB, "--id", id, "--name", name ?? "Store \(id)", "--json"])
+    guard r.status == 0, let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any],
+        let token = object["token"] as? String
+    else { throw TestFailure("stores add failed: \(r.stderr)") }
+    return token
+}
+
+func agentCLI(_ arguments: [String]) throws -> CommandResult { try run(Executables.agent, arguments) }
+
+/// A stock CSV of `count` rows for `days` consecutive days from 2020-01-24 over the catalog.
+func stockCSV(count: Int, salt: Int = 0) -> String {
+    let commodities = Commodity.defaults.map(\.id)
+    var lines = ["date,commodity,on_hand,sold,received,price,source,restock_days,transport_days,channel,note"]
+    let start = try! CalendarDate("2020-01-24")
+    for i in 0..<count {
+        let date = start.adding(days: i / commodities.count)
+        lines.append("\(date),\(commodities[i % commodities.count]),\(1000 + (i + salt) % 97),\((i + salt) % 41),,5.\(20 + i % 10),farm,2,1,,")
+    }
+    return lines.joined(separator: "\n") + "\n"
+}
+
+/// Everything a replica holds of the store-written record sets, as CRDT states.
+func storeSets(_ store: RecordStore, storeID: String? = nil) throws -> [String: RecordSetState] {
+    try store.writer.read { db in
+        var sets = [String: RecordSetState]()
+        for name in ["stock", "checkpoint", "incident"] {
+            var state = try RecordStore.allStates(set: name, in: db)
+            if let storeID { state.records = state.records.filter { $0.key.hasPrefix(storeID + "/") } }
+            sets[name] = state
+        }
+        return sets
+    }
+}
+
+/// The union (CRDT merge) of several replicas' record sets.
+func union(_ replicas: [[String: RecordSetState]]) -> [String: RecordSetState] {
+    replicas.reduce(into: [:]) { result, sets in
+        for (name, state) in sets { result[name] = (result[name] ?? RecordSetState()).merging(state) }
+    }
+}
