@@ -39,20 +39,21 @@ func run(_ executable: String, _ arguments: [String], timeout: TimeInterval = 12
     process.standardError = err
     try process.run()
     // Read while it runs so a full pipe never blocks the child.
+    // (Threads, not the shared dispatch pool, which many blocking readers would starve.)
     let outData = LockedData(), errData = LockedData()
-    let group = DispatchGroup()
+    let done = DispatchSemaphore(value: 0)
     for (pipe, sink) in [(out, outData), (err, errData)] {
-        group.enter()
-        DispatchQueue.global().async {
+        Thread.detachNewThread {
             sink.append(pipe.fileHandleForReading.readDataToEndOfFile())
-            group.leave()
+            done.signal()
         }
     }
     let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning && Date() < deadline { usleep(10_000) }
+    while process.isRunning && Date() < deadline { usleep(2_000) }
     if process.isRunning { process.terminate() }
     process.waitUntilExit()
-    group.wait()
+    done.wait()
+    done.wait()
     return CommandResult(
         status: process.terminationStatus, stdout: outData.string, stderr: errData.string,
         killedBySignal: process.terminationReason == .uncaughtSignal

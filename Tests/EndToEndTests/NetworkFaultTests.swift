@@ -1,0 +1,157 @@
+import BaogongAgent
+import BaogongHub
+import BaogongShared
+import Foundation
+import Testing
+
+/// A transport between agent and hub that misbehaves like a bad network: it delivers every batch
+/// twice, replays old batches after newer ones, and sometimes loses the hub's answer.
+final class HostileTransport: SyncTransport, @unchecked Sendable {
+    let inner = HTTPSyncTransport()
+    private let lock = NSLock()
+    private var sent = [SyncRequest]()
+    private var calls = 0
+    private(set) var replays = 0
+    private(set) var lostAnswers = 0
+
+    func sync(_ request: SyncRequest, hub: String, token: String) async throws -> SyncResponse {
+        let (old, n) = lock.withLock { () -> (SyncRequest?, Int) in
+            calls += 1
+            let old = sent.isEmpty ? nil : sent[(calls * 7) % sent.count]
+            sent.append(request)
+            return (old, calls)
+        }
+        if let old {  // a stale batch arrives late, out of order
+            _ = try await inner.sync(old, hub: hub, token: token)
+            lock.withLock { replays += 1 }
+        }
+        _ = try await inner.sync(request, hub: hub, token: token)  // duplicated delivery
+        let answer = try await inner.sync(request, hub: hub, token: token)
+        if n % 3 == 0 {  // the hub committed, but its answer never arrives
+            lock.withLock { lostAnswers += 1 }
+            throw AgentError(.hubUnreachable, "answer lost")
+        }
+        return answer
+    }
+}
+
+@Suite("End to end: network faults and clocks", .serialized)
+struct NetworkFaultTests {
+    @Test func duplicatedReorderedAndReplayedBatchesChangeNothingTwice() async throws {
+        let dir = try Scratch()
+        let hubDB = dir.path("hub.sqlite")
+        let token = try enrol(hubDB, "S01")
+        let hub = HubProcess(database: hubDB)
+        try hub.start()
+        let agent = try AgentDatabase.create(path: dir.path("a"), store: "S01", hub: hub.url, token: token)
+        let start = try CalendarDate("2020-02-01")
+        for i in 0..<140 {
+            let commodity = Commodity.defaults[i % 7].id
+            try agent.recordStock(StockEntry(date: start.adding(days: i / 7), commodity: commodity, onHand: Double(100 + i),
+                                             sold: Double(i % 9), priceFen: 500 + Int64(i)))
+            if i % 10 == 0 {
+                try agent.recordCheckpoint(CheckpointIncrement(date: start.adding(days: i / 7), counts: ["checked": 5]))
+            }
+        }
+        let transport = HostileTransport()
+        let client = SyncClient(database: agent, transport: transport, batchSize: 16)
+        var failures = 0
+        while true {
+            do { _ = try await client.syncOnce(); break } catch { failures += 1; #expect(failures < 50) }
+        }
+        #expect(transport.replays > 3 && transport.lostAnswers > 0 && failures == transport.lostAnswers)
+        #expect(try agent.status().pending == 0)
+        hub.stop()
+        let hubDatabase = try HubDatabase.open(path: hubDB)
+        #expect(try storeSets(hubDatabase.store, storeID: "S01") == storeSets(agent.store))
+        // Every change was merged exactly once: the hub's log holds one entry per change the agent made.
+        let replica = try agent.identity().replica
+        let logged = try await hubDatabase.store.writer.read { db in try RecordStore.count(byReplica: replica, after: 0, in: db).count }
+        let made = try await agent.store.writer.read { db in try RecordStore.count(byReplica: replica, after: 0, in: db).count }
+        #expect(logged == made && made == 154)
+        let checkpoints = try hubDatabase.snapshot(date: start).checkpointTotals()
+        #expect(checkpoints.checked == 5, "one checkpoint increment on day 1, never counted twice")
+    }
+
+    /// A device whose clock is a day behind and one a day ahead: their data is merged, counts add
+    /// up, and the hub reports the skew.
+    @Test func devicesWithClocksADayWrong() async throws {
+        let dir = try Scratch()
+        let hubDB = dir.path("hub.sqlite")
+        let token = try enrol(hubDB, "S01")
+        let hub = HubProcess(database: hubDB)
+        try hub.start()
+        let day: TimeInterval = 86_400
+        var devices = [(AgentDatabase, SyncClient)]()
+        for (name, offset) in [("behind", -day), ("right", 0), ("ahead", day)] {
+            let agent = try AgentDatabase.create(path: dir.path(name), store: "S01", hub: hub.url, token: token)
+            let client = SyncClient(database: agent, clock: { Date().addingTimeInterval(offset) })
+            let now = Date().addingTimeInterval(offset)
+            try agent.recordCheckpoint(CheckpointIncrement(date: try CalendarDate("2020-02-10"), counts: ["checked": 100]), now: now)
+            devices.append((agent, client))
+        }
+        // The slow device reports a price after seeing nothing: the write is kept (LWW by clock).
+        try devices[0].0.recordStock(StockEntry(date: try CalendarDate("2020-02-10"), commodity: "rice", onHand: 700, priceFen: 520),
+                                     now: Date().addingTimeInterval(-day))
+        for (_, client) in devices { _ = try await client.syncOnce() }
+        hub.stop()
+        let hubDatabase = try HubDatabase.open(path: hubDB)
+        let snapshot = try hubDatabase.snapshot(date: CalendarDate("2020-02-10"))
+        #expect(snapshot.checkpointTotals().checked == 300)
+        #expect(snapshot.supply().commodities.first { $0.commodity == "rice" }?.onHand == 700)
+        let fleet = try hubDatabase.fleetStatus()
+        let ids = try devices.map { try $0.0.identity().replica }
+        let behind = try #require(fleet.first { $0.replica == ids[0] })
+        let ahead = try #require(fleet.first { $0.replica == ids[2] })
+        let right = try #require(fleet.first { $0.replica == ids[1] })
+        #expect(abs(behind.clockSkewMs + 86_400_000) < 60_000, "\(behind.clockSkewMs)")
+        #expect(abs(ahead.clockSkewMs - 86_400_000) < 60_000)
+        #expect(ahead.futureChanges >= 1, "its timestamps were flagged as far in the future")
+        #expect(abs(right.clockSkewMs) < 60_000 && right.futureChanges == 0)
+        let alerts = snapshot.alerts().filter { $0.kind == "clock_skew" }.compactMap(\.store)
+        #expect(alerts.count == 2)
+    }
+
+    /// Fifty store agents (real processes) syncing at once against one hub.
+    @Test func fiftyAgentsSyncAtOnce() throws {
+        let dir = try Scratch()
+        let hubDB = dir.path("hub.sqlite")
+        let hub = HubProcess(database: hubDB)
+        let stores = (1...50).map { String(format: "S%02d", $0) }
+        var tokens = [String: String]()
+        for s in stores { tokens[s] = try enrol(hubDB, s) }
+        try hub.start()
+        try stockCSV(count: 70).write(toFile: dir.path("day.csv"), atomically: true, encoding: .utf8)
+        var failures = ""
+        for s in stores {
+            let db = dir.path(s)
+            let steps = [
+                ["init", "--db", db, "--store", s, "--hub", hub.url, "--token", tokens[s]!],
+                ["import", "stock", "--db", db, dir.path("day.csv")],
+                ["checkpoint", "record", "--db", db, "--checked", "10", "--date", "2020-01-24"],
+            ]
+            for step in steps where try agentCLI(step).status != 0 { failures += "setup \(s) " }
+        }
+        #expect(failures.isEmpty, "\(failures)")
+        // All fifty at once.
+        let processes = stores.map { s -> Process in
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: Executables.agent)
+            p.arguments = ["sync", "--db", dir.path(s)]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            return p
+        }
+        for p in processes { try p.run() }
+        for p in processes { p.waitUntilExit() }
+        #expect(processes.allSatisfy { $0.terminationStatus == 0 }, "every sync succeeded")
+        hub.stop()
+        let hubDatabase = try HubDatabase.open(path: hubDB)
+        let all = try storeSets(hubDatabase.store)
+        #expect(all["stock"]?.records.count == 50 * 70)
+        let snapshot = try hubDatabase.snapshot(date: CalendarDate("2020-01-24"))
+        #expect(snapshot.checkpointTotals().checked == 500)
+        #expect(snapshot.reporting().reported == 50)
+        #expect(try hubDatabase.fleetStatus().allSatisfy { $0.replica != nil && $0.pendingReported == 0 })
+    }
+}
