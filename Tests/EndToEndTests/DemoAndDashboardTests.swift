@@ -1,0 +1,93 @@
+import BaogongHub
+import BaogongShared
+import Foundation
+import Testing
+
+@Suite("End to end: the county demo and the dashboard in a browser", .serialized)
+struct DemoAndDashboardTests {
+    /// The lines of the board that depend only on the seed (not on ports, folders or timing).
+    func boardLines(_ output: String) -> [String] {
+        output.split(separator: "\n").map(String.init).filter {
+            !$0.contains("http://") && !$0.contains("/tmp") && !$0.contains("Demo data written") && !$0.contains("token")
+        }
+    }
+
+    @Test func demoPrintsTheBoardOfTheSeedsCountyAndIsReproducible() throws {
+        let first = try run(Executables.hub, ["demo", "--exit", "--seed", "11"], timeout: 300)
+        #expect(first.status == 0, "\(first.stderr)")
+        let out = first.stdout
+        for name in ["Bubugao Longmei 步步高龙美店", "Yongjiang Department Store 永江百货  [closed 停业]", "Wanjiahe North", "Duolefu"] {
+            #expect(out.contains(name), "board lacks \(name)")
+        }
+        for commodity in ["Rice 大米", "Flour 面粉", "Cooking oil 食用油", "Pork 猪肉", "Eggs 鸡蛋", "Instant noodles 方便面", "Vegetables 蔬菜"] {
+            #expect(out.contains(commodity))
+        }
+        #expect(out.contains("20 agent devices synced over HTTP"))
+        #expect(out.contains("Shengyuan Supermarket 1 盛源超市一店: vegetables is out of stock"))
+        #expect(out.contains("Wanjiahe North 万家和北店: rice at 6.90 yuan"))
+        #expect(out.contains("closed: 8"), "7 farmers' markets and Yongjiang are closed on 29 Feb")
+        #expect(out.contains("http://127.0.0.1:"))
+        let second = try run(Executables.hub, ["demo", "--exit", "--seed", "11"], timeout: 300)
+        #expect(boardLines(second.stdout) == boardLines(out), "the same seed gives the same board")
+    }
+
+    /// Renders the dashboard of a running demo in headless Chromium and checks the figures against the API.
+    @Test func dashboardRendersInHeadlessChromiumWithTheRightFigures() throws {
+        let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let browser = try #require(chromium, "Debian's chromium is needed (.ci/run installs it)")
+        let dir = try Scratch()
+        let port = freePort()
+        let demo = Process()
+        demo.executableURL = URL(fileURLWithPath: Executables.hub)
+        demo.arguments = ["demo", "--seed", "5", "--port", String(port), "--dir", dir.path("demo")]
+        let out = Pipe()
+        demo.standardOutput = out
+        demo.standardError = FileHandle.nullDevice
+        try demo.run()
+        defer { if demo.isRunning { kill(demo.processIdentifier, SIGKILL) } }
+        // Read the board until the demo says it is serving.
+        var text = ""
+        let deadline = Date().addingTimeInterval(240)
+        while !text.contains("Serving the dashboard"), Date() < deadline {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        let marker = try #require(text.range(of: "/login/session/"), "the demo prints a sign-in link")
+        let session = text[marker.upperBound...].prefix { $0.isHexDigit }
+        #expect(session.count == 64)
+        let link = "http://127.0.0.1:\(port)/login/session/\(session)?lang=en"
+        let tokenMarker = try #require(text.range(of: "operator token: "))
+        let operatorToken = String(text[tokenMarker.upperBound...].prefix { !$0.isWhitespace })
+
+        let base = "http://127.0.0.1:\(port)"
+        let supply = try JSONDecoder().decode(SupplyView.self, from: httpGet("\(base)/v1/views/supply", token: operatorToken).body)
+        let checkpoints = try JSONDecoder().decode(CheckpointView.self, from: httpGet("\(base)/v1/views/checkpoints", token: operatorToken).body)
+        #expect(supply.date == "2020-02-29" && supply.commodities.count == 7)
+
+        let dom = try run(browser, ["--headless=new", "--no-sandbox", "--disable-gpu", "--dump-dom", link], timeout: 120)
+        #expect(dom.status == 0, "\(dom.stderr.suffix(500))")
+        let html = dom.stdout
+        #expect(html.contains("<svg id=\"dos-chart\""), "the days-of-supply chart is there")
+        for row in supply.commodities {
+            let days = row.daysOfSupply.map { String(format: "%.1f", $0) } ?? "–"
+            #expect(html.contains("data-commodity=\"\(row.commodity)\" data-days=\"\(days)\""), "bar of \(row.commodity)")
+            #expect(html.contains("<td class=\"num on-hand\">\(String(format: "%.1f", row.onHand))</td>"), "on hand of \(row.commodity)")
+        }
+        #expect(html.contains("data-key=\"checked\">\(checkpoints.checked)<"))
+        #expect(html.contains("id=\"store-grid\"") && html.contains("data-band=\"stock_out\""), "the vegetable stock-out is coloured")
+        #expect(html.contains("id=\"alerts-list\"") && html.contains("Farmers' market 1"))
+
+        let png = dir.path("dashboard.png")
+        let shot = try run(browser, ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1280,1600",
+                                     "--screenshot=\(png)", link.replacingOccurrences(of: "lang=en", with: "lang=zh")], timeout: 120)
+        #expect(shot.status == 0)
+        let size = (try? FileManager.default.attributesOfItem(atPath: png)[.size] as? Int) ?? 0
+        #expect(size > 50_000, "a real screenshot, not a blank page (\(size) bytes)")
+
+        // Ctrl-C stops the demo's hub gracefully.
+        kill(demo.processIdentifier, SIGINT)
+        demo.waitUntilExit()
+        #expect(demo.terminationStatus == 0)
+    }
+}
