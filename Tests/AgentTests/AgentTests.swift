@@ -1,0 +1,222 @@
+import BaogongAgent
+import BaogongShared
+import Foundation
+import Testing
+
+/// A scratch agent database, removed at the end.
+final class ScratchAgent: Sendable {
+    let directory: URL
+    let database: AgentDatabase
+    var path: String { directory.appendingPathComponent("agent.sqlite").path }
+
+    init(store: String = "S01") throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("baogong-agent-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        database = try AgentDatabase.create(
+            path: directory.appendingPathComponent("agent.sqlite").path, store: store, hub: "http://127.0.0.1:9", token: "s.S01.x"
+        )
+    }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+}
+
+func day(_ text: String) -> CalendarDate { try! CalendarDate(text) }
+
+@Suite("Store agent: recording offline")
+struct RecordingTests {
+    @Test func recordingWorksWithoutAHubAndCountsAsPending() throws {
+        let agent = try ScratchAgent()
+        try agent.database.recordStock(StockEntry(date: day("2020-02-10"), commodity: "rice", onHand: 1000, sold: 100, priceFen: 520))
+        try agent.database.recordCheckpoint(CheckpointIncrement(date: day("2020-02-10"), counts: ["checked": 100, "refused_fever": 1]))
+        try agent.database.recordCheckpoint(CheckpointIncrement(date: day("2020-02-10"), counts: ["checked": 20]))
+        try agent.database.recordIncident(temperature: 38.2, action: "refused", time: Date())
+        try agent.database.setStoreStatus(open: false, reason: "staff quarantined", since: day("2020-02-11"))
+        let status = try agent.database.status()
+        #expect(status.pending == 5 && status.ackedSeq == 0 && status.lastSyncAt == nil)
+        #expect(status.oldestPendingAt != nil)
+        let checkpoints = try agent.database.checkpoints(date: day("2020-02-10"))
+        #expect(checkpoints.first?.checked == 120, "this device's increments add up")
+        let stock = try agent.database.stock(date: nil)
+        #expect(stock.count == 1 && stock[0].price == 5.2 && stock[0].onHand == 1000)
+    }
+
+    @Test func reRecordingOnlyChangesTheFieldsGiven() throws {
+        let agent = try ScratchAgent()
+        try agent.database.recordStock(StockEntry(date: day("2020-02-10"), commodity: "rice", onHand: 1000, sold: 100, priceFen: 520, source: "Qijia"))
+        try agent.database.recordStock(StockEntry(date: day("2020-02-10"), commodity: "rice", onHand: 900, priceFen: 530))
+        let row = try #require(try agent.database.stock(date: day("2020-02-10")).first)
+        #expect(row.onHand == 900 && row.price == 5.3 && row.sold == 100 && row.source == "Qijia")
+    }
+
+    @Test func badInputChangesNothing() throws {
+        let agent = try ScratchAgent()
+        try agent.database.recordStock(StockEntry(date: day("2020-02-10"), commodity: "rice", onHand: 1, priceFen: 1))
+        let before = try agent.database.status().pending
+        #expect(throws: AgentError.self) {
+            try agent.database.recordStock(StockEntry(date: day("2020-02-10"), commodity: "rice", onHand: -5, priceFen: 1))
+        }
+        #expect(throws: AgentError.self) {
+            try agent.database.recordCheckpoint(CheckpointIncrement(date: day("2020-02-10"), counts: ["checked": -3]))
+        }
+        #expect(throws: AgentError.self) {
+            try agent.database.recordStock(StockEntry(date: day("2020-02-10"), commodity: "bad/commodity", onHand: 1, priceFen: 1))
+        }
+        #expect(try agent.database.status().pending == before)
+    }
+
+    @Test func aMissingDatabaseIsRefusedAndNotCreated() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("never-\(UUID().uuidString).sqlite").path
+        #expect(throws: AgentError.self) { _ = try AgentDatabase.open(path: path) }
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
+    @Test func initialisingTwiceIsRefused() throws {
+        let agent = try ScratchAgent()
+        #expect(throws: AgentError.self) {
+            _ = try AgentDatabase.create(path: agent.path, store: "S01", hub: "http://h:1", token: "t")
+        }
+        #expect(throws: AgentError.self) {
+            _ = try AgentDatabase.create(path: agent.path + "-2", store: "S 01", hub: "http://h:1", token: "t")
+        }
+        #expect(throws: AgentError.self) {
+            _ = try AgentDatabase.create(path: agent.path + "-3", store: "S01", hub: "not a url", token: "t")
+        }
+    }
+
+    @Test func devicesOfOneStoreGetTheirOwnReplicaIds() throws {
+        let a = try ScratchAgent(), b = try ScratchAgent()
+        let ra = try a.database.identity().replica, rb = try b.database.identity().replica
+        #expect(ra != rb && ra.hasPrefix("S01.") && rb.hasPrefix("S01."))
+    }
+
+    @Test func backoffGrowsExponentiallyWithJitterAndACap() {
+        let d0 = AgentSyncService.delay(interval: 10, failures: 0, maxBackoff: 300, jitter: 0.5)
+        let d3 = AgentSyncService.delay(interval: 10, failures: 3, maxBackoff: 300, jitter: 0.5)
+        let d20 = AgentSyncService.delay(interval: 10, failures: 20, maxBackoff: 300, jitter: 0.5)
+        #expect(d0 == 10 && d3 == 80 && d20 == 300)
+        #expect(AgentSyncService.delay(interval: 10, failures: 3, maxBackoff: 300, jitter: 0) == 64)
+        #expect(AgentSyncService.delay(interval: 10, failures: 3, maxBackoff: 300, jitter: 1) == 96)
+    }
+}
+
+@Suite("Store agent: CSV import")
+struct CSVTests {
+    let header = "date,commodity,on_hand,sold,received,price,source,restock_days,transport_days,channel,note\n"
+
+    @Test func rfc4180QuotingAndEmptyOptionalCells() throws {
+        let csv = header + #"2020-02-10,rice,1000,100,,5.20,"Qijia Gaofeng, Yongxing",2,1,"green ""channel""","two"#
+            + "\n" + #"lines""# + "\n" + "2020-02-10,pork,50.5,,,38,,,,,\r\n\n"
+        let entries = try StockCSV.parseWithLines(csv)
+        #expect(entries.count == 2)
+        #expect(entries[0].entry.source == "Qijia Gaofeng, Yongxing" && entries[0].entry.channel == "green \"channel\"")
+        #expect(entries[0].entry.note == "two\nlines" && entries[0].entry.priceFen == 520 && entries[0].entry.restockDays == 2)
+        #expect(entries[1].line == 4, "a quoted line break moves the next record's line")
+        #expect(entries[1].entry.sold == nil && entries[1].entry.onHand == 50.5 && entries[1].entry.priceFen == 3800)
+    }
+
+    @Test func aBadRowNamesItsLineAndColumn() {
+        func message(_ csv: String) -> String? {
+            do { _ = try StockCSV.parse(csv) } catch let e as AgentError { return e.message } catch { return "\(error)" }
+            return nil
+        }
+        #expect(message(header + "2020-02-10,rice,1000,,,5.2,,,,,\n2020-02-11,rice,abc,,,5.2,,,,,\n") == "line 3, column on_hand: 'abc' is not a number")
+        #expect(message(header + "2020-02-30,rice,1,,,5.2,,,,,\n")?.hasPrefix("line 2, column date:") == true)
+        #expect(message(header + "2020-02-10,rice,1,,,-5,,,,,\n") == "line 2, column price: must not be negative, got -5")
+        #expect(message(header + "2020-02-10,rice,1,,,5.2,,,,\n")?.hasPrefix("line 2: 10 columns") == true)
+        #expect(message(header + "2020-02-10,rice,,,,5.2,,,,,\n") == "line 2, column on_hand: is required")
+        #expect(message("date,commodity,price\n")?.contains("no 'on_hand' column") == true)
+        #expect(message(header + "2020-02-10,\"rice,1,,,5.2,,,,,\n")?.contains("never closed") == true)
+    }
+
+    @Test func importIsAllOrNothing() throws {
+        let agent = try ScratchAgent()
+        let good = try StockCSV.parse(header + "2020-02-10,rice,1000,100,,5.20,,,,,\n2020-02-10,pork,10,1,,38,,,,,\n")
+        try agent.database.importStock(good)
+        #expect(try agent.database.status().pending == 2)
+        // A catalog is known once the hub sent one; an unknown commodity then fails the whole file.
+        let catalog = Change(set: "catalog", key: "rice", timestamp: HLCTimestamp(rawValue: 1), replica: "hub", fields: ["unit": .text("kg")])
+        _ = try agent.database.store.apply([catalog], defaultReplica: "hub")
+        let parsed = try StockCSV.parseWithLines(header + "2020-02-11,rice,900,100,,5.20,,,,,\n2020-02-11,caviar,1,1,,999,,,,,\n")
+        #expect {
+            try agent.database.importStock(parsed.map(\.entry), lines: parsed.map(\.line))
+        } throws: { error in
+            (error as? AgentError)?.message == "line 3, column commodity: 'caviar' is not in the catalog"
+        }
+        #expect(try agent.database.status().pending == 2, "nothing of the bad file was written")
+        #expect(try agent.database.stock(date: day("2020-02-11")).isEmpty)
+    }
+}
+
+/// A test double of the hub's side of the documented protocol: merges into its own record store,
+/// acknowledges `upto`, and sends its reference data down.
+final class FakeHub: SyncTransport, @unchecked Sendable {
+    let store = try! RecordStore.inMemory()
+    private let lock = NSLock()
+    private(set) var requests = [SyncRequest]()
+    var failNext = 0
+
+    init() {
+        let notice = Change(set: "notices", key: "n1", timestamp: HLCTimestamp(rawValue: 5), replica: "hub",
+                            fields: ["text": .text("Report by 20:00"), "posted_at": .text("2020-02-10T00:00:00Z")])
+        _ = try! store.apply([notice], defaultReplica: "hub")
+    }
+
+    func sync(_ request: SyncRequest, hub: String, token: String) async throws -> SyncResponse {
+        try lock.withLock {
+            requests.append(request)
+            if failNext > 0 {
+                failNext -= 1
+                throw AgentError(.hubUnreachable, "hub unreachable (test)")
+            }
+            let result = try store.apply(request.changes, defaultReplica: request.replica)
+            return try store.writer.write { db in
+                try RecordStore.acknowledge(request.replica, upTo: request.upto, in: db)
+                let down = try RecordStore.changes(forStore: request.store, after: request.cursor, limit: 100, in: db)
+                return SyncResponse(
+                    acked: try RecordStore.ackedSeq(of: request.replica, in: db), cursor: try RecordStore.lastSeq(in: db),
+                    more: false, merged: result.merged, changes: down.map(\.change)
+                )
+            }
+        }
+    }
+}
+
+@Suite("Store agent: sync client")
+struct SyncClientTests {
+    @Test func drainsTheOutboxInBoundedBatchesThenSendsNothingNew() async throws {
+        let agent = try ScratchAgent()
+        let entries = (0..<23).map { i in
+            StockEntry(date: day("2020-02-01").adding(days: i), commodity: "rice", onHand: Double(i), priceFen: 520)
+        }
+        try agent.database.importStock(entries)
+        let hub = FakeHub()
+        let client = SyncClient(database: agent.database, transport: hub, batchSize: 10)
+        let report = try await client.syncOnce()
+        #expect(report.batches == 3 && report.sent == 23)
+        #expect(hub.requests.map(\.changes.count) == [10, 10, 3])
+        #expect(hub.requests.map(\.pending) == [13, 3, 0])
+        #expect(try agent.database.status().pending == 0)
+        #expect(try agent.database.notices().map(\.text) == ["Report by 20:00"], "reference data came down")
+        let again = try await client.syncOnce()
+        #expect(again.sent == 0 && again.received == 0 && hub.requests.last?.changes.isEmpty == true)
+        let hubStock = try await hub.store.writer.read { db in try RecordStore.allStates(set: "stock", in: db) }
+        let agentStock = try await agent.database.store.writer.read { db in try RecordStore.allStates(set: "stock", in: db) }
+        #expect(hubStock == agentStock)
+    }
+
+    @Test func aFailedSyncIsRecordedAndRetriedWithoutLoss() async throws {
+        let agent = try ScratchAgent()
+        try agent.database.recordCheckpoint(CheckpointIncrement(date: day("2020-02-10"), counts: ["checked": 7]))
+        let hub = FakeHub()
+        hub.failNext = 1
+        let client = SyncClient(database: agent.database, transport: hub)
+        await #expect(throws: AgentError.self) { _ = try await client.syncOnce() }
+        let failed = try agent.database.status()
+        #expect(failed.pending == 1 && failed.lastError == "hub unreachable (test)")
+        _ = try await client.syncOnce()
+        let ok = try agent.database.status()
+        #expect(ok.pending == 0 && ok.lastError == nil && ok.lastSyncAt != nil)
+        let checked = try await hub.store.writer.read { db in try RecordStore.state(set: "checkpoint", key: "S01/2020-02-10", in: db)?["checked"] }
+        #expect(checked == .int(7))
+    }
+}
