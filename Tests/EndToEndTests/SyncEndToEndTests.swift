@@ -135,4 +135,44 @@ struct SyncEndToEndTests {
             }
         }
     }
+
+    /// `baogong-agent run`: keeps trying while the hub is down, syncs once it is up, stops on SIGTERM.
+    @Test func theDaemonBacksOffSyncsWhenTheHubReturnsAndStopsGracefully() throws {
+        let dir = try Scratch()
+        let hubDB = dir.path("hub.sqlite")
+        let token = try enrol(hubDB, "S01")
+        let hub = HubProcess(database: hubDB)
+        let a = dir.path("a.sqlite")
+        #expect(try agentCLI(["init", "--db", a, "--store", "S01", "--hub", hub.url, "--token", token]).status == 0)
+        let daemon = Process()
+        daemon.executableURL = URL(fileURLWithPath: Executables.agent)
+        daemon.arguments = ["run", "--db", a, "--interval", "0.2"]
+        daemon.standardOutput = FileHandle.nullDevice
+        daemon.standardError = FileHandle.nullDevice
+        try daemon.run()
+        defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
+        // The clerk keeps recording while the daemon runs (two processes on one WAL database).
+        for i in 0..<5 {
+            #expect(try agentCLI(["checkpoint", "record", "--db", a, "--checked", "\(10 + i)", "--date", "2020-02-10"]).status == 0)
+        }
+        func status() throws -> AgentDatabase.Status {
+            try JSONDecoder().decode(AgentDatabase.Status.self, from: Data(try agentCLI(["status", "--db", a, "--json"]).stdout.utf8))
+        }
+        var waited = 0
+        while try status().lastError == nil, waited < 100 { usleep(50_000); waited += 1 }
+        #expect(try status().lastError?.contains("unreachable") == true)
+        #expect(try status().pending == 5)
+        try hub.start()
+        waited = 0
+        while try status().pending > 0, waited < 300 { usleep(50_000); waited += 1 }
+        #expect(try status().pending == 0, "the daemon synced once the hub came back")
+        kill(daemon.processIdentifier, SIGTERM)
+        var stopped = 0
+        while daemon.isRunning, stopped < 100 { usleep(50_000); stopped += 1 }
+        #expect(!daemon.isRunning, "SIGTERM stops the daemon")
+        if !daemon.isRunning { #expect(daemon.terminationStatus == 0) }
+        let checked = try HubDatabase.open(path: hubDB).snapshot(date: CalendarDate("2020-02-10")).checkpointTotals().checked
+        #expect(checked == 10 + 11 + 12 + 13 + 14)
+        hub.stop()
+    }
 }
