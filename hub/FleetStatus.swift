@@ -37,7 +37,11 @@ public struct FleetStatusRow: Sendable, Hashable, Codable {
 extension HubDatabase {
     /// One row per replica, plus one per enrolled store that never synced.
     public func fleetStatus(staleAfter: TimeInterval = 6 * 3600, now: Date = Date()) throws -> [FleetStatusRow] {
-        try writer.read { db in
+        try writer.read { db in try Self.fleetStatus(staleAfter: staleAfter, now: now, in: db) }
+    }
+
+    static func fleetStatus(staleAfter: TimeInterval, now: Date, in db: Database) throws -> [FleetStatusRow] {
+        do {
             let threshold = now.timeIntervalSince1970 - staleAfter
             let rows = try Row.fetchAll(
                 db,

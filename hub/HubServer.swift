@@ -194,13 +194,17 @@ func requireOperator(_ request: Request, _ hub: HubContext) throws -> String {
 }
 
 extension HubDatabase {
-    /// `sync` off the cooperative thread pool: GRDB runs the transaction on its writer queue.
+    /// `sync` off the cooperative thread pool.
     public func syncAsync(_ request: SyncRequest, store: String, now: Date = Date()) async throws -> SyncResponse {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try self.sync(request, store: store, now: now) })
-            }
-        }
+        try await offCooperativePool { try self.sync(request, store: store, now: now) }
+    }
+}
+
+/// Runs blocking SQLite work on a dispatch thread so that it never stalls Swift's cooperative pool
+/// (two threads on a two-core hub), which serves every other request meanwhile.
+func offCooperativePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
     }
 }
 

@@ -10,9 +10,9 @@ struct DashboardPage {
     func render() -> String {
         let l = Labels(language: language)
         let supply = snapshot.supply()
-        let alerts = snapshot.alerts(supply: supply)
         let reporting = snapshot.reporting()
         let checkpoints = snapshot.checkpointTotals()
+        let alerts = snapshot.alerts(supply: supply, reporting: reporting, checkpoints: checkpoints)
         let date = snapshot.date.description
         var page = """
             <!doctype html>

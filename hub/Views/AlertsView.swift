@@ -22,11 +22,14 @@ public struct Alert: Sendable, Hashable, Codable {
 }
 
 extension CountySnapshot {
-    /// Every alert of the date, most severe first. Reuses an already computed supply view if given.
-    public func alerts(supply given: SupplyView? = nil) -> [Alert] {
-        let supply = given ?? self.supply()
-        let reporting = self.reporting()
-        let checkpoints = self.checkpointTotals()
+    /// Every alert of the date, most severe first. Reuses views already computed from this snapshot.
+    public func alerts(
+        supply givenSupply: SupplyView? = nil, reporting givenReporting: ReportingView? = nil,
+        checkpoints givenCheckpoints: CheckpointView? = nil
+    ) -> [Alert] {
+        let supply = givenSupply ?? self.supply()
+        let reporting = givenReporting ?? self.reporting()
+        let checkpoints = givenCheckpoints ?? self.checkpointTotals()
         let names = Dictionary(uniqueKeysWithValues: stores.map { ($0.id, $0.name) })
         let zh = Dictionary(uniqueKeysWithValues: catalog.map { ($0.id, $0.nameChinese) })
         func n(_ s: String) -> String { names[s] ?? s }

@@ -132,10 +132,9 @@ extension HubDatabase {
     public func snapshot(date: CalendarDate, settings: ViewSettings = ViewSettings(), now: Date = Date()) throws
         -> CountySnapshot
     {
-        let fleet = try fleetStatus(staleAfter: settings.staleAfter, now: now)
-        return try writer.read { db in
+        try writer.read { db in
             var snapshot = CountySnapshot(date: date, asOf: now, settings: settings)
-            snapshot.fleet = fleet
+            snapshot.fleet = try Self.fleetStatus(staleAfter: settings.staleAfter, now: now, in: db)
             snapshot.catalog = try Self.catalog(db)
             snapshot.stores = try Row.fetchAll(
                 db,

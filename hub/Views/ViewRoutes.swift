@@ -14,11 +14,7 @@ func addViewRoutes(to router: Router<HubRequestContext>, _ hub: HubContext) {
             date = try hub.database.latestReportDate() ?? Timestamps.today(hub.clock())
         }
         let now = hub.clock()
-        return try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try hub.database.snapshot(date: date, settings: hub.viewSettings, now: now) })
-            }
-        }
+        return try await offCooperativePool { try hub.database.snapshot(date: date, settings: hub.viewSettings, now: now) }
     }
 
     router.get("/v1/views/supply") { request, _ in

@@ -222,17 +222,16 @@ struct DemoRunner {
         let day = CountyScenario.lastDay
         let snapshot = try hub.snapshot(date: day, now: clock.now())
         let supply = snapshot.supply()
-        let alerts = snapshot.alerts(supply: supply)
         let reporting = snapshot.reporting()
         let checkpoints = snapshot.checkpointTotals()
-        let fleet = try hub.fleetStatus(now: clock.now())
+        let alerts = snapshot.alerts(supply: supply, reporting: reporting, checkpoints: checkpoints)
         let names = Dictionary(uniqueKeysWithValues: snapshot.stores.map { ($0.id, $0.name) })
         func named(_ ids: [String]) -> String { ids.isEmpty ? "none" : ids.map { names[$0] ?? $0 }.joined(separator: ", ") }
 
         print("Baogong 保供 demo — Yongxing County, \(CountyScenario.firstDay) to \(day) (seed \(seed))")
         print("Hub: \(url)   data: \(directory.path)")
         print("Sites: 9 authorised supermarkets, 7 farmers' markets (closed by order from 24 Jan), 3 malls;"
-              + " \(fleet.filter { $0.replica != nil }.count) agent devices synced over HTTP.")
+              + " \(snapshot.fleet.filter { $0.replica != nil }.count) agent devices synced over HTTP.")
         for s in snapshot.stores where s.kind == "supermarket" {
             print("  \(s.name)\(snapshot.isOpen(s.id, day: day.dayNumber) ? "" : "  [closed 停业]")")
         }
