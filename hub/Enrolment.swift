@@ -161,6 +161,17 @@ extension HubDatabase {
         return session
     }
 
+    /// When a live session ends, or nil for an unknown or expired one.
+    public func sessionExpiry(_ session: String, now: Date = Date()) throws -> Date? {
+        guard session.utf8.count == 64 else { return nil }
+        return try writer.read { db in
+            try Double.fetchOne(
+                db, sql: "SELECT expires_at FROM session WHERE id_hash = ? AND expires_at > ?",
+                arguments: [SHA256.hex(session), now.timeIntervalSince1970]
+            ).map { Date(timeIntervalSince1970: $0) }
+        }
+    }
+
     public func sessionOperator(_ session: String, now: Date = Date()) throws -> String? {
         guard session.utf8.count == 64 else { return nil }
         return try writer.read { db in

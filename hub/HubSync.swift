@@ -32,7 +32,8 @@ extension HubDatabase {
         }
         // A device's replica id is `<store>.<suffix>` (baogong-agent init makes it so): a store cannot
         // borrow another store's replica id and disturb its cursor, counters or status.
-        guard request.replica.hasPrefix(store + "."), request.replica.count > store.count + 1 else {
+        let suffix = request.replica.dropFirst(store.count + 1)
+        guard request.replica.hasPrefix(store + "."), !suffix.isEmpty, !suffix.contains(".") else {
             throw HubError(.forbidden, "forbidden", "replica id '\(request.replica)' does not belong to store '\(store)'", field: "replica")
         }
         guard request.changes.count <= SyncProtocol.maxBatchChanges else {

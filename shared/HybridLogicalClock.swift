@@ -3,7 +3,9 @@
 public struct HLCTimestamp: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
     public let rawValue: UInt64
 
-    public static let maxMilliseconds: UInt64 = (1 << 48) - 1
+    /// 47 bits of milliseconds (to the year 6429) keep the packed value below 2^63, so it travels as
+    /// a positive JSON integer; the 48th bit stays clear.
+    public static let maxMilliseconds: UInt64 = (1 << 47) - 1
     public static let zero = HLCTimestamp(rawValue: 0)
 
     public init(rawValue: UInt64) { self.rawValue = rawValue }
@@ -21,8 +23,10 @@ public struct HLCTimestamp: Hashable, Comparable, Sendable, Codable, CustomStrin
 
     public init(from decoder: any Decoder) throws {
         let value = try decoder.singleValueContainer().decode(Int64.self)
-        guard value >= 0 else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "negative timestamp"))
+        guard value >= 0, UInt64(value) >> 16 <= HLCTimestamp.maxMilliseconds else {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "timestamp out of range (negative or beyond the year 6429)")
+            )
         }
         rawValue = UInt64(value)
     }
@@ -91,7 +95,8 @@ public struct HybridLogicalClock: Sendable, Equatable {
     }
 
     static func successor(of t: HLCTimestamp) -> HLCTimestamp {
-        t.counter == UInt16.max
+        if t.counter == UInt16.max && t.milliseconds >= HLCTimestamp.maxMilliseconds { return t }  // saturated
+        return t.counter == UInt16.max
             ? HLCTimestamp(milliseconds: t.milliseconds + 1, counter: 0)
             : HLCTimestamp(rawValue: t.rawValue + 1)
     }

@@ -21,6 +21,9 @@ public struct ChangeValidator: Sendable {
         guard let schema = RecordSetSchema.named(change.set) else {
             throw DomainError(.unknownRecordSet, field: "set", "'\(change.set)' is not a record set")
         }
+        guard change.timestamp.milliseconds <= HLCTimestamp.maxMilliseconds else {
+            throw DomainError(.outOfRange, field: "t", "timestamp \(change.timestamp.rawValue) is beyond the year 6429")
+        }
         let parts = try validateKey(change.key, schema: schema)
         switch writer {
         case .hub:
@@ -39,7 +42,7 @@ public struct ChangeValidator: Sendable {
             }
         }
         if case .store = writer, schema.name == RecordSetSchema.storeStatus.name,
-            let authority = change.fields["authority"], authority != .text("store")
+            change.fields["authority"] != .text("store")
         {
             throw DomainError(
                 .wrongStore, field: "authority",
@@ -93,6 +96,9 @@ public struct ChangeValidator: Sendable {
         }
         guard total >= 0 else {
             throw DomainError(.negative, field: name, "must not be negative, got \(total)")
+        }
+        if let max = spec.maximum, Double(total) > max {
+            throw DomainError(.outOfRange, field: name, "must be at most \(Int64(max)), got \(total)")
         }
     }
 

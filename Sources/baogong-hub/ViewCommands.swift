@@ -25,7 +25,14 @@ struct Supply: AsyncParsableCommand {
     func run() async throws {
         try await guarded {
             let snapshot = try options.snapshot()
-            let view = snapshot.supply(unit: try unit.map { t throws(DomainError) in try CommodityUnit(parsing: t) })
+            var converted: CommodityUnit?
+            if let unit {
+                converted = try CommodityUnit(parsing: unit)
+                guard converted?.kilograms != nil else {
+                    throw HubError.badRequest("unit: only mass units convert: use kg or jin")
+                }
+            }
+            let view = snapshot.supply(unit: converted)
             if options.json { return try printJSON(view) }
             print(SupplyBoard.render(view, date: snapshot.date))
         }
@@ -75,7 +82,7 @@ struct Checkpoints: AsyncParsableCommand {
             print("Checkpoints 测温点 — \(c.date)")
             print("checked 测温 \(c.checked), refused fever 发热劝返 \(c.refusedFever), refused no mask 未戴口罩 \(c.refusedNoMask)")
             print("staff checked 员工测温 \(c.staffChecked), disinfections 消毒 \(c.disinfections), fever cases 发热病例 \(c.incidents)")
-            print("disinfection compliance 消毒达标 (≥\(c.requiredDisinfections)/day): \(c.compliantStores)/\(c.reportingStores) open stores")
+            print("disinfection compliance 消毒达标 (≥\(c.requiredDisinfections)/day): \(c.compliantStores)/\(c.reportingStores) stores that reported checkpoints")
         }
     }
 }

@@ -10,12 +10,18 @@ public struct ReportingView: Sendable, Codable {
         /// expected, closed
         public var expected: Bool
         public var reported: Bool
+        /// The first report for the date reached the hub after the deadline.
         public var late: Bool
+        /// Late, but recorded at the store before the deadline: the link was down, not the clerk.
+        public var lateBecauseOffline: Bool
         public var stale: Bool
         public var receivedAt: String?
+        /// When the store recorded its first report of the date (its device's hybrid clock).
+        public var recordedAt: String?
         public var lastHeardAt: String?
         enum CodingKeys: String, CodingKey {
-            case store, name, kind, expected, reported, late, stale, receivedAt = "received_at", lastHeardAt = "last_heard_at"
+            case store, name, kind, expected, reported, late, lateBecauseOffline = "late_because_offline", stale
+            case receivedAt = "received_at", recordedAt = "recorded_at", lastHeardAt = "last_heard_at"
         }
     }
 
@@ -114,11 +120,13 @@ extension CountySnapshot {
             let reported = reportedStores.contains(store.id)
             let arrival = arrivals[store.id]
             let (heard, stale) = lastHeard[store.id] ?? (nil, true)
+            let late = reported && (arrival.map { $0.receivedAt > lateDeadline } ?? false)
             lines.append(
                 ReportingView.StoreLine(
                     store: store.id, name: store.name, kind: store.kind, expected: expected, reported: reported,
-                    late: reported && (arrival.map { $0.receivedAt > lateDeadline } ?? false), stale: stale,
-                    receivedAt: arrival.map { Timestamps.iso($0.receivedAt) }, lastHeardAt: heard.map(Timestamps.iso)
+                    late: late, lateBecauseOffline: late && (arrival.map { $0.recordedAt <= lateDeadline } ?? false),
+                    stale: stale, receivedAt: arrival.map { Timestamps.iso($0.receivedAt) },
+                    recordedAt: arrival.map { Timestamps.iso($0.recordedAt) }, lastHeardAt: heard.map(Timestamps.iso)
                 )
             )
         }
@@ -153,7 +161,7 @@ extension CountySnapshot {
             let t = byStore[store.id]
             return CheckpointView.StoreLine(
                 store: store.id, reported: t != nil, totals: t ?? CheckpointView.Totals(),
-                compliant: (t?.disinfections ?? 0) >= settings.requiredDisinfections
+                compliant: t.map { $0.disinfections >= settings.requiredDisinfections } ?? false
             )
         }
         return CheckpointView(

@@ -65,7 +65,7 @@ func addViewRoutes(to router: Router<HubRequestContext>, _ hub: HubContext) {
     router.get("/login/session/{id}") { request, context -> Response in
         let language = try Language(parsing: request.uri.queryParameters.get("lang"))
         let id = try context.parameters.require("id")
-        guard try hub.database.sessionOperator(id, now: hub.clock()) != nil else {
+        guard let expires = try hub.database.sessionExpiry(id, now: hub.clock()) else {
             hub.metrics.refused(code: "unauthorized")
             var response = htmlResponse(SignInPage(language: language, failed: true).render())
             response.status = .unauthorized
@@ -77,7 +77,7 @@ func addViewRoutes(to router: Router<HubRequestContext>, _ hub: HubContext) {
             status: .seeOther,
             headers: [
                 .location: target,
-                .setCookie: "\(HubServerSettings.sessionCookie)=\(id); Path=/; HttpOnly; SameSite=Lax; Max-Age=43200",
+                .setCookie: "\(HubServerSettings.sessionCookie)=\(id); Path=/; HttpOnly; SameSite=Lax; Max-Age=\(Int(expires.timeIntervalSince(hub.clock())))",
             ]
         )
     }

@@ -1,0 +1,98 @@
+import BaogongHub
+import BaogongShared
+import Foundation
+
+/// Scenario 7: the county views on a hub holding S stores × 7 commodities × D days of stock reports
+/// (and a checkpoint count per store and day), loaded through `HubDatabase.sync` as agents would.
+/// The supply view is timed in process and over HTTP, the dashboard page over HTTP (GET / with an
+/// operator's bearer token).
+struct ViewsScenario {
+    var stores: Int
+    var days: Int
+    var repetitions: Int
+    var directory: URL
+    static let name = "7 views"
+
+    func run() async throws -> [ResultRow] {
+        let path = directory.appendingPathComponent("hub-views.sqlite").path
+        Files.removeDatabase(path)
+        let hub = try await InProcessHub.start(try HubDatabase.open(path: path))
+        do {
+            let rows = try await measure(hub)
+            await hub.stop()
+            return rows
+        } catch {
+            await hub.stop()
+            throw error
+        }
+    }
+
+    func measure(_ hub: InProcessHub) async throws -> [ResultRow] {
+        let (operatorToken, loadSeconds) = try Measure.time { try load(hub.database) }
+        let records = stores * 7 * days
+        Progress.note("views: loaded \(Format.count(records)) stock records of \(stores) stores in \(Int(loadSeconds)) s")
+        let date = CalendarDate(dayNumber: Workload.firstDay.dayNumber + days - 1)
+
+        var snapshot = LatencySample(), supply = LatencySample()
+        for _ in 0..<repetitions {
+            let (s, t) = try Measure.time { try hub.database.snapshot(date: date) }
+            snapshot.add(t)
+            supply.add(t + Measure.time { _ = s.supply() }.1)
+        }
+        let getter = HTTPGetter()
+        var supplyHTTP = LatencySample(), dashboard = LatencySample()
+        var supplyBytes = 0, pageBytes = 0
+        for _ in 0..<repetitions {
+            let (json, t1) = try await Measure.time {
+                try await getter.get("\(hub.url)/v1/views/supply?date=\(date)", bearer: operatorToken)
+            }
+            supplyHTTP.add(t1)
+            supplyBytes = json.count
+            let (page, t2) = try await Measure.time { try await getter.get("\(hub.url)/?date=\(date)&lang=en", bearer: operatorToken) }
+            dashboard.add(t2)
+            pageBytes = page.count
+        }
+        func pair(_ s: LatencySample) -> String { "\(Format.milliseconds(s.p50)) / \(Format.milliseconds(s.p95))" }
+        let scale = "\(stores) stores × 7 × \(days) days"
+        return [
+            ResultRow(Self.name, "hub of \(scale) (\(Format.count(records)) stock records)", loadSeconds, unit: "s",
+                      display: String(format: "loaded in %.0f s", loadSeconds)),
+            ResultRow(Self.name, "snapshot(date:) in process p50 / p95", snapshot.p50, unit: "s", display: pair(snapshot)),
+            ResultRow(Self.name, "supply view in process (snapshot + supply()) p50 / p95", supply.p50, unit: "s", display: pair(supply)),
+            ResultRow(Self.name, "GET /v1/views/supply p50 / p95", supplyHTTP.p50, unit: "s",
+                      display: pair(supplyHTTP) + " (\(Format.bytes(Double(supplyBytes))))"),
+            ResultRow(Self.name, "GET / dashboard p50 / p95", dashboard.p50, unit: "s",
+                      display: pair(dashboard) + " (\(Format.bytes(Double(pageBytes))))"),
+            ResultRow(Self.name, "requests per measure", Double(repetitions), unit: "", display: "\(repetitions)"),
+        ]
+    }
+
+    /// Enrols the stores and syncs each one's days of reports; closes a few stores by order.
+    /// Returns an operator token.
+    func load(_ hub: HubDatabase) throws -> String {
+        var cursor: Int64 = 0
+        for i in 1...stores {
+            let store = Workload.storeID(i)
+            _ = try hub.addStore(id: store, name: "Store \(i)", township: "Township \(i % 15)", kind: "supermarket")
+            var changes = Workload.changes(store: store, count: 7 * days)
+            for d in 0..<days {
+                let date = CalendarDate(dayNumber: Workload.firstDay.dayNumber + d)
+                changes.append(Change(
+                    set: "checkpoint", key: "\(store)/\(date)", timestamp: changes.last!.timestamp, replica: nil,
+                    counters: ["checked": Int64(1_200 + (i * 7 + d) % 800), "refused_fever": Int64(d % 3 == 0 ? 1 : 0),
+                               "refused_no_mask": 6, "staff_checked": 40, "disinfections": d % 12 == 0 ? 3 : 4]
+                ))
+            }
+            let request = SyncRequest(
+                store: store, replica: Workload.replica(ofStore: store), cursor: cursor, upto: Int64(changes.count), pending: 0,
+                sentAt: Int64(Workload.nowMilliseconds()), changes: changes
+            )
+            cursor = try hub.sync(request, store: store).cursor
+        }
+        for i in stride(from: 1, through: stores, by: 37) {
+            try hub.setStoreStatus(store: Workload.storeID(i), open: false, authority: "order", reason: "Closed by order",
+                                   since: CalendarDate(dayNumber: Workload.firstDay.dayNumber + days / 2))
+        }
+        return try hub.addOperator(name: "bench operator").token
+    }
+}

@@ -1,0 +1,90 @@
+import BaogongAgent
+import BaogongShared
+import Foundation
+
+/// Plausible stock reports, as the county's stores send them (SEED-FACTS.md): seven commodities a
+/// day per store, with sales, price, supplier and logistics channel. Deterministic for a seed.
+enum Workload {
+    struct Commodity: Sendable {
+        var id: String
+        var dailySales: Double
+        var priceFen: Int64
+        var restockDays: Int64
+        var transportDays: Int64
+        var source: String
+        var channel: String
+    }
+
+    static let commodities: [Commodity] = [
+        Commodity(id: "rice", dailySales: 320, priceFen: 520, restockDays: 2, transportDays: 1,
+                  source: "Qijia Gaofeng Agriculture", channel: "farm-to-supermarket"),
+        Commodity(id: "flour", dailySales: 40, priceFen: 6_500, restockDays: 3, transportDays: 1,
+                  source: "Chenzhou wholesale", channel: "green-channel truck"),
+        Commodity(id: "oil", dailySales: 55, priceFen: 7_990, restockDays: 3, transportDays: 1,
+                  source: "Changsha distributor", channel: "green-channel truck"),
+        Commodity(id: "pork", dailySales: 160, priceFen: 4_200, restockDays: 1, transportDays: 1,
+                  source: "County meat company", channel: "cold chain"),
+        Commodity(id: "eggs", dailySales: 110, priceFen: 1_000, restockDays: 2, transportDays: 1,
+                  source: "Yongxing Gaoze cooperative", channel: "farm-to-supermarket"),
+        Commodity(id: "noodles", dailySales: 30, priceFen: 5_800, restockDays: 3, transportDays: 1,
+                  source: "Hengyang wholesale", channel: "green-channel truck"),
+        Commodity(id: "vegetables", dailySales: 420, priceFen: 600, restockDays: 1, transportDays: 0,
+                  source: "Village collection points", channel: "collection point"),
+    ]
+
+    /// The first day of the lockdown in the source account.
+    static let firstDay = try! CalendarDate("2020-01-24")
+
+    static func storeID(_ i: Int) -> String { String(format: "S%04d", i) }
+    static func replica(ofStore store: String) -> ReplicaID { "\(store).b0a1" }
+
+    /// The `index`-th report of a store: commodity `index % 7` on day `firstDay + offset + index / 7`.
+    static func entry(index: Int, dayOffset: Int = 0, seed: UInt64 = 1) -> StockEntry {
+        var random = SplitMix(seed: seed &+ UInt64(index))
+        let c = commodities[index % commodities.count]
+        let day = CalendarDate(dayNumber: firstDay.dayNumber + dayOffset + index / commodities.count)
+        let sold = (c.dailySales * random.unit(0.7, 1.3) * 10).rounded() / 10
+        let delivery = random.next() % UInt64(c.restockDays) == 0
+        return StockEntry(
+            date: day, commodity: c.id, onHand: (c.dailySales * random.unit(2, 12) * 10).rounded() / 10,
+            sold: sold, received: delivery ? (c.dailySales * 3).rounded() : 0,
+            priceFen: Int64(Double(c.priceFen) * random.unit(0.95, 1.1)), source: c.source,
+            restockDays: c.restockDays, transportDays: c.transportDays, channel: c.channel,
+            note: random.next() % 20 == 0 ? "supplier delayed one day" : nil
+        )
+    }
+
+    /// `count` reports of one store as the hub receives them: one change per record, without the
+    /// replica (the batch's sender stands for it), timestamps increasing.
+    static func changes(store: String, count: Int, dayOffset: Int = 0, replica: ReplicaID? = nil,
+                        baseMilliseconds: UInt64 = nowMilliseconds()) -> [Change] {
+        (0..<count).map { i in
+            let e = entry(index: i, dayOffset: dayOffset)
+            return Change(
+                set: "stock", key: e.key(store: store),
+                timestamp: HLCTimestamp(milliseconds: baseMilliseconds + UInt64(i >> 12), counter: UInt16(i & 0xFFF)),
+                replica: replica, fields: e.fields
+            )
+        }
+    }
+
+    static func nowMilliseconds() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
+}
+
+/// A small deterministic generator (SplitMix64), so every run records the same data.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    mutating func unit(_ low: Double, _ high: Double) -> Double {
+        low + (high - low) * Double(next() >> 11) / Double(1 << 53)
+    }
+}
