@@ -20,10 +20,12 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
+        // The system zlib (Debian: zlib1g-dev), for gzip bodies on the wire.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         // Domain model, CRDTs, hybrid logical clock, wire protocol and the SQLite record store.
         .target(
             name: "BaogongShared",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["CZlib", .product(name: "GRDB", package: "GRDB.swift")],
             path: "shared"
         ),
         // The store agent: local database, recording, outbox, sync client.

@@ -20,7 +20,10 @@ public struct HTTPSyncTransport: SyncTransport {
         return URLSession(configuration: configuration)
     }()
 
-    public init() {}
+    /// gzip request bodies over this size (and accept gzip answers); 0 turns compression off.
+    public var compressAbove: Int
+
+    public init(compressAbove: Int = 1024) { self.compressAbove = compressAbove }
 
     public func sync(_ request: SyncRequest, hub: String, token: String) async throws -> SyncResponse {
         guard let url = URL(string: hub)?.appendingPathComponent("v1/sync") else {
@@ -30,13 +33,30 @@ public struct HTTPSyncTransport: SyncTransport {
         http.httpMethod = "POST"
         http.setValue("application/json", forHTTPHeaderField: "Content-Type")
         http.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-        http.httpBody = try JSONEncoder().encode(request)
-        let data: Data
+        let body = try JSONEncoder().encode(request)
+        if compressAbove > 0 {
+            http.setValue("gzip", forHTTPHeaderField: "Accept-Encoding")
+        }
+        if compressAbove > 0 && body.count > compressAbove {
+            http.httpBody = try Gzip.compress(body)
+            http.setValue("gzip", forHTTPHeaderField: "Content-Encoding")
+        } else {
+            http.httpBody = body
+        }
+        var data: Data
         let response: URLResponse
         do {
             (data, response) = try await Self.session.data(for: http)
         } catch {
             throw AgentError(.hubUnreachable, "hub unreachable at \(hub): \(error.localizedDescription)")
+        }
+        // libcurl may already have inflated a gzip answer; inflate it here when it has not.
+        if Gzip.isCompressed(data) {
+            do {
+                data = try Gzip.decompress(data, limit: 256 * 1024 * 1024)
+            } catch {
+                throw AgentError(.hubError, "the hub's answer could not be inflated: \(error)")
+            }
         }
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         guard status == 200 else {

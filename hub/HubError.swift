@@ -52,13 +52,31 @@ public struct HubError: Error, Sendable, CustomStringConvertible, HTTPResponseEr
 
 /// JSON responses with one encoder configuration for the whole API.
 enum JSONResponse {
-    static func make<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+    /// The API's JSON encoder. `JSONEncoder` is documented thread-safe for concurrent `encode` calls.
+    nonisolated(unsafe) static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(value)
-        return Response(
-            status: status, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data))
-        )
+        return encoder
+    }()
+
+    static func make<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        body(try encoder.encode(value), status: status, gzip: false)
+    }
+
+    /// A JSON answer, gzipped when the client accepts gzip and the body is worth compressing.
+    static func make<T: Encodable>(_ value: T, gzipFor request: Request) throws -> Response {
+        let accepts = request.headers[.acceptEncoding]?.lowercased().contains("gzip") ?? false
+        return body(try encoder.encode(value), status: .ok, gzip: accepts)
+    }
+
+    private static func body(_ data: Data, status: HTTPResponse.Status, gzip: Bool) -> Response {
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        var bytes = data
+        if gzip && data.count > 1024, let compressed = try? Gzip.compress(data) {
+            bytes = compressed
+            headers[.contentEncoding] = "gzip"
+            headers[.vary] = "Accept-Encoding"
+        }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

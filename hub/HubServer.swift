@@ -125,7 +125,7 @@ public func buildHubRouter(_ hub: HubContext) -> Router<HubRequestContext> {
         let body = try await readBody(request, context)
         let syncRequest: SyncRequest
         do {
-            syncRequest = try JSONDecoder().decode(SyncRequest.self, from: Data(buffer: body))
+            syncRequest = try JSONDecoder().decode(SyncRequest.self, from: try inflatedBody(body, request, context))
         } catch let error as DecodingError {
             throw HubError.badRequest("malformed sync request: \(HubErrorMiddleware.describe(error))", code: "malformed_json")
         }
@@ -137,7 +137,7 @@ public func buildHubRouter(_ hub: HubContext) -> Router<HubRequestContext> {
             "sync merged",
             metadata: ["sync.store": "\(store)", "sync.batch.count": "\(syncRequest.changes.count)", "sync.merged": "\(response.merged)"]
         )
-        return try JSONResponse.make(response)
+        return try JSONResponse.make(response, gzipFor: request)
     }
 
     router.get("/v1/stores") { request, _ in
@@ -168,6 +168,26 @@ func readBody(_ request: Request, _ context: HubRequestContext) async throws -> 
         throw HubError(.contentTooLarge, "payload_too_large", "request body of \(length) bytes; at most \(context.maxUploadSize)")
     }
     return try await request.body.collect(upTo: context.maxUploadSize)
+}
+
+/// The request body as sent, or inflated when it came with `Content-Encoding: gzip` (bounded by the
+/// same limit as a plain body, so a small compressed body cannot expand without bound).
+func inflatedBody(_ body: ByteBuffer, _ request: Request, _ context: HubRequestContext) throws -> Data {
+    let data = Data(buffer: body)
+    switch request.headers[.contentEncoding]?.lowercased() {
+    case nil, "identity":
+        return data
+    case "gzip":
+        do {
+            return try Gzip.decompress(data, limit: context.maxUploadSize)
+        } catch let error as Gzip.Failure where error.description.contains("beyond") {
+            throw HubError(.contentTooLarge, "payload_too_large", "the gzip body inflates beyond \(context.maxUploadSize) bytes")
+        } catch {
+            throw HubError.badRequest("the body is not valid gzip", code: "bad_encoding")
+        }
+    case let other?:
+        throw HubError(.unsupportedMediaType, "unsupported_encoding", "Content-Encoding '\(other)' is not supported; use gzip")
+    }
 }
 
 /// The caller: a bearer token, or for browsers the dashboard session cookie.

@@ -1,0 +1,2 @@
+// zlib, for gzip request and response bodies of the sync protocol.
+#include <zlib.h>
