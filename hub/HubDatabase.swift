@@ -16,9 +16,9 @@ public struct HubDatabase: Sendable {
         return db
     }
 
-    public static func inMemory() throws -> HubDatabase {
+    public static func inMemory(now: Date = Date()) throws -> HubDatabase {
         let db = HubDatabase(store: try RecordStore.inMemory(migrations: HubDatabase.migrations))
-        try db.seedCatalogIfNew()
+        try db.seedCatalogIfNew(now: now)
         return db
     }
 

@@ -24,18 +24,16 @@ public struct HubContext: Sendable {
     public let database: HubDatabase
     public let metrics: HubMetrics
     public let logger: Logger
-    public var staleAfter: TimeInterval
     public var viewSettings: ViewSettings
     /// The hub's notion of now: the wall clock, or a simulated one in the demo.
     public var clock: @Sendable () -> Date
 
-    public init(database: HubDatabase, metrics: HubMetrics = HubMetrics(), logger: Logger, staleAfter: TimeInterval = 6 * 3600,
+    public init(database: HubDatabase, metrics: HubMetrics = HubMetrics(), logger: Logger,
                 viewSettings: ViewSettings = ViewSettings(), clock: @escaping @Sendable () -> Date = { Date() }) {
         self.database = database
         self.clock = clock
         self.metrics = metrics
         self.logger = logger
-        self.staleAfter = staleAfter
         self.viewSettings = viewSettings
     }
 }
@@ -146,7 +144,7 @@ public func buildHubRouter(_ hub: HubContext) -> Router<HubRequestContext> {
     }
     router.get("/v1/status") { request, _ in
         try requireOperator(request, hub)
-        return try JSONResponse.make(try hub.database.fleetStatus(staleAfter: hub.staleAfter, now: hub.clock()))
+        return try JSONResponse.make(try hub.database.fleetStatus(staleAfter: hub.viewSettings.staleAfter, now: hub.clock()))
     }
     router.get("/v1/records/{set}") { request, context in
         try requireOperator(request, hub)

@@ -42,8 +42,8 @@ extension HubDatabase {
                 "\(request.changes.count) changes in one batch; at most \(SyncProtocol.maxBatchChanges)"
             )
         }
-        guard request.upto >= 0, request.cursor >= 0, request.pending >= 0 else {
-            throw HubError.badRequest("upto, cursor and pending must not be negative")
+        guard request.upto >= 0, request.cursor >= 0, request.pending >= 0, request.sentAt >= 0 else {
+            throw HubError.badRequest("upto, cursor, pending and sent_at must not be negative")
         }
         let validator = ChangeValidator()
         var changes = [Change]()
@@ -88,7 +88,8 @@ extension HubDatabase {
             try RecordStore.acknowledge(request.replica, upTo: request.upto, in: db)
             let acked = try RecordStore.ackedSeq(of: request.replica, in: db)
             let nowSeconds = now.timeIntervalSince1970
-            let skew = request.sentAt - Int64(nowSeconds * 1000)
+            let (difference, overflow) = request.sentAt.subtractingReportingOverflow(Int64(nowSeconds * 1000))
+            let skew = overflow ? Int64.max : difference
             try db.execute(
                 sql: """
                     INSERT INTO replica_status(replica, store, first_heard_at, last_heard_at, pending_reported,

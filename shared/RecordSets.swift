@@ -57,14 +57,21 @@ public struct RecordSetSchema: Sendable, Hashable {
     public let writers: Writers
     /// Reference data every agent receives (catalog, store registry, notices).
     public let isReference: Bool
+    /// Every distinct change is kept in the change log, even one that loses to a later write, because
+    /// the history itself matters (store status: who closed or opened a store, from when).
+    public let keepsHistory: Bool
     private let fieldIndex: [String: FieldSpec]
 
-    public init(name: String, keyParts: [KeyPart], fields: [FieldSpec], writers: Writers, isReference: Bool = false) {
+    public init(
+        name: String, keyParts: [KeyPart], fields: [FieldSpec], writers: Writers, isReference: Bool = false,
+        keepsHistory: Bool = false
+    ) {
         self.name = name
         self.keyParts = keyParts
         self.fields = fields
         self.writers = writers
         self.isReference = isReference
+        self.keepsHistory = keepsHistory
         var index = [String: FieldSpec]()
         for f in fields { index[f.name] = f }
         index[RecordState.tombstoneField] = FieldSpec(RecordState.tombstoneField, .register, .integer, nonNegative: true, maximum: 1)
@@ -127,7 +134,8 @@ extension RecordSetSchema {
             FieldSpec("since", .register, .date),
             FieldSpec("authority", .register, .choice(["store", "authorised", "order"])),
         ],
-        writers: .storesAndHub
+        writers: .storesAndHub,
+        keepsHistory: true
     )
 
     public static let catalog = RecordSetSchema(

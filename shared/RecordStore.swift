@@ -87,7 +87,17 @@ public struct RecordStore: Sendable {
         let origin = change.replica ?? defaultReplica
         let existing = try table.state(key: change.key, in: db)
         let merged = (existing ?? RecordState()).merging(change.delta(defaultReplica: origin))
-        if let existing, existing == merged { return nil }
+        let unchanged = existing.map { $0 == merged } ?? false
+        if unchanged {
+            // A replay, or a write that lost to a later one. Sets that keep their history still log
+            // a write they have never seen (a store's closure that arrives after a newer order).
+            guard table.schema.keepsHistory,
+                try !Bool.fetchOne(
+                    db.cachedStatement(sql: "SELECT 1 FROM change_log WHERE record_set = '\(table.schema.name)' AND key = ? AND replica = ? AND ts = ?"),
+                    arguments: [change.key, origin, Int64(bitPattern: change.timestamp.rawValue)]
+                ).isTrue
+            else { return nil }
+        }
 
         let parts = change.key.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         let store = table.schema.storePartIndex.flatMap { $0 < parts.count ? parts[$0] : nil }
@@ -101,7 +111,7 @@ public struct RecordStore: Sendable {
             Data(change.encodedPayload()),
         ])
         let seq = db.lastInsertedRowID
-        try table.upsert(key: change.key, parts: parts, state: merged, seq: seq, in: db)
+        if !unchanged { try table.upsert(key: change.key, parts: parts, state: merged, seq: seq, in: db) }
         return seq
     }
 
@@ -300,6 +310,10 @@ struct ProjectionTable: Sendable {
         values.append(seq)
         try db.cachedStatement(sql: upsertSQL).execute(arguments: StatementArguments(values))
     }
+}
+
+extension Optional where Wrapped == Bool {
+    var isTrue: Bool { self ?? false }
 }
 
 extension FieldValue {

@@ -61,6 +61,9 @@ public struct ChangeValidator: Sendable {
         }
         for (name, total) in change.decrements {
             try Self.validateCounter(name, total, schema: schema)
+            if schema.field(name)?.nonNegative == true {
+                throw DomainError(.invalidValue, field: name, "counts only grow; a decrement is not accepted")
+            }
         }
         return normalised
     }

@@ -70,9 +70,7 @@ struct Serve: AsyncParsableCommand {
             logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
             var settings = ViewSettings()
             settings.staleAfter = staleHours * 3600
-            let hub = HubContext(
-                database: try db.open(create: true), logger: logger, staleAfter: staleHours * 3600, viewSettings: settings
-            )
+            let hub = HubContext(database: try db.open(create: true), logger: logger, viewSettings: settings)
             let app = makeHubApplication(hub, host: host, port: port)
             try await app.runService()
         }

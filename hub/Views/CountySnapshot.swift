@@ -219,7 +219,7 @@ extension HubDatabase {
     /// The most recent date with any stock report (the demo and the dashboard default to it).
     public func latestReportDate() throws -> CalendarDate? {
         try writer.read { db in
-            try String.fetchOne(db, sql: "SELECT MAX(date) FROM stock").flatMap { try? CalendarDate($0) }
+            try String.fetchOne(db, sql: "SELECT MAX(date) FROM stock WHERE deleted = 0").flatMap { try? CalendarDate($0) }
         }
     }
 }
