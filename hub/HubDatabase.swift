@@ -115,18 +115,7 @@ public struct HubDatabase: Sendable {
     }
 
     public func catalog() throws -> [Commodity] {
-        try writer.read { db in try Self.catalog(db) }
-    }
-
-    static func catalog(_ db: Database) throws -> [Commodity] {
-        try Row.fetchAll(
-            db, sql: "SELECT commodity, unit, name_en, name_zh, min_days FROM catalog WHERE deleted = 0 ORDER BY rowid"
-        ).map { row in
-            Commodity(
-                id: row[0], unit: CommodityUnit(rawValue: row[1] ?? "kg") ?? .kg, nameEnglish: row[2] ?? row[0],
-                nameChinese: row[3] ?? row[0], minDays: row[4] ?? 0
-            )
-        }
+        try writer.read { db in try RecordStore.catalog(in: db) }
     }
 
     /// Posts a notice from the command centre; it flows down to every agent.
@@ -145,18 +134,8 @@ public struct HubDatabase: Sendable {
         return id
     }
 
-    public struct Notice: Sendable, Hashable, Codable {
-        public var id: String
-        public var text: String
-        public var postedAt: String?
-        enum CodingKeys: String, CodingKey { case id, text, postedAt = "posted_at" }
-    }
-
     public func notices() throws -> [Notice] {
-        try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, COALESCE(text, ''), posted_at FROM notices WHERE deleted = 0 ORDER BY posted_at DESC")
-                .map { Notice(id: $0[0], text: $0[1], postedAt: $0[2]) }
-        }
+        try writer.read { db in try RecordStore.notices(in: db) }
     }
 
     /// Records a store's status as the bureau decides it: authorised to open, or closed by order.

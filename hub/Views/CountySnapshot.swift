@@ -80,14 +80,14 @@ public struct CountySnapshot: Sendable {
     public var checkpoints: [CheckpointObservation]
     public var arrivals: [String: ReportArrival]
     public var fleet: [FleetStatusRow]
-    public var notices: [HubDatabase.Notice]
+    public var notices: [Notice]
     public var incidents: Int
 
     public init(
         date: CalendarDate, asOf: Date, settings: ViewSettings = ViewSettings(), catalog: [Commodity] = Commodity.defaults,
         stores: [StoreInfo] = [], statusEvents: [String: [StatusEvent]] = [:], stock: [StockObservation] = [],
         checkpoints: [CheckpointObservation] = [], arrivals: [String: ReportArrival] = [:], fleet: [FleetStatusRow] = [],
-        notices: [HubDatabase.Notice] = [], incidents: Int = 0
+        notices: [Notice] = [], incidents: Int = 0
     ) {
         self.date = date
         self.asOf = asOf
@@ -135,7 +135,7 @@ extension HubDatabase {
         try writer.read { db in
             var snapshot = CountySnapshot(date: date, asOf: now, settings: settings)
             snapshot.fleet = try Self.fleetStatus(staleAfter: settings.staleAfter, now: now, in: db)
-            snapshot.catalog = try Self.catalog(db)
+            snapshot.catalog = try RecordStore.catalog(in: db)
             snapshot.stores = try Row.fetchAll(
                 db,
                 sql: """
@@ -209,9 +209,7 @@ extension HubDatabase {
             snapshot.incidents = try Int.fetchOne(
                 db, sql: "SELECT COUNT(*) FROM incident WHERE date = ? AND deleted = 0", arguments: [date.description]
             ) ?? 0
-            snapshot.notices = try Row.fetchAll(
-                db, sql: "SELECT id, COALESCE(text, ''), posted_at FROM notices WHERE deleted = 0 ORDER BY posted_at DESC LIMIT 20"
-            ).map { Notice(id: $0[0], text: $0[1], postedAt: $0[2]) }
+            snapshot.notices = try RecordStore.notices(limit: 20, in: db)
             return snapshot
         }
     }
