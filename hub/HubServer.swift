@@ -21,14 +21,14 @@ public enum HubServerSettings {
 
 /// Everything a route needs, built once per server.
 public struct HubContext: Sendable {
-    public let database: HubDatabase
+    public let database: any HubStore
     public let metrics: HubMetrics
     public let logger: Logger
     public var viewSettings: ViewSettings
     /// The hub's notion of now: the wall clock, or a simulated one in the demo.
     public var clock: @Sendable () -> Date
 
-    public init(database: HubDatabase, metrics: HubMetrics = HubMetrics(), logger: Logger,
+    public init(database: any HubStore, metrics: HubMetrics = HubMetrics(), logger: Logger,
                 viewSettings: ViewSettings = ViewSettings(), clock: @escaping @Sendable () -> Date = { Date() }) {
         self.database = database
         self.clock = clock

@@ -90,7 +90,9 @@ func addViewRoutes(to router: Router<HubRequestContext>, _ hub: HubContext) {
             guard kv.count == 2, kv[0] == "token" else { return nil }
             return String(kv[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
         }.first ?? ""
-        guard let session = try hub.database.startSession(operatorToken: token.trimmingCharacters(in: .whitespaces), now: hub.clock()) else {
+        guard let session = try hub.database.startSession(
+            operatorToken: token.trimmingCharacters(in: .whitespaces), lifetime: 12 * 3600, now: hub.clock()
+        ) else {
             hub.metrics.refused(code: "unauthorized")
             var response = htmlResponse(SignInPage(language: language, failed: true).render())
             response.status = .unauthorized
