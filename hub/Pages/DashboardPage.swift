@@ -150,7 +150,7 @@ struct DashboardPage {
     /// Small multiples: the county median price of each commodity over the window.
     func priceTrend(_ l: Labels) -> String {
         let trend = snapshot.priceTrend()
-        let first = snapshot.date.adding(days: -(2 * snapshot.settings.trailingDays - 1)).dayNumber
+        let first = snapshot.date.adding(days: -snapshot.settings.trailingDays).dayNumber
         let last = snapshot.date.dayNumber
         var out = "<div class=\"trends\">\n"
         for c in snapshot.catalog {

@@ -1,6 +1,7 @@
 import BaogongShared
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// Thresholds of the county views (DESIGN.md, "County views"); all configurable.
 public struct ViewSettings: Sendable, Hashable {
@@ -75,7 +76,8 @@ public struct CountySnapshot: Sendable {
     public var catalog: [Commodity]
     public var stores: [StoreInfo]
     public var statusEvents: [String: [StatusEvent]]
-    /// Stock reports from `date - 2 × trailingDays + 1` to `date` (for sales averages and price medians).
+    /// Stock reports from `date - trailingDays` to `date`: the sales window and the days before `date`
+    /// whose prices give each store's own median.
     public var stock: [StockObservation]
     public var checkpoints: [CheckpointObservation]
     public var arrivals: [String: ReportArrival]
@@ -156,31 +158,9 @@ extension HubDatabase {
                     )
                 )
             }
-            let first = date.adding(days: -(2 * settings.trailingDays - 1))
-            let rows = try Row.fetchCursor(
-                db.cachedStatement(sql: """
-                    SELECT store, commodity, date, on_hand, sold, price, restock_days, transport_days
-                    FROM stock WHERE date BETWEEN ? AND ? AND deleted = 0
-                    """),
-                arguments: [first.description, date.description]
+            snapshot.stock = try Self.stockWindow(
+                from: date.adding(days: -settings.trailingDays), to: date, in: db
             )
-            var dayOf = [String: Int]()
-            while let row = try rows.next() {
-                let dateText: String = row[2]
-                let day: Int
-                if let known = dayOf[dateText] {
-                    day = known
-                } else {
-                    day = (try? CalendarDate(dateText).dayNumber) ?? 0
-                    dayOf[dateText] = day
-                }
-                snapshot.stock.append(
-                    StockObservation(
-                        store: row[0], commodity: row[1], day: day, onHand: row[3], sold: row[4], priceFen: row[5],
-                        restockDays: row[6], transportDays: row[7]
-                    )
-                )
-            }
             snapshot.checkpoints = try Row.fetchAll(
                 db,
                 sql: """
@@ -212,6 +192,47 @@ extension HubDatabase {
             snapshot.notices = try RecordStore.notices(limit: 20, in: db)
             return snapshot
         }
+    }
+
+    /// Stock reports between two dates, read through the SQLite C API: this is the views' hot path
+    /// (8 days × 7 commodities × 1,000 stores = 56,000 rows per request in a large county).
+    static func stockWindow(from first: CalendarDate, to last: CalendarDate, in db: Database) throws -> [StockObservation] {
+        let statement = try db.cachedStatement(sql: """
+            SELECT store, commodity, date, on_hand, sold, price, restock_days, transport_days
+            FROM stock WHERE date BETWEEN ? AND ? AND deleted = 0
+            """)
+        try statement.setArguments([first.description, last.description])
+        let handle = statement.sqliteStatement
+        defer { sqlite3_reset(handle) }
+        func text(_ column: Int32) -> String {
+            guard let bytes = sqlite3_column_text(handle, column) else { return "" }
+            return String(decoding: UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, column))), as: UTF8.self)
+        }
+        func double(_ column: Int32) -> Double? {
+            sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_double(handle, column)
+        }
+        func int(_ column: Int32) -> Int64? {
+            sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, column)
+        }
+        /// `YYYY-MM-DD` to a day number without making a String (the column holds validated dates).
+        func dayNumber(_ column: Int32) -> Int {
+            guard let b = sqlite3_column_text(handle, column), sqlite3_column_bytes(handle, column) == 10 else { return 0 }
+            func n(_ from: Int, _ count: Int) -> Int { (from..<from + count).reduce(0) { $0 * 10 + Int(b[$1] &- 48) } }
+            return (try? CalendarDate(year: n(0, 4), month: n(5, 2), day: n(8, 2)).dayNumber) ?? 0
+        }
+        var result = [StockObservation]()
+        while true {
+            let step = sqlite3_step(handle)
+            if step == SQLITE_DONE { break }
+            guard step == SQLITE_ROW else { throw DatabaseError(resultCode: ResultCode(rawValue: step)) }
+            result.append(
+                StockObservation(
+                    store: text(0), commodity: text(1), day: dayNumber(2), onHand: double(3), sold: double(4), priceFen: int(5),
+                    restockDays: int(6), transportDays: int(7)
+                )
+            )
+        }
+        return result
     }
 
     /// The most recent date with any stock report (the demo and the dashboard default to it).

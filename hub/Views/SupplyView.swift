@@ -118,21 +118,29 @@ extension CountySnapshot {
         let trailing = settings.trailingDays
         let active = activeStores
         let openToday = active.filter { isOpen($0.id, day: day) }
-        var byKey = [String: [StockObservation]]()
-        for o in stock { byKey[o.store + "\u{1}" + o.commodity, default: []].append(o) }
-        var openCache = [String: Bool]()
-        func open(_ store: String, _ d: Int) -> Bool {
-            let k = "\(store)#\(d)"
-            if let v = openCache[k] { return v }
-            let v = isOpen(store, day: d)
-            openCache[k] = v
-            return v
+        // Index stores and commodities once; group observations by (store, commodity) without string keys.
+        var storeIndex = [String: Int](minimumCapacity: openToday.count)
+        for (i, s) in openToday.enumerated() { storeIndex[s.id] = i }
+        var commodityIndex = [String: Int]()
+        for (i, c) in catalog.enumerated() { commodityIndex[c.id] = i }
+        var grouped = [[StockObservation]](repeating: [], count: openToday.count * max(1, catalog.count))
+        for o in stock {
+            guard let si = storeIndex[o.store], let ci = commodityIndex[o.commodity] else { continue }
+            grouped[si * catalog.count + ci].append(o)
         }
+        // Whether each store was open on each day of the sales window (status events are few).
+        let firstDay = day - trailing
+        var openOnDay = [[Bool]]()
+        openOnDay.reserveCapacity(openToday.count)
+        for store in openToday {
+            openOnDay.append((firstDay...day).map { statusEvents[store.id] == nil || isOpen(store.id, day: $0) })
+        }
+        func open(_ storeIdx: Int, _ d: Int) -> Bool { d < firstDay || d > day ? isOpen(openToday[storeIdx].id, day: d) : openOnDay[storeIdx][d - firstDay] }
 
         var rows = [CommoditySupply]()
         var storeRows = [StoreSupply]()
         var alerts = [PriceAlert]()
-        for commodity in catalog {
+        for (ci, commodity) in catalog.enumerated() {
             let factor: Double
             var unitName = commodity.unit.rawValue
             if let requested, let converted = commodity.unit.convert(1, to: requested) {
@@ -145,12 +153,12 @@ extension CountySnapshot {
             var reporting = 0, atRisk = 0
             var todaysPrices = [(store: String, price: Double)]()
             var ownMedians = [String: Double]()
-            for store in openToday {
-                let observations = (byKey[store.id + "\u{1}" + commodity.id] ?? []).sorted { $0.day < $1.day }
+            for (si, store) in openToday.enumerated() {
+                let observations = grouped[si * catalog.count + ci].sorted { $0.day < $1.day }
                 let window = observations.filter { $0.day > day - trailing && $0.day <= day }
                 let today = window.last { $0.day == day }
                 let latest = window.last { $0.onHand != nil }
-                let salesDays = window.filter { $0.sold != nil && open(store.id, $0.day) }
+                let salesDays = window.filter { $0.sold != nil && open(si, $0.day) }
                 let avg = salesDays.isEmpty ? nil : salesDays.reduce(0) { $0 + $1.sold! } / Double(salesDays.count) * factor
                 let onHand = latest?.onHand.map { $0 * factor }
                 let lead = (latest?.restockDays ?? 0) + (latest?.transportDays ?? 0)
