@@ -25,7 +25,9 @@ let package = Package(
         // Domain model, CRDTs, hybrid logical clock, wire protocol and the SQLite record store.
         .target(
             name: "BaogongShared",
-            dependencies: ["CZlib", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "CZlib", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             path: "shared"
         ),
         // The store agent: local database, recording, outbox, sync client.

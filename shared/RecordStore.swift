@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// The SQLite record store that agent and hub share: merges changes in transactions, keeps the
 /// change log that sync reads from, per-replica acknowledged cursors, the hybrid logical clock,
@@ -64,13 +65,14 @@ public struct RecordStore: Sendable {
         var result = ApplyResult()
         var clock = try loadClock(db)
         let wall = wallMilliseconds(now)
+        var session = try MergeSession(db)
         for change in changes {
             let observation = clock.receive(change.timestamp, wallMilliseconds: wall)
             if let skew = observation.forwardSkewMilliseconds {
                 result.skewed += 1
                 result.maxForwardSkewMilliseconds = max(result.maxForwardSkewMilliseconds, skew)
             }
-            if let seq = try merge(change, defaultReplica: defaultReplica, in: db) {
+            if let seq = try merge(change, defaultReplica: defaultReplica, session: &session) {
                 result.merged += 1
                 result.lastSeq = seq
             }
@@ -80,12 +82,12 @@ public struct RecordStore: Sendable {
     }
 
     /// Merges one change; returns its change-log sequence, or nil when it changed nothing.
-    static func merge(_ change: Change, defaultReplica: ReplicaID, in db: Database) throws -> Int64? {
+    static func merge(_ change: Change, defaultReplica: ReplicaID, session: inout MergeSession) throws -> Int64? {
         guard let table = ProjectionTable.named(change.set) else {
             throw DomainError(.unknownRecordSet, field: "set", "'\(change.set)' is not a record set")
         }
         let origin = change.replica ?? defaultReplica
-        let existing = try table.state(key: change.key, in: db)
+        let existing = try session.state(table, key: change.key)
         let merged = (existing ?? RecordState()).merging(change.delta(defaultReplica: origin))
         let unchanged = existing.map { $0 == merged } ?? false
         if unchanged {
@@ -93,7 +95,9 @@ public struct RecordStore: Sendable {
             // a write they have never seen (a store's closure that arrives after a newer order).
             guard table.schema.keepsHistory,
                 try !Bool.fetchOne(
-                    db.cachedStatement(sql: "SELECT 1 FROM change_log WHERE record_set = '\(table.schema.name)' AND key = ? AND replica = ? AND ts = ?"),
+                    session.db.cachedStatement(
+                        sql: "SELECT 1 FROM change_log WHERE record_set = '\(table.schema.name)' AND key = ? AND replica = ? AND ts = ?"
+                    ),
                     arguments: [change.key, origin, Int64(bitPattern: change.timestamp.rawValue)]
                 ).isTrue
             else { return nil }
@@ -103,15 +107,8 @@ public struct RecordStore: Sendable {
         let store = table.schema.storePartIndex.flatMap { $0 < parts.count ? parts[$0] : nil }
         let audience: String? =
             table.schema.isReference ? "*" : (origin == SyncProtocol.hubReplica ? store : nil)
-        let log = try db.cachedStatement(
-            sql: "INSERT INTO change_log(record_set, key, store, replica, ts, audience, payload) VALUES (?,?,?,?,?,?,?)"
-        )
-        try log.execute(arguments: [
-            change.set, change.key, store, origin, Int64(bitPattern: change.timestamp.rawValue), audience,
-            Data(change.encodedPayload()),
-        ])
-        let seq = db.lastInsertedRowID
-        if !unchanged { try table.upsert(key: change.key, parts: parts, state: merged, seq: seq, in: db) }
+        let seq = try session.log(change, store: store, origin: origin, audience: audience)
+        if !unchanged { try session.upsert(table, key: change.key, parts: parts, state: merged, seq: seq) }
         return seq
     }
 
