@@ -37,13 +37,14 @@ struct AgentFootprintScenario {
         // One `stock record` command, again and again (the spawn of /bin/true is the floor).
         var record = LatencySample(), spawn = LatencySample()
         for i in 0..<stockRecordRuns {
-            let (result, seconds) = try Measure.time {
-                try Shell.run(agentBinary, ["stock", "record", "--db", agentDB, "--commodity", "rice", "--on-hand", "\(1200 + i)",
-                                            "--sold", "300", "--price", "5.2"])
+            let arguments = ["stock", "record", "--db", agentDB, "--commodity", "rice", "--on-hand", "\(1200 + i)", "--sold", "300",
+                             "--price", "5.2"]
+            let (status, seconds) = try Measure.time { try Shell.spawnAndWait(agentBinary, arguments) }
+            guard status == 0 else {
+                throw BenchError("stock record failed: \(try Shell.run(agentBinary, arguments).stderr)")
             }
-            guard result.status == 0 else { throw BenchError("stock record failed: \(result.stderr)") }
             record.add(seconds)
-            spawn.add(try Measure.time { _ = try Shell.run("/bin/true", []) }.1)
+            spawn.add(try Measure.time { _ = try Shell.spawnAndWait("/bin/true", []) }.1)
         }
 
         let local = try AgentDatabase.open(path: agentDB)

@@ -21,12 +21,3 @@ enum Progress {
         FileHandle.standardError.write(Data((String(format: "[%7.1fs] ", t) + message + "\n").utf8))
     }
 }
-
-import GRDB
-
-/// Synchronous reads for async scenarios (inside an async function GRDB would pick its async `read`).
-enum Query {
-    static func int(_ writer: any DatabaseWriter, _ sql: String, _ arguments: StatementArguments = []) throws -> Int {
-        try writer.read { db in try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0 }
-    }
-}

@@ -34,6 +34,25 @@ enum Shell {
         )
     }
 
+    /// Runs `executable` with its output discarded and returns its exit status, with `posix_spawn`
+    /// and a blocking `waitpid`: for timing a command. (Foundation's `Process.waitUntilExit` polls its
+    /// run loop every 50 ms on Linux, which would add up to 50 ms to a 20 ms command.)
+    static func spawnAndWait(_ executable: String, _ arguments: [String]) throws -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw BenchError("posix_spawn \(executable): error \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+    }
+
     /// Starts a long-running program with its output sent to `log`; the caller stops it.
     static func start(_ executable: String, _ arguments: [String], log: String) throws -> Process {
         _ = FileManager.default.createFile(atPath: log, contents: nil)

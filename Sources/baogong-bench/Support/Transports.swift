@@ -30,7 +30,8 @@ final class TimingTransport: SyncTransport {
     }
 }
 
-/// The same HTTP exchange as the library's `HTTPSyncTransport`, on a session that allows many
+/// The same HTTP exchange as the library's `HTTPSyncTransport` (gzip bodies over 1 KB, gzip answers
+/// accepted), on a session that allows many
 /// connections: the library's one session per process allows 2 per host, which is right for one
 /// agent process but would funnel a thousand in-process agents through two sockets. Here each
 /// simulated agent gets its own connection, as a thousand agent processes would.
@@ -55,8 +56,16 @@ struct WideHTTPTransport: SyncTransport {
         http.httpMethod = "POST"
         http.setValue("application/json", forHTTPHeaderField: "Content-Type")
         http.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-        http.httpBody = try JSONEncoder().encode(request)
-        let (data, response) = try await session.data(for: http)
+        let body = try JSONEncoder().encode(request)
+        http.setValue("gzip", forHTTPHeaderField: "Accept-Encoding")
+        if body.count > 1024 {
+            http.httpBody = try Gzip.compress(body)
+            http.setValue("gzip", forHTTPHeaderField: "Content-Encoding")
+        } else {
+            http.httpBody = body
+        }
+        var (data, response) = try await session.data(for: http)
+        if Gzip.isCompressed(data) { data = try Gzip.decompress(data, limit: 1 << 28) }
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         guard status == 200 else { throw Refused(status: status, body: String(decoding: data.prefix(300), as: UTF8.self)) }
         return try JSONDecoder().decode(SyncResponse.self, from: data)
