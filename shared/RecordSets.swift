@@ -55,8 +55,11 @@ public struct RecordSetSchema: Sendable, Hashable {
     public let keyParts: [KeyPart]
     public let fields: [FieldSpec]
     public let writers: Writers
-    /// Reference data every agent receives (catalog, store registry, notices).
+    /// Reference data every agent receives (catalog, notices).
     public let isReference: Bool
+    /// Reference data each agent receives for its own store only (the store registry: sending every
+    /// store's entry to every agent would cost stores² changes on a fleet's first contact).
+    public let isPerStoreReference: Bool
     /// Every distinct change is kept in the change log, even one that loses to a later write, because
     /// the history itself matters (store status: who closed or opened a store, from when).
     public let keepsHistory: Bool
@@ -64,8 +67,9 @@ public struct RecordSetSchema: Sendable, Hashable {
 
     public init(
         name: String, keyParts: [KeyPart], fields: [FieldSpec], writers: Writers, isReference: Bool = false,
-        keepsHistory: Bool = false
+        isPerStoreReference: Bool = false, keepsHistory: Bool = false
     ) {
+        self.isPerStoreReference = isPerStoreReference
         self.name = name
         self.keyParts = keyParts
         self.fields = fields
@@ -160,7 +164,7 @@ extension RecordSetSchema {
             FieldSpec("kind", .register, .choice(["supermarket", "market", "mall"])),
         ],
         writers: .hub,
-        isReference: true
+        isPerStoreReference: true
     )
 
     public static let notices = RecordSetSchema(

@@ -88,7 +88,9 @@ public struct RecordStore: Sendable {
         }
         let origin = change.replica ?? defaultReplica
         let existing = try session.state(table, key: change.key)
-        let merged = (existing ?? RecordState()).merging(change.delta(defaultReplica: origin))
+        let delta = change.delta(defaultReplica: origin)
+        // A record seen for the first time is the change itself: nothing to merge or compare.
+        let merged = existing.map { $0.merging(delta) } ?? delta
         let unchanged = existing.map { $0 == merged } ?? false
         if unchanged {
             // A replay, or a write that lost to a later one. Sets that keep their history still log
@@ -105,8 +107,14 @@ public struct RecordStore: Sendable {
 
         let parts = change.key.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         let store = table.schema.storePartIndex.flatMap { $0 < parts.count ? parts[$0] : nil }
-        let audience: String? =
-            table.schema.isReference ? "*" : (origin == SyncProtocol.hubReplica ? store : nil)
+        let audience: String?
+        if table.schema.isReference {
+            audience = "*"
+        } else if table.schema.isPerStoreReference {
+            audience = parts.first  // the registry entry goes to that store's agents
+        } else {
+            audience = origin == SyncProtocol.hubReplica ? store : nil
+        }
         let seq = try session.log(change, store: store, origin: origin, audience: audience)
         if !unchanged { try session.upsert(table, key: change.key, parts: parts, state: merged, seq: seq) }
         return seq

@@ -54,7 +54,8 @@ public struct ChangeValidator: Sendable {
             guard let spec = schema.field(name), spec.kind == .register else {
                 throw DomainError(.unknownField, field: name, "'\(name)' is not a field of \(schema.name)")
             }
-            normalised.fields[name] = try Self.validate(value, spec: spec)
+            let checked = try Self.validate(value, spec: spec)
+            if checked != value { normalised.fields[name] = checked }  // copy the dictionary only when needed
         }
         for (name, total) in change.counters {
             try Self.validateCounter(name, total, schema: schema)
