@@ -52,7 +52,7 @@ extension HubDatabase {
                 db,
                 sql: """
                     SELECT e.store, COALESCE(s.name, e.store), s.township, s.kind, e.created_at, e.revoked_at IS NOT NULL
-                    FROM enrolment e LEFT JOIN stores s ON s.store = e.store ORDER BY e.store
+                    FROM enrolment e LEFT JOIN stores s ON s.key = e.store ORDER BY e.store
                     """
             ).map {
                 EnrolledStore(id: $0[0], name: $0[1], township: $0[2], kind: $0[3], createdAt: $0[4], revoked: $0[5])

@@ -50,7 +50,7 @@ extension HubDatabase {
                            COALESCE(r.pending_reported, 0), COALESCE(r.clock_skew_ms, 0),
                            COALESCE(r.future_changes, 0), e.revoked_at IS NOT NULL
                     FROM enrolment e
-                    LEFT JOIN stores s ON s.store = e.store
+                    LEFT JOIN stores s ON s.key = e.store
                     LEFT JOIN replica_status r ON r.store = e.store
                     LEFT JOIN replica_cursor c ON c.replica = r.replica
                     ORDER BY e.store, r.replica

@@ -143,7 +143,7 @@ extension HubDatabase {
                 sql: """
                     SELECT e.store, COALESCE(s.name, e.store), s.township, COALESCE(s.kind, 'supermarket'),
                            e.revoked_at IS NOT NULL
-                    FROM enrolment e LEFT JOIN stores s ON s.store = e.store ORDER BY e.store
+                    FROM enrolment e LEFT JOIN stores s ON s.key = e.store ORDER BY e.store
                     """
             ).map { StoreInfo(id: $0[0], name: $0[1], township: $0[2], kind: $0[3], revoked: $0[4]) }
             for logged in try RecordStore.history(set: "store_status", in: db) {
