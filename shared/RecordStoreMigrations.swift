@@ -81,10 +81,12 @@ enum RecordStoreMigrations {
         }
         migrator.registerMigration("v2-stock-window-index") { db in
             // The county views read every store's stock of a few days: a covering index on the date
-            // makes that a sequential range scan instead of one table lookup per row.
+            // makes that a sequential range scan instead of one table lookup per row. It replaces
+            // stock_by_date, which it covers, so a merge still maintains the same number of indexes.
             try db.execute(sql: """
                 CREATE INDEX stock_window ON stock(date, store, commodity, on_hand, sold, price, restock_days, transport_days)
                 WHERE deleted = 0;
+                DROP INDEX stock_by_date;
                 """)
         }
     }
