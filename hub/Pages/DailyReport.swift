@@ -25,10 +25,8 @@ public struct DailyReport {
 
     func csv() -> String {
         let l = Labels(language: language)
-        let supply = snapshot.supply()
-        let reporting = snapshot.reporting()
-        let c = snapshot.checkpointTotals()
-        let alerts = snapshot.alerts(supply: supply, reporting: reporting, checkpoints: c)
+        let board = CountyBoard(snapshot)
+        let (supply, reporting, c, alerts) = (board.supply, board.reporting, board.checkpoints, board.alerts)
         var lines = [[String]]()
         lines.append([l.both("report_title"), snapshot.date.description, l.both("as_of"), Timestamps.iso(snapshot.asOf)])
         lines.append([])
@@ -60,12 +58,9 @@ public struct DailyReport {
 
     func htmlPage() -> String {
         let l = Labels(language: language)
-        let supply = snapshot.supply()
-        let reporting = snapshot.reporting()
-        let c = snapshot.checkpointTotals()
-        let alerts = snapshot.alerts(supply: supply, reporting: reporting, checkpoints: c)
-        let names = Dictionary(uniqueKeysWithValues: snapshot.stores.map { ($0.id, $0.name) })
-        func list(_ ids: [String]) -> String { ids.isEmpty ? l["none"] : ids.map { names[$0] ?? $0 }.joined(separator: "、") }
+        let board = CountyBoard(snapshot)
+        let (supply, reporting, c, alerts) = (board.supply, board.reporting, board.checkpoints, board.alerts)
+        func list(_ ids: [String]) -> String { board.storeNames(ids, separator: "、", none: l["none"]) }
         var rows = ""
         for r in supply.commodities {
             rows += """

@@ -9,10 +9,8 @@ struct DashboardPage {
 
     func render() -> String {
         let l = Labels(language: language)
-        let supply = snapshot.supply()
-        let reporting = snapshot.reporting()
-        let checkpoints = snapshot.checkpointTotals()
-        let alerts = snapshot.alerts(supply: supply, reporting: reporting, checkpoints: checkpoints)
+        let board = CountyBoard(snapshot)
+        let (supply, reporting, checkpoints, alerts) = (board.supply, board.reporting, board.checkpoints, board.alerts)
         let date = snapshot.date.description
         var page = """
             <!doctype html>
@@ -44,7 +42,7 @@ struct DashboardPage {
         page += section("grid", l["grid"], storeGrid(supply, l))
         page += section("prices", l["price_trend"], priceTrend(l))
         page += section("checkpoints", l["checkpoints"], checkpointTable(checkpoints, l))
-        page += section("reporting", l["reporting"], reportingBlock(reporting, l))
+        page += section("reporting", l["reporting"], reportingBlock(board, l))
         page += section("notices", l["notices"], noticesList(l))
         page += "</main>\n</body>\n</html>\n"
         return page
@@ -190,11 +188,9 @@ struct DashboardPage {
         """
     }
 
-    func reportingBlock(_ r: ReportingView, _ l: Labels) -> String {
-        let names = Dictionary(uniqueKeysWithValues: snapshot.stores.map { ($0.id, $0.name) })
-        func list(_ ids: [String]) -> String {
-            ids.isEmpty ? html(l["none"]) : ids.map { html(names[$0] ?? $0) }.joined(separator: "、")
-        }
+    func reportingBlock(_ board: CountyBoard, _ l: Labels) -> String {
+        let r = board.reporting
+        func list(_ ids: [String]) -> String { html(board.storeNames(ids, separator: "、", none: l["none"])) }
         return """
             <p id="reporting-rate">\(html(l["rate"])): <strong>\(r.reported)/\(r.expected)</strong> (\(fmt(r.rate * 100, 0))%)</p>
             <table id="reporting"><tbody>

@@ -221,12 +221,9 @@ struct DemoRunner {
     func printBoard(hub: HubDatabase, url: String, operatorToken: String, clock: SimulatedClock, started: ContinuousClock.Instant) throws {
         let day = CountyScenario.lastDay
         let snapshot = try hub.snapshot(date: day, now: clock.now())
-        let supply = snapshot.supply()
-        let reporting = snapshot.reporting()
-        let checkpoints = snapshot.checkpointTotals()
-        let alerts = snapshot.alerts(supply: supply, reporting: reporting, checkpoints: checkpoints)
-        let names = Dictionary(uniqueKeysWithValues: snapshot.stores.map { ($0.id, $0.name) })
-        func named(_ ids: [String]) -> String { ids.isEmpty ? "none" : ids.map { names[$0] ?? $0 }.joined(separator: ", ") }
+        let board = CountyBoard(snapshot)
+        let (supply, reporting, checkpoints, alerts) = (board.supply, board.reporting, board.checkpoints, board.alerts)
+        func named(_ ids: [String]) -> String { board.storeNames(ids, separator: ", ", none: "none") }
 
         print("Baogong 保供 demo — Yongxing County, \(CountyScenario.firstDay) to \(day) (seed \(seed))")
         print("Hub: \(url)   data: \(directory.path)")
