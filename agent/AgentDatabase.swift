@@ -336,7 +336,7 @@ public struct AgentDatabase: Sendable {
             return SyncRequest(
                 store: identity.store, replica: identity.replica,
                 cursor: Int64.fromDatabaseValue(try RecordStore.meta("hub_cursor", in: db)) ?? 0,
-                upto: upto, pending: remaining,
+                upto: upto, acked: acked, pending: remaining,
                 sentAt: Int64(RecordStore.wallMilliseconds(now)), changes: changes
             )
         }
@@ -355,10 +355,15 @@ public struct AgentDatabase: Sendable {
             }
         }
         try writer.write { db in
-            try RecordStore.acknowledge(SyncProtocol.hubReplica, upTo: min(response.acked, request.upto), in: db)
+            if let believed = request.acked, response.acked < believed {
+                // The hub holds less than it once acknowledged (restored from a backup): send it again.
+                try RecordStore.resetAcknowledgement(of: SyncProtocol.hubReplica, to: response.acked, in: db)
+            } else {
+                try RecordStore.acknowledge(SyncProtocol.hubReplica, upTo: min(response.acked, request.upto), in: db)
+            }
             _ = try RecordStore.apply(downstream, defaultReplica: SyncProtocol.hubReplica, now: now, in: db)
-            let cursor = Int64.fromDatabaseValue(try RecordStore.meta("hub_cursor", in: db)) ?? 0
-            try RecordStore.setMeta("hub_cursor", max(cursor, response.cursor), in: db)
+            // The hub's cursor is authoritative: it moves back when the hub starts this agent over.
+            try RecordStore.setMeta("hub_cursor", response.cursor, in: db)
             try RecordStore.setMeta("last_sync_at", Timestamps.iso(now), in: db)
             try RecordStore.setMeta("last_attempt_at", Timestamps.iso(now), in: db)
             try RecordStore.setMeta("last_error", nil, in: db)

@@ -41,15 +41,24 @@ public struct SyncClient: Sendable {
     public func syncOnce() async throws -> Report {
         var report = Report()
         let identity = try database.identity()
+        var restarts = 0
         while true {
             let request = try database.nextBatch(limit: batchSize, now: clock())
             let response: SyncResponse
             do {
                 response = try await transport.sync(request, hub: identity.hub, token: identity.token)
-                guard response.acked >= request.upto else {
+                let restored = request.acked.map { response.acked < $0 } ?? false
+                guard response.acked >= request.upto || restored else {
                     throw AgentError(
                         .hubError, "the hub acknowledged up to \(response.acked) of a batch up to \(request.upto)"
                     )
+                }
+                if restored {
+                    restarts += 1
+                    guard restarts <= 2 else {
+                        throw AgentError(.hubError, "the hub keeps acknowledging less than it was sent (\(response.acked))")
+                    }
+                    logger.warning("the hub holds less than it acknowledged; sending again", metadata: ["sync.acked": "\(response.acked)"])
                 }
                 try database.applyResponse(response, to: request, now: clock())
             } catch {
@@ -68,7 +77,8 @@ public struct SyncClient: Sendable {
                 "batch synced",
                 metadata: ["sync.batch.count": "\(request.changes.count)", "sync.pending": "\(request.pending)"]
             )
-            if request.pending == 0 && !response.more { break }
+            let resend = request.acked.map { response.acked < $0 } ?? false
+            if request.pending == 0 && !response.more && !resend { break }
         }
         return report
     }

@@ -42,8 +42,8 @@ extension HubDatabase {
                 "\(request.changes.count) changes in one batch; at most \(SyncProtocol.maxBatchChanges)"
             )
         }
-        guard request.upto >= 0, request.cursor >= 0, request.pending >= 0, request.sentAt >= 0 else {
-            throw HubError.badRequest("upto, cursor, pending and sent_at must not be negative")
+        guard request.upto >= 0, request.cursor >= 0, request.pending >= 0, request.sentAt >= 0, (request.acked ?? 0) >= 0 else {
+            throw HubError.badRequest("upto, acked, cursor, pending and sent_at must not be negative")
         }
         let validator = ChangeValidator()
         var changes = [Change]()
@@ -85,7 +85,13 @@ extension HubDatabase {
         let changes = try Self.validate(request, authenticatedStore: store)
         return try writer.write { db in
             let result = try RecordStore.apply(changes, defaultReplica: request.replica, now: now, in: db)
-            try RecordStore.acknowledge(request.replica, upTo: request.upto, in: db)
+            // Acknowledge only a contiguous range: if the agent believes the hub holds more than it does
+            // (the hub was restored from a backup), the batch is merged but the answer tells the agent
+            // what the hub really holds, and the agent sends the rest again.
+            let held = try RecordStore.ackedSeq(of: request.replica, in: db)
+            if (request.acked ?? held) <= held {
+                try RecordStore.acknowledge(request.replica, upTo: request.upto, in: db)
+            }
             let acked = try RecordStore.ackedSeq(of: request.replica, in: db)
             let nowSeconds = now.timeIntervalSince1970
             let (difference, overflow) = request.sentAt.subtractingReportingOverflow(Int64(nowSeconds * 1000))

@@ -31,6 +31,7 @@ public enum OpenAPIDocument {
         "protocol": {"type": "integer", "enum": [1]}, "schema": {"type": "integer", "minimum": 1},
         "store": {"type": "string"}, "replica": {"type": "string"},
         "cursor": {"type": "integer", "format": "int64"}, "upto": {"type": "integer", "format": "int64"},
+        "acked": {"type": "integer", "format": "int64", "description": "what the agent believes the hub has acknowledged"},
         "pending": {"type": "integer", "format": "int64"}, "sent_at": {"type": "integer", "format": "int64"},
         "changes": {"type": "array", "maxItems": 20000, "items": {"$ref": "#/components/schemas/Change"}}}},
       "SyncResponse": {"type": "object", "required": ["protocol", "schema", "acked", "cursor", "more", "merged", "changes"], "properties": {

@@ -46,10 +46,18 @@ public struct HybridLogicalClock: Sendable, Equatable {
     public private(set) var last: HLCTimestamp
     /// How far ahead of the local wall clock a remote timestamp may be before it is reported as skew.
     public var maxForwardSkewMilliseconds: UInt64
+    /// How far ahead of the local wall clock a remote timestamp may pull this clock. Beyond that the
+    /// data is merged all the same, but the clock stays put: one corrupt timestamp must not drag every
+    /// later write to the end of time (where the counter saturates and writes stop being ordered).
+    public var maxAdoptedAheadMilliseconds: UInt64
 
-    public init(last: HLCTimestamp = .zero, maxForwardSkewMilliseconds: UInt64 = 5 * 60 * 1000) {
+    public init(
+        last: HLCTimestamp = .zero, maxForwardSkewMilliseconds: UInt64 = 5 * 60 * 1000,
+        maxAdoptedAheadMilliseconds: UInt64 = 30 * 86_400_000
+    ) {
         self.last = last
         self.maxForwardSkewMilliseconds = maxForwardSkewMilliseconds
+        self.maxAdoptedAheadMilliseconds = maxAdoptedAheadMilliseconds
     }
 
     /// A new timestamp for a local event, strictly later than every timestamp seen so far.
@@ -80,7 +88,8 @@ public struct HybridLogicalClock: Sendable, Equatable {
         if remote.milliseconds > wall, remote.milliseconds - wall > maxForwardSkewMilliseconds {
             observation.forwardSkewMilliseconds = remote.milliseconds - wall
         }
-        let top = max(last, remote)
+        let adoptable = remote.milliseconds <= wall || remote.milliseconds - wall <= maxAdoptedAheadMilliseconds
+        let top = adoptable ? max(last, remote) : last
         if wall > top.milliseconds {
             last = HLCTimestamp(milliseconds: wall, counter: 0)
         } else {

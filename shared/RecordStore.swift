@@ -218,6 +218,16 @@ public struct RecordStore: Sendable {
             """).execute(arguments: [replica, seq])
     }
 
+    /// Sets `replica`'s acknowledged cursor to `seq`, lower or not: only for a peer that reports it
+    /// holds less than it once acknowledged (a hub restored from a backup), so the changes after `seq`
+    /// are sent again.
+    public static func resetAcknowledgement(of replica: ReplicaID, to seq: Int64, in db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO replica_cursor(replica, acked_seq) VALUES (?, ?) ON CONFLICT(replica) DO UPDATE SET acked_seq = excluded.acked_seq",
+            arguments: [replica, seq]
+        )
+    }
+
     // MARK: - Current values
 
     /// The CRDT state of one record, or nil when it was never written.

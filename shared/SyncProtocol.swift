@@ -24,6 +24,10 @@ public struct SyncRequest: Codable, Sendable, Hashable {
     public var cursor: Int64
     /// The agent's local sequence of the last change in `changes` (0 when it sends none).
     public var upto: Int64
+    /// What the agent believes the hub has acknowledged of it. A hub that holds less (it was
+    /// restored from an older backup) acknowledges only what it really has, and the agent resends.
+    /// Optional for agents that predate it.
+    public var acked: Int64?
     /// Local changes still waiting after this batch (for fleet status).
     public var pending: Int64
     /// The agent's wall clock when it sent the batch, Unix milliseconds (for clock-skew status).
@@ -32,8 +36,10 @@ public struct SyncRequest: Codable, Sendable, Hashable {
 
     public init(
         protocolVersion: Int = SyncProtocol.protocolVersion, schemaVersion: Int = SyncProtocol.schemaVersion,
-        store: String, replica: ReplicaID, cursor: Int64, upto: Int64, pending: Int64, sentAt: Int64, changes: [Change]
+        store: String, replica: ReplicaID, cursor: Int64, upto: Int64, acked: Int64? = nil, pending: Int64, sentAt: Int64,
+        changes: [Change]
     ) {
+        self.acked = acked
         self.protocolVersion = protocolVersion
         self.schemaVersion = schemaVersion
         self.store = store
@@ -46,7 +52,7 @@ public struct SyncRequest: Codable, Sendable, Hashable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case protocolVersion = "protocol", schemaVersion = "schema", store, replica, cursor, upto, pending
+        case protocolVersion = "protocol", schemaVersion = "schema", store, replica, cursor, upto, acked, pending
         case sentAt = "sent_at", changes
     }
 }

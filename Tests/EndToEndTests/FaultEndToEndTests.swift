@@ -157,4 +157,44 @@ struct FaultEndToEndTests {
         #expect(snapshot.checkpointTotals().checked == 14 * 3, "three devices counted 14 each")
         #expect(snapshot.supply().commodities.first { $0.commodity == "rice" }?.onHand == Double(986 + 486))
     }
+
+    /// The hub is restored from an older backup: what it acknowledged after the backup is gone from
+    /// it, so the agent must send it again rather than believe it synced.
+    @Test func aHubRestoredFromABackupGetsTheLostRecordsAgain() throws {
+        let dir = try Scratch()
+        let hubDB = dir.path("hub.sqlite")
+        let token = try enrol(hubDB, "S01")
+        let hub = HubProcess(database: hubDB)
+        try hub.start()
+        let a = dir.path("a.sqlite")
+        #expect(try agentCLI(["init", "--db", a, "--store", "S01", "--hub", hub.url, "--token", token]).status == 0)
+        func record(_ commodity: String) throws {
+            #expect(try agentCLI(["stock", "record", "--db", a, "--commodity", commodity, "--on-hand", "10", "--price", "5",
+                                  "--date", "2020-02-10"]).status == 0)
+            #expect(try agentCLI(["sync", "--db", a]).status == 0)
+        }
+        try record("rice")
+        hub.stop()
+        let backup = dir.path("backup")
+        try FileManager.default.createDirectory(atPath: backup, withIntermediateDirectories: true)
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: hubDB + suffix) {
+            try FileManager.default.copyItem(atPath: hubDB + suffix, toPath: backup + "/hub.sqlite" + suffix)
+        }
+        try hub.start()
+        try record("pork")  // acknowledged by the hub, then lost with the restore
+        hub.stop()
+        for suffix in ["", "-wal", "-shm"] {
+            try? FileManager.default.removeItem(atPath: hubDB + suffix)
+            if FileManager.default.fileExists(atPath: backup + "/hub.sqlite" + suffix) {
+                try FileManager.default.copyItem(atPath: backup + "/hub.sqlite" + suffix, toPath: hubDB + suffix)
+            }
+        }
+        try hub.start()
+        try record("eggs")
+        hub.stop()
+        let stock = try HubDatabase.open(path: hubDB).records(set: "stock", store: "S01", date: nil, afterSeq: 0, limit: 10)
+        #expect(Set(stock.compactMap { $0["commodity"]?.textValue }) == ["rice", "pork", "eggs"])
+        #expect(try storeSets(HubDatabase.open(path: hubDB).store, storeID: "S01") == storeSets(AgentDatabase.open(path: a).store))
+        #expect(try AgentDatabase.open(path: a).status().pending == 0)
+    }
 }

@@ -510,4 +510,20 @@ struct HubDatabaseTests {
         let latest = try db.latestReportDate()
         #expect(latest == F.date("2020-02-10"))
     }
+
+    /// One store sending a timestamp at the end of time must not freeze the hub's clock: the bureau's
+    /// later catalog edits still apply in order (3, then 9, then 5 leaves 5).
+    @Test func aPoisonedTimestampDoesNotFreezeHubWrites() throws {
+        let db = try HubDatabase.inMemory(now: Self.now)
+        _ = try db.addStore(id: "S01", name: "One", township: nil, kind: "supermarket", now: Self.now)
+        let poison = Change(set: "stock", key: "S01/rice/2020-02-10",
+                            timestamp: HLCTimestamp(milliseconds: HLCTimestamp.maxMilliseconds, counter: .max),
+                            replica: nil, fields: ["on_hand": .int(1)])
+        _ = try db.sync(Self.request("S01", replica: "S01.a", upto: 1, [poison]), store: "S01", now: Self.now)
+        for days in [3, 9, 5] {
+            try db.setCatalog(Commodity(id: "rice", unit: .kg, nameEnglish: "Rice", nameChinese: "大米", minDays: days), now: Self.now)
+        }
+        #expect(try db.catalog().first { $0.id == "rice" }?.minDays == 5)
+        #expect(try db.records(set: "stock", store: "S01", date: nil, afterSeq: 0, limit: 5).count == 1, "the data was merged")
+    }
 }

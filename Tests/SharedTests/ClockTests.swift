@@ -75,4 +75,19 @@ struct ClockTests {
         let observation = clock.receive(HLCTimestamp(milliseconds: now + 1000, counter: 0), wallMilliseconds: now)
         #expect(!observation.isSkewed, "a second ahead is ordinary drift, not skew")
     }
+
+    /// A corrupt timestamp at the end of time is merged and flagged, but does not drag the clock
+    /// there: later local writes keep ordinary, increasing timestamps.
+    @Test func aTimestampAtTheEndOfTimeDoesNotFreezeTheClock() {
+        var clock = HybridLogicalClock()
+        let end = HLCTimestamp(milliseconds: HLCTimestamp.maxMilliseconds, counter: .max)
+        let observation = clock.receive(end, wallMilliseconds: now)
+        #expect(observation.isSkewed)
+        let a = clock.tick(wallMilliseconds: now + 1)
+        let b = clock.tick(wallMilliseconds: now + 1)
+        #expect(a.milliseconds == now + 1 && b > a, "the clock kept running from the wall clock")
+        // Within the adoption bound (30 days) a remote timestamp still carries causality forward.
+        clock.receive(HLCTimestamp(milliseconds: now + day, counter: 0), wallMilliseconds: now)
+        #expect(clock.tick(wallMilliseconds: now).milliseconds == now + day)
+    }
 }
