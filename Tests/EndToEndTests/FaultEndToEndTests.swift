@@ -10,12 +10,7 @@ import Testing
 struct FaultEndToEndTests {
     /// Starts `baogong-agent` with `arguments` and SIGKILLs it after `delay`, unless it finished first.
     func runAndKill(_ arguments: [String], after delay: TimeInterval) throws -> (killed: Bool, status: Int32) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Executables.agent)
-        p.arguments = arguments
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try spawnAgent(arguments)
         let deadline = Date().addingTimeInterval(delay)
         while p.isRunning && Date() < deadline { usleep(2_000) }
         let killed = p.isRunning
@@ -49,13 +44,9 @@ struct FaultEndToEndTests {
 
     /// SIGKILL the agent at random points of a large sync, again and again; then sync to the end.
     @Test func killingTheAgentMidSyncLosesAndDuplicatesNothing() throws {
-        let dir = try Scratch()
-        let hubDB = dir.path("hub.sqlite")
-        let token = try enrol(hubDB, "S01")
-        let hub = HubProcess(database: hubDB)
+        let setup = try OneStore()
+        let (dir, hubDB, hub, a) = (setup.dir, setup.hubDB, setup.hub, setup.agent)
         try hub.start()
-        let a = dir.path("a.sqlite")
-        #expect(try agentCLI(["init", "--db", a, "--store", "S01", "--hub", hub.url, "--token", token]).status == 0)
         try stockCSV(count: 25_000).write(toFile: dir.path("pos.csv"), atomically: true, encoding: .utf8)
         #expect(try agentCLI(["import", "stock", "--db", a, dir.path("pos.csv")]).status == 0)
         #expect(try agentCLI(["checkpoint", "record", "--db", a, "--checked", "77", "--date", "2020-02-01"]).status == 0)
@@ -93,15 +84,7 @@ struct FaultEndToEndTests {
         var hubKills = 0
         for round in 0..<4 {
             try hub.start()
-            let syncs = agents.map { a -> Process in
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: Executables.agent)
-                p.arguments = ["sync", "--db", a]
-                p.standardOutput = FileHandle.nullDevice
-                p.standardError = FileHandle.nullDevice
-                try? p.run()
-                return p
-            }
+            let syncs = try agents.map { try spawnAgent(["sync", "--db", $0]) }
             usleep(UInt32.random(in: 50_000...600_000, using: &rng))
             if syncs.contains(where: \.isRunning) { hubKills += 1 }
             hub.kill9()
@@ -161,13 +144,9 @@ struct FaultEndToEndTests {
     /// The hub is restored from an older backup: what it acknowledged after the backup is gone from
     /// it, so the agent must send it again rather than believe it synced.
     @Test func aHubRestoredFromABackupGetsTheLostRecordsAgain() throws {
-        let dir = try Scratch()
-        let hubDB = dir.path("hub.sqlite")
-        let token = try enrol(hubDB, "S01")
-        let hub = HubProcess(database: hubDB)
+        let setup = try OneStore()
+        let (dir, hubDB, hub, a) = (setup.dir, setup.hubDB, setup.hub, setup.agent)
         try hub.start()
-        let a = dir.path("a.sqlite")
-        #expect(try agentCLI(["init", "--db", a, "--store", "S01", "--hub", hub.url, "--token", token]).status == 0)
         func record(_ commodity: String) throws {
             #expect(try agentCLI(["stock", "record", "--db", a, "--commodity", commodity, "--on-hand", "10", "--price", "5",
                                   "--date", "2020-02-10"]).status == 0)

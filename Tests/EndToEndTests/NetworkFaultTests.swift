@@ -134,14 +134,7 @@ struct NetworkFaultTests {
         }
         #expect(failures.isEmpty, "\(failures)")
         // All fifty at once.
-        let processes = stores.map { s -> Process in
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: Executables.agent)
-            p.arguments = ["sync", "--db", dir.path(s)]
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            return p
-        }
+        let processes = try stores.map { try spawnAgent(["sync", "--db", dir.path($0)], start: false) }
         for p in processes { try p.run() }
         for p in processes { p.waitUntilExit() }
         #expect(processes.allSatisfy { $0.terminationStatus == 0 }, "every sync succeeded")

@@ -181,6 +181,37 @@ func enrol(_ hubDB: String, _ id: String, name: String? = nil) throws -> String 
 
 func agentCLI(_ arguments: [String]) throws -> CommandResult { try run(Executables.agent, arguments) }
 
+/// Starts `baogong-agent` with `arguments` in the background, its output discarded.
+func spawnAgent(_ arguments: [String], start: Bool = true) throws -> Process {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: Executables.agent)
+    p.arguments = arguments
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    if start { try p.run() }
+    return p
+}
+
+/// The common set-up: a scratch folder, a hub database with store S01 enrolled, a hub process (not
+/// started) and one agent database initialised for S01.
+struct OneStore {
+    let dir: Scratch
+    let hubDB: String
+    let token: String
+    let hub: HubProcess
+    let agent: String
+
+    init() throws {
+        dir = try Scratch()
+        hubDB = dir.path("hub.sqlite")
+        token = try enrol(hubDB, "S01")
+        hub = HubProcess(database: hubDB)
+        agent = dir.path("a.sqlite")
+        let initialised = try agentCLI(["init", "--db", agent, "--store", "S01", "--hub", hub.url, "--token", token])
+        guard initialised.status == 0 else { throw TestFailure("init failed: \(initialised.stderr)") }
+    }
+}
+
 /// A stock CSV of `count` rows for `days` consecutive days from 2020-01-24 over the catalog.
 func stockCSV(count: Int, salt: Int = 0) -> String {
     let commodities = Commodity.defaults.map(\.id)

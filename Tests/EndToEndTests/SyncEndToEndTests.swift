@@ -144,12 +144,7 @@ struct SyncEndToEndTests {
         let hub = HubProcess(database: hubDB)
         let a = dir.path("a.sqlite")
         #expect(try agentCLI(["init", "--db", a, "--store", "S01", "--hub", hub.url, "--token", token]).status == 0)
-        let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: Executables.agent)
-        daemon.arguments = ["run", "--db", a, "--interval", "0.2"]
-        daemon.standardOutput = FileHandle.nullDevice
-        daemon.standardError = FileHandle.nullDevice
-        try daemon.run()
+        let daemon = try spawnAgent(["run", "--db", a, "--interval", "0.2"])
         defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
         // The clerk keeps recording while the daemon runs (two processes on one WAL database).
         for i in 0..<5 {
