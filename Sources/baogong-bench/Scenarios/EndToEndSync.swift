@@ -62,8 +62,7 @@ struct EndToEndSyncScenario {
     }
 
     func syncRun(store: String, viaProxy: Bool, gzip: Bool) async throws -> Run {
-        let fixture = try await SyncFixture.start(in: directory, name: "hub-\(store)")
-        do {
+        try await SyncFixture.with(in: directory, name: "hub-\(store)") { fixture in
             let agent = try fixture.agent(store: store, viaProxy: viaProxy)
             let entries = (0..<records).map { Workload.entry(index: $0) }
             let (_, importSeconds) = try Measure.time { try agent.importStock(entries) }
@@ -77,15 +76,11 @@ struct EndToEndSyncScenario {
                 throw BenchError("e2e: sent \(report.sent), hub stored \(stored) of \(records)")
             }
             let payload = viaProxy && !gzip ? try measurePayload(agent) : nil
-            await fixture.stop()
             return Run(
                 seconds: seconds, transportSeconds: transport.seconds, importSeconds: importSeconds,
                 batches: report.batches, sent: after.sent - before.sent, received: after.received - before.received,
                 payload: payload
             )
-        } catch {
-            await fixture.stop()
-            throw error
         }
     }
 

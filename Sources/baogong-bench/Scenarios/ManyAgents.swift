@@ -27,15 +27,7 @@ struct ManyAgentsScenario {
 
     func run() async throws -> [ResultRow] {
         raiseFileLimit()
-        let fixture = try await SyncFixture.start(in: directory)
-        do {
-            let rows = try await measure(fixture)
-            await fixture.stop()
-            return rows
-        } catch {
-            await fixture.stop()
-            throw error
-        }
+        return try await SyncFixture.with(in: directory) { try await measure($0) }
     }
 
     func measure(_ fixture: SyncFixture) async throws -> [ResultRow] {

@@ -30,4 +30,17 @@ struct SyncFixture {
         await proxy.stop()
         await hub.stop()
     }
+
+    /// Starts a fixture, runs `body` with it and stops it, whether `body` succeeds or throws.
+    static func with<T>(in directory: URL, name: String = "hub", _ body: (SyncFixture) async throws -> T) async throws -> T {
+        let fixture = try await start(in: directory, name: name)
+        do {
+            let result = try await body(fixture)
+            await fixture.stop()
+            return result
+        } catch {
+            await fixture.stop()
+            throw error
+        }
+    }
 }
