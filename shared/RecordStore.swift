@@ -177,9 +177,11 @@ public struct RecordStore: Sendable {
     /// Every logged change of one record set, oldest first (e.g. the history of store statuses).
     public static func history(set: String, in db: Database) throws -> [LoggedChange] {
         guard let table = ProjectionTable.named(set) else { return [] }
-        // The set name is inlined (it is one of the schema's names) so a partial index on it can be used.
+        // The set name is inlined (it is one of the schema's names) so a partial index on it can be used
+        // (the hub has one for store statuses). `+seq` stops the planner from walking the whole log in seq
+        // order to save sorting a few rows: on a hub of 720K changes that walk took 52 ms per view.
         return try fetchLog(
-            sql: "SELECT seq, record_set, key, replica, ts, payload FROM change_log WHERE record_set = '\(table.schema.name)' ORDER BY seq",
+            sql: "SELECT seq, record_set, key, replica, ts, payload FROM change_log WHERE record_set = '\(table.schema.name)' ORDER BY +seq",
             arguments: [], in: db
         )
     }
