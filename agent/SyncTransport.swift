@@ -33,7 +33,12 @@ public struct HTTPSyncTransport: SyncTransport {
         http.httpMethod = "POST"
         http.setValue("application/json", forHTTPHeaderField: "Content-Type")
         http.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-        let body = try JSONEncoder().encode(request)
+        let body: Data
+        do {
+            body = try request.jsonData()
+        } catch {
+            throw AgentError(.invalidInput, "the batch cannot be written as JSON: \(error)")
+        }
         if compressAbove > 0 {
             http.setValue("gzip", forHTTPHeaderField: "Accept-Encoding")
         }
@@ -72,7 +77,7 @@ public struct HTTPSyncTransport: SyncTransport {
             }
         }
         do {
-            return try JSONDecoder().decode(SyncResponse.self, from: data)
+            return try SyncResponse(jsonData: data)
         } catch {
             throw AgentError(.hubError, "the hub's answer is not a sync response: \(error)")
         }

@@ -65,8 +65,13 @@ enum JSONResponse {
 
     /// A JSON answer, gzipped when the client accepts gzip and the body is worth compressing.
     static func make<T: Encodable>(_ value: T, gzipFor request: Request) throws -> Response {
+        try make(json: encoder.encode(value), gzipFor: request)
+    }
+
+    /// An encoded JSON document (the sync response, written by `SyncWireFormat`), gzipped likewise.
+    static func make(json: Data, gzipFor request: Request) -> Response {
         let accepts = request.headers[.acceptEncoding]?.lowercased().contains("gzip") ?? false
-        return body(try encoder.encode(value), status: .ok, gzip: accepts)
+        return body(json, status: .ok, gzip: accepts)
     }
 
     private static func body(_ data: Data, status: HTTPResponse.Status, gzip: Bool) -> Response {

@@ -123,9 +123,9 @@ public func buildHubRouter(_ hub: HubContext) -> Router<HubRequestContext> {
         let body = try await readBody(request, context)
         let syncRequest: SyncRequest
         do {
-            syncRequest = try JSONDecoder().decode(SyncRequest.self, from: try inflatedBody(body, request, context))
-        } catch let error as DecodingError {
-            throw HubError.badRequest("malformed sync request: \(HubErrorMiddleware.describe(error))", code: "malformed_json")
+            syncRequest = try SyncRequest(jsonData: try inflatedBody(body, request, context))
+        } catch let error as WireFormatError {
+            throw HubError.badRequest("malformed sync request: \(error)", code: "malformed_json")
         }
         let response = try await hub.database.syncAsync(syncRequest, store: store, now: hub.clock())
         hub.metrics.syncs.increment()
@@ -135,7 +135,7 @@ public func buildHubRouter(_ hub: HubContext) -> Router<HubRequestContext> {
             "sync merged",
             metadata: ["sync.store": "\(store)", "sync.batch.count": "\(syncRequest.changes.count)", "sync.merged": "\(response.merged)"]
         )
-        return try JSONResponse.make(response, gzipFor: request)
+        return try JSONResponse.make(json: response.jsonData(), gzipFor: request)
     }
 
     router.get("/v1/stores") { request, _ in

@@ -94,12 +94,16 @@ struct EndToEndSyncScenario {
         var gzip6 = 0
         var encodeSeconds = 0.0
         var decodeSeconds = 0.0
+        /// Foundation's JSONEncoder and JSONDecoder on the same request, the baseline of the direct coder.
+        var foundationEncodeSeconds = 0.0
+        var foundationDecodeSeconds = 0.0
         var gzip1Seconds = 0.0
         var gzip6Seconds = 0.0
         var gunzipSeconds = 0.0
     }
 
-    /// Encodes the agent's first batch again as `HTTPSyncTransport` does, and compresses it.
+    /// Encodes the agent's first batch again as `HTTPSyncTransport` does (and with Foundation's coders
+    /// for comparison), and compresses it.
     func measurePayload(_ agent: AgentDatabase) throws -> Payload {
         let identity = try agent.identity()
         let logged = try agent.writer.read { db in
@@ -113,10 +117,14 @@ struct EndToEndSyncScenario {
         )
         var p = Payload(records: changes.count)
         var encode = [Double](), decode = [Double](), z1 = [Double](), z6 = [Double](), unz = [Double]()
+        var foundationEncode = [Double](), foundationDecode = [Double]()
         for _ in 0..<3 {
-            let (body, e) = try Measure.time { try JSONEncoder().encode(request) }
+            let (body, e) = try Measure.time { try request.jsonData() }
             encode.append(e)
-            decode.append(try Measure.time { _ = try JSONDecoder().decode(SyncRequest.self, from: body) }.1)
+            decode.append(try Measure.time { _ = try SyncRequest(jsonData: body) }.1)
+            let (foundationBody, fe) = try Measure.time { try JSONEncoder().encode(request) }
+            foundationEncode.append(fe)
+            foundationDecode.append(try Measure.time { _ = try JSONDecoder().decode(SyncRequest.self, from: foundationBody) }.1)
             let (c1, t1) = try Measure.time { try Gzip.compress(body, level: 1) }
             let (c6, t6) = try Measure.time { try Gzip.compress(body, level: 6) }
             z1.append(t1)
@@ -128,6 +136,8 @@ struct EndToEndSyncScenario {
         }
         p.encodeSeconds = Measure.median(encode)
         p.decodeSeconds = Measure.median(decode)
+        p.foundationEncodeSeconds = Measure.median(foundationEncode)
+        p.foundationDecodeSeconds = Measure.median(foundationDecode)
         p.gzip1Seconds = Measure.median(z1)
         p.gzip6Seconds = Measure.median(z6)
         p.gunzipSeconds = Measure.median(unz)
@@ -141,8 +151,10 @@ struct EndToEndSyncScenario {
         return [
             ResultRow(Self.name, "request body per record: JSON / gzip -6 / gzip -1", Double(p.json) / n, unit: "B",
                       display: String(format: "%.1f / %.1f / %.1f B", Double(p.json) / n, Double(p.gzip6) / n, Double(p.gzip1) / n)),
-            ResultRow(Self.name, "JSONEncoder, one 5,000-record request", p.encodeSeconds, unit: "s", display: ms(p.encodeSeconds)),
-            ResultRow(Self.name, "JSONDecoder, one 5,000-record request", p.decodeSeconds, unit: "s", display: ms(p.decodeSeconds)),
+            ResultRow(Self.name, "encode one 5,000-record request: SyncWireFormat / JSONEncoder", p.encodeSeconds, unit: "s",
+                      display: "\(ms(p.encodeSeconds)) / \(ms(p.foundationEncodeSeconds))"),
+            ResultRow(Self.name, "decode it: SyncWireFormat / JSONDecoder", p.decodeSeconds, unit: "s",
+                      display: "\(ms(p.decodeSeconds)) / \(ms(p.foundationDecodeSeconds))"),
             ResultRow(Self.name, "gzip -6 / gzip -1 of that body", p.gzip6Seconds, unit: "s",
                       display: "\(ms(p.gzip6Seconds)) / \(ms(p.gzip1Seconds))"),
             ResultRow(Self.name, "inflating that body", p.gunzipSeconds, unit: "s", display: ms(p.gunzipSeconds)),

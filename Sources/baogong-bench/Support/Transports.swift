@@ -56,7 +56,7 @@ struct WideHTTPTransport: SyncTransport {
         http.httpMethod = "POST"
         http.setValue("application/json", forHTTPHeaderField: "Content-Type")
         http.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-        let body = try JSONEncoder().encode(request)
+        let body = try request.jsonData()
         http.setValue("gzip", forHTTPHeaderField: "Accept-Encoding")
         if body.count > 1024 {
             http.httpBody = try Gzip.compress(body)
@@ -68,7 +68,7 @@ struct WideHTTPTransport: SyncTransport {
         if Gzip.isCompressed(data) { data = try Gzip.decompress(data, limit: 1 << 28) }
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         guard status == 200 else { throw Refused(status: status, body: String(decoding: data.prefix(300), as: UTF8.self)) }
-        return try JSONDecoder().decode(SyncResponse.self, from: data)
+        return try SyncResponse(jsonData: data)
     }
 }
 
