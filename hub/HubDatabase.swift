@@ -110,7 +110,7 @@ public struct HubDatabase: Sendable {
     public func setCatalog(_ commodity: Commodity, now: Date = Date()) throws {
         do { try Identifier.validate(commodity.id, field: "commodity") } catch { throw HubError(error) }
         try writer.write { db in
-            try Self.writeAsHub(set: "catalog", key: commodity.id, fields: Self.catalogFields(commodity), now: now, in: db)
+            _ = try Self.writeAsHub(set: "catalog", key: commodity.id, fields: Self.catalogFields(commodity), now: now, in: db)
         }
     }
 
@@ -126,7 +126,7 @@ public struct HubDatabase: Sendable {
         }
         let id = Timestamps.randomHex(6)
         try writer.write { db in
-            try Self.writeAsHub(
+            _ = try Self.writeAsHub(
                 set: "notices", key: id, fields: ["text": .text(text), "posted_at": .text(Timestamps.iso(now))],
                 now: now, in: db
             )

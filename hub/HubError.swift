@@ -52,8 +52,8 @@ public struct HubError: Error, Sendable, CustomStringConvertible, HTTPResponseEr
 
 /// JSON responses with one encoder configuration for the whole API.
 enum JSONResponse {
-    /// The API's JSON encoder. `JSONEncoder` is documented thread-safe for concurrent `encode` calls.
-    nonisolated(unsafe) static let encoder: JSONEncoder = {
+    /// The API's JSON encoder (`JSONEncoder` is Sendable: concurrent `encode` calls are safe).
+    static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder

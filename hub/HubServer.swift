@@ -115,7 +115,7 @@ public func buildHubRouter(_ hub: HubContext) -> Router<HubRequestContext> {
 
     router.post("/v1/sync") { request, context -> Response in
         let store: String
-        switch try authenticate(request, hub) {
+        switch try await authenticate(request, hub) {
         case .store(let id)?: store = id
         case .operator?: throw HubError(.forbidden, "forbidden", "a store token is required to sync; operator tokens only read")
         case nil: throw HubError.unauthorized
@@ -139,21 +139,25 @@ public func buildHubRouter(_ hub: HubContext) -> Router<HubRequestContext> {
     }
 
     router.get("/v1/stores") { request, _ in
-        try requireOperator(request, hub)
-        return try JSONResponse.make(try hub.database.listStores())
+        try await requireOperator(request, hub)
+        return try JSONResponse.make(try await offCooperativePool { try hub.database.listStores() })
     }
     router.get("/v1/status") { request, _ in
-        try requireOperator(request, hub)
-        return try JSONResponse.make(try hub.database.fleetStatus(staleAfter: hub.viewSettings.staleAfter, now: hub.clock()))
+        try await requireOperator(request, hub)
+        let now = hub.clock()
+        return try JSONResponse.make(
+            try await offCooperativePool { try hub.database.fleetStatus(staleAfter: hub.viewSettings.staleAfter, now: now) }
+        )
     }
     router.get("/v1/records/{set}") { request, context in
-        try requireOperator(request, hub)
+        try await requireOperator(request, hub)
         let set = try context.parameters.require("set")
         let query = request.uri.queryParameters
         let after = Int64(query.get("after") ?? "0") ?? 0
         let limit = min(max(Int(query.get("limit") ?? "1000") ?? 1000, 1), 10_000)
+        let (store, date) = (query.get("store"), query.get("date"))
         return try JSONResponse.make(
-            try hub.database.records(set: set, store: query.get("store"), date: query.get("date"), afterSeq: after, limit: limit)
+            try await offCooperativePool { try hub.database.records(set: set, store: store, date: date, afterSeq: after, limit: limit) }
         )
     }
     addViewRoutes(to: router, hub)
@@ -188,23 +192,24 @@ func inflatedBody(_ body: ByteBuffer, _ request: Request, _ context: HubRequestC
     }
 }
 
-/// The caller: a bearer token, or for browsers the dashboard session cookie.
-func authenticate(_ request: Request, _ hub: HubContext) throws -> Principal? {
+/// The caller: a bearer token, or for browsers the dashboard session cookie. The lookup is a
+/// SQLite read that may wait for a free reader, so it runs off the cooperative pool.
+func authenticate(_ request: Request, _ hub: HubContext) async throws -> Principal? {
     if let header = request.headers[.authorization] {
         guard header.lowercased().hasPrefix("bearer ") else { return nil }
-        return try hub.database.authenticate(token: String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
+        let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        return try await offCooperativePool { try hub.database.authenticate(token: token) }
     }
-    if let cookie = request.cookies[HubServerSettings.sessionCookie]?.value,
-        let op = try hub.database.sessionOperator(cookie, now: hub.clock())
-    {
-        return .operator(op)
+    if let cookie = request.cookies[HubServerSettings.sessionCookie]?.value {
+        let now = hub.clock()
+        return try await offCooperativePool { try hub.database.sessionOperator(cookie, now: now) }.map(Principal.operator)
     }
     return nil
 }
 
 @discardableResult
-func requireOperator(_ request: Request, _ hub: HubContext) throws -> String {
-    switch try authenticate(request, hub) {
+func requireOperator(_ request: Request, _ hub: HubContext) async throws -> String {
+    switch try await authenticate(request, hub) {
     case .operator(let id)?: return id
     case .store?: throw HubError(.forbidden, "forbidden", "an operator token is required; store tokens may only sync")
     case nil: throw HubError.unauthorized

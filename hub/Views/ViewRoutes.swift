@@ -7,18 +7,19 @@ import Hummingbird
 func addViewRoutes(to router: Router<HubRequestContext>, _ hub: HubContext) {
     @Sendable func snapshot(_ request: Request) async throws -> CountySnapshot {
         let query = request.uri.queryParameters
-        let date: CalendarDate
+        var requested: CalendarDate?
         if let text = query.get("date") {
-            do { date = try CalendarDate(text) } catch { throw HubError.invalidParameter(error) }
-        } else {
-            date = try hub.database.latestReportDate() ?? Timestamps.today(hub.clock())
+            do { requested = try CalendarDate(text) } catch { throw HubError.invalidParameter(error) }
         }
         let now = hub.clock()
-        return try await offCooperativePool { try hub.database.snapshot(date: date, settings: hub.viewSettings, now: now) }
+        return try await offCooperativePool { [requested] in
+            let date = try requested ?? hub.database.latestReportDate() ?? Timestamps.today(now)
+            return try hub.database.snapshot(date: date, settings: hub.viewSettings, now: now)
+        }
     }
 
     router.get("/v1/views/supply") { request, _ in
-        try requireOperator(request, hub)
+        try await requireOperator(request, hub)
         var unit: CommodityUnit?
         if let text = request.uri.queryParameters.get("unit") {
             do throws(DomainError) {
@@ -33,25 +34,25 @@ func addViewRoutes(to router: Router<HubRequestContext>, _ hub: HubContext) {
         return try JSONResponse.make(try await snapshot(request).supply(unit: unit))
     }
     router.get("/v1/views/alerts") { request, _ in
-        try requireOperator(request, hub)
+        try await requireOperator(request, hub)
         return try JSONResponse.make(try await snapshot(request).alerts())
     }
     router.get("/v1/views/checkpoints") { request, _ in
-        try requireOperator(request, hub)
+        try await requireOperator(request, hub)
         return try JSONResponse.make(try await snapshot(request).checkpointTotals())
     }
     router.get("/v1/views/reporting") { request, _ in
-        try requireOperator(request, hub)
+        try await requireOperator(request, hub)
         return try JSONResponse.make(try await snapshot(request).reporting())
     }
     router.get("/v1/views/stores") { request, _ in
-        try requireOperator(request, hub)
+        try await requireOperator(request, hub)
         return try JSONResponse.make(try await snapshot(request).storeHistory())
     }
 
     router.get("/") { request, _ -> Response in
         let language = try Language(parsing: request.uri.queryParameters.get("lang"))
-        guard case .operator? = try authenticate(request, hub) else {
+        guard case .operator? = try await authenticate(request, hub) else {
             return Response(status: .seeOther, headers: [.location: "/login?lang=\(language.rawValue)"])
         }
         let page = DashboardPage(snapshot: try await snapshot(request), language: language).render()
@@ -65,7 +66,8 @@ func addViewRoutes(to router: Router<HubRequestContext>, _ hub: HubContext) {
     router.get("/login/session/{id}") { request, context -> Response in
         let language = try Language(parsing: request.uri.queryParameters.get("lang"))
         let id = try context.parameters.require("id")
-        guard let expires = try hub.database.sessionExpiry(id, now: hub.clock()) else {
+        let now = hub.clock()
+        guard let expires = try await offCooperativePool({ try hub.database.sessionExpiry(id, now: now) }) else {
             hub.metrics.refused(code: "unauthorized")
             var response = htmlResponse(SignInPage(language: language, failed: true).render())
             response.status = .unauthorized
@@ -90,9 +92,10 @@ func addViewRoutes(to router: Router<HubRequestContext>, _ hub: HubContext) {
             guard kv.count == 2, kv[0] == "token" else { return nil }
             return String(kv[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
         }.first ?? ""
-        guard let session = try hub.database.startSession(
-            operatorToken: token.trimmingCharacters(in: .whitespaces), lifetime: 12 * 3600, now: hub.clock()
-        ) else {
+        let now = hub.clock()
+        guard let session = try await offCooperativePool({
+            try hub.database.startSession(operatorToken: token.trimmingCharacters(in: .whitespaces), lifetime: 12 * 3600, now: now)
+        }) else {
             hub.metrics.refused(code: "unauthorized")
             var response = htmlResponse(SignInPage(language: language, failed: true).render())
             response.status = .unauthorized
