@@ -12,7 +12,7 @@ struct HubCommand: AsyncParsableCommand {
         abstract: "Baogong county hub (保供县级平台): merge every store's records into county-wide views.",
         subcommands: [
             Serve.self, StoresCommand.self, OperatorsCommand.self, CatalogCommand.self, NoticesCommand.self,
-            Status.self, Supply.self, Alerts.self, Checkpoints.self, Reporting.self, ReportCommand.self,
+            Status.self, BackupCommand.self, Supply.self, Alerts.self, Checkpoints.self, Reporting.self, ReportCommand.self,
             DemoCommand.self, OpenAPI.self,
         ]
     )
@@ -310,4 +310,27 @@ struct Status: AsyncParsableCommand {
 
 extension String {
     func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
+}
+
+struct BackupCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup",
+        abstract: "Copy the hub database to a new file, consistently, while the hub keeps serving (备份).",
+        discussion: "Restore: stop the hub, put the copy in place of the database, start the hub (docs/operator.md)."
+    )
+    @OptionGroup var db: HubDatabaseOptions
+    @Option(name: .customLong("out"), help: "The new file to write; an existing file is refused.")
+    var out: String
+    @Flag var json = false
+
+    func run() async throws {
+        try await guarded {
+            let summary = try db.open().backup(to: out)
+            if json { return try printJSON(summary) }
+            print(String(
+                format: "backup written to %@: %.1f MB, change log up to %lld, %d store(s), in %.1f s",
+                summary.path, Double(summary.bytes) / 1_048_576, summary.changeLogSeq, summary.stores, summary.seconds
+            ))
+        }
+    }
 }

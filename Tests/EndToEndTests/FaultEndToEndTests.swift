@@ -141,8 +141,9 @@ struct FaultEndToEndTests {
         #expect(snapshot.supply().commodities.first { $0.commodity == "rice" }?.onHand == Double(986 + 486))
     }
 
-    /// The hub is restored from an older backup: what it acknowledged after the backup is gone from
-    /// it, so the agent must send it again rather than believe it synced.
+    /// The hub is restored from an older backup (`baogong-hub backup`, taken while it serves, and
+    /// put back as docs/operator.md says): what it acknowledged after the backup is gone from it, so
+    /// the agent must send it again rather than believe it synced.
     @Test func aHubRestoredFromABackupGetsTheLostRecordsAgain() throws {
         let setup = try OneStore()
         let (dir, hubDB, hub, a) = (setup.dir, setup.hubDB, setup.hub, setup.agent)
@@ -153,21 +154,14 @@ struct FaultEndToEndTests {
             #expect(try agentCLI(["sync", "--db", a]).status == 0)
         }
         try record("rice")
-        hub.stop()
-        let backup = dir.path("backup")
-        try FileManager.default.createDirectory(atPath: backup, withIntermediateDirectories: true)
-        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: hubDB + suffix) {
-            try FileManager.default.copyItem(atPath: hubDB + suffix, toPath: backup + "/hub.sqlite" + suffix)
-        }
-        try hub.start()
+        let backup = dir.path("hub-backup.sqlite")
+        let taken = try run(Executables.hub, ["backup", "--db", hubDB, "--out", backup])
+        #expect(taken.status == 0, "\(taken.stderr)")
+        #expect(taken.stdout.hasPrefix("backup written to \(backup)"))
         try record("pork")  // acknowledged by the hub, then lost with the restore
         hub.stop()
-        for suffix in ["", "-wal", "-shm"] {
-            try? FileManager.default.removeItem(atPath: hubDB + suffix)
-            if FileManager.default.fileExists(atPath: backup + "/hub.sqlite" + suffix) {
-                try FileManager.default.copyItem(atPath: backup + "/hub.sqlite" + suffix, toPath: hubDB + suffix)
-            }
-        }
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: hubDB + suffix) }
+        try FileManager.default.copyItem(atPath: backup, toPath: hubDB)
         try hub.start()
         try record("eggs")
         hub.stop()
