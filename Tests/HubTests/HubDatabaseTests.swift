@@ -537,7 +537,7 @@ struct HubDatabaseTests {
         try db.setStoreStatus(store: "S01", open: false, authority: "order", reason: nil,
                               since: F.date("2020-02-05"), now: F.instant("2020-02-05T01:00:00Z"))
         let statements = Mutex<[String]>([])
-        try db.writer.writeWithoutTransaction { db in
+        db.writer.writeWithoutTransaction { db in
             db.trace(options: .statement) { event in
                 if case .statement(let statement) = event { statements.withLock { $0.append(statement.expandedSQL) } }
             }
