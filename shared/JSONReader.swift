@@ -44,6 +44,12 @@ struct JSONReader {
 
     private var atEnd: Bool { i >= input.count }
 
+    /// Skips a UTF-8 byte order mark at the start, which RFC 8259 lets a reader ignore (and
+    /// JSONDecoder does; Windows tools write one). Other encodings (UTF-16, UTF-32) are refused.
+    mutating func skipByteOrderMark() {
+        if i == 0, input.count >= 3, input[0] == 0xEF, input[1] == 0xBB, input[2] == 0xBF { i = 3 }
+    }
+
     private mutating func skipWhitespace() {
         while i < input.count {
             switch input[i] {
@@ -105,7 +111,7 @@ struct JSONReader {
             do throws(WireFormatError) {
                 try body(&self, key)
             } catch {
-                throw error.inside(key)
+                throw error.inside(key: key)
             }
             switch try peek() {
             case UInt8(ascii: ","):
@@ -137,7 +143,7 @@ struct JSONReader {
             do throws(WireFormatError) {
                 try body(&self, index)
             } catch {
-                throw error.inside("[\(index)]")
+                throw error.inside(index: index)
             }
             index += 1
             switch try peek() {
@@ -318,7 +324,9 @@ struct JSONReader {
             }
             let exponentStart = i
             while i < input.count, input[i] >= UInt8(ascii: "0"), input[i] <= UInt8(ascii: "9") {
-                exponent = min(exponent * 10 + Int(input[i] - UInt8(ascii: "0")), 100_000)
+                // Capped far above any digit count a 16 MiB body can hold, so the cap never changes
+                // the exact value below (a larger exponent makes a Double overflow or underflow anyway).
+                exponent = min(exponent * 10 + Int(input[i] - UInt8(ascii: "0")), 1_000_000_000)
                 i += 1
             }
             guard i > exponentStart else { throw fail("a number has no digits in its exponent") }
@@ -363,7 +371,15 @@ struct JSONReader {
 
     /// A number that is exactly an Int64.
     mutating func int64() throws(WireFormatError) -> Int64 {
-        guard try peek() != UInt8(ascii: "\"") else { throw fail("expected an integer, not a string") }
+        switch try peek() {
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): break
+        case UInt8(ascii: "\""): throw fail("expected an integer, not a string")
+        case UInt8(ascii: "{"): throw fail("expected an integer, not an object")
+        case UInt8(ascii: "["): throw fail("expected an integer, not an array")
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): throw fail("expected an integer, not true or false")
+        case UInt8(ascii: "n"): throw fail("expected an integer, not null")
+        default: throw fail("expected an integer")
+        }
         guard let value = try number().exactInt else { throw fail("expected an integer") }
         return value
     }

@@ -128,7 +128,7 @@ extension Change {
             do throws(WireFormatError) {
                 try change.write(to: &w)
             } catch {
-                throw error.inside("[\(index)]").inside("changes")
+                throw error.inside(index: index).inside(key: "changes")
             }
         }
         w.byte(UInt8(ascii: "]"))
@@ -160,7 +160,7 @@ extension Change {
                 case .null: w.null()
                 case .int(let v): w.int(v)
                 case .real(let v):
-                    do throws(WireFormatError) { try w.double(v) } catch { throw error.inside(name).inside("f") }
+                    do throws(WireFormatError) { try w.double(v) } catch { throw error.inside(key: name).inside(key: "f") }
                 case .text(let v): w.string(v)
                 }
             }
@@ -266,6 +266,7 @@ extension JSONReader {
     static func read(_ data: Data, _ body: (inout JSONReader) throws(WireFormatError) -> Void) throws(WireFormatError) {
         let result: Result<Void, WireFormatError> = data.withUnsafeBytes { raw in
             var reader = JSONReader(raw.bindMemory(to: UInt8.self))
+            reader.skipByteOrderMark()
             do throws(WireFormatError) {
                 try body(&reader)
                 try reader.finish()

@@ -111,6 +111,53 @@ struct WireFormatTests {
         #expect(field["x"] == .real(34219001542561227.7) && field["y"] == .int(7))
     }
 
+    /// Found in review: an exponent cap of 100,000 changed the exact value of a number with more
+    /// than 100,000 digits (`1` + 100,001 zeros + `e-100001` was read as 10).
+    @Test func longMantissasKeepTheirExactValue() throws {
+        let zeros = { (n: Int) in String(repeating: "0", count: n) }
+        let one = "1" + zeros(100_001) + "e-100001"  // 1
+        let tenth = "1" + zeros(100_000) + "e-100001"  // 0.1
+        let alsoOne = "0." + zeros(100_000) + "1e100001"  // 1
+        func read(_ form: String) throws -> Change { try Self.readChange(#"{"s":"stock","k":"a","t":\#(form),"f":{"x":\#(form)}}"#) }
+        #expect(try read(one).timestamp.rawValue == 1 && read(one).fields["x"] == .int(1))
+        #expect(try read(alsoOne).timestamp.rawValue == 1)
+        #expect(throws: WireFormatError.self) { try read(tenth) }
+        #expect(try Self.readChange(#"{"s":"stock","k":"a","t":1,"f":{"x":\#(tenth)}}"#).fields["x"] == .real(0.1))
+    }
+
+    /// A UTF-8 byte order mark is skipped, as JSONDecoder does; UTF-16 is refused.
+    @Test func aByteOrderMarkIsSkipped() throws {
+        let request = Self.randomRequest(7)
+        let body = try request.jsonData()
+        let withMark = Data([0xEF, 0xBB, 0xBF]) + body
+        #expect(try SyncRequest(jsonData: withMark) == SyncRequest(jsonData: body))
+        #expect(try JSONDecoder().decode(SyncRequest.self, from: withMark) == SyncRequest(jsonData: body))
+        let utf16 = String(decoding: body, as: UTF8.self).data(using: .utf16LittleEndian)!
+        #expect(throws: WireFormatError.self) { try SyncRequest(jsonData: utf16) }
+    }
+
+    /// Found in review: a wrong type where an integer belongs said "expected a value".
+    @Test func aWrongTypeForAnIntegerSaysWhatWasFound() throws {
+        let cases = [("true", "not true or false"), ("null", "not null"), ("{}", "not an object"), ("[]", "not an array"),
+                     (#""5""#, "not a string"), ("x", "expected an integer")]
+        for (value, words) in cases {
+            let error = #expect(throws: WireFormatError.self) { try Self.readChange(#"{"s":"stock","k":"a","t":\#(value)}"#) }
+            #expect(error?.message.contains(words) == true, "\(value): \(String(describing: error))")
+            #expect(error?.path == "t")
+        }
+    }
+
+    /// Found in review: a key starting with `[` was joined as if it were an index, and a key of
+    /// megabytes would be echoed whole into the error answer.
+    @Test func errorPathsTellKeysFromIndexesAndCutLongKeys() throws {
+        let bracket = #expect(throws: WireFormatError.self) { try Self.readChange(#"{"s":"stock","k":"a","t":1,"f":{"[a":true}}"#) }
+        #expect(bracket?.path == "f.[a")
+        let long = String(repeating: "k", count: 100_000)
+        let cut = #expect(throws: WireFormatError.self) { try Self.readChange(#"{"s":"stock","k":"a","t":1,"\#(long)":{"b":tru}}"#) }
+        #expect(cut?.path == String(repeating: "k", count: 64) + "….b")
+        #expect((cut?.description.count ?? .max) < 200)
+    }
+
     @Test func escapesAndUnicodeReadAsFoundationReadsThem() throws {
         let forms = [#""\u00e9\u4e2d\ud83c\udf5a""#, #""a\/b""#, #""\b\f\n\r\t\"\\""#, #""\u0000""#, "\"齐家🍚\""]
         for form in forms {
