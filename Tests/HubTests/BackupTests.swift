@@ -82,4 +82,59 @@ struct BackupTests {
         #expect(missing?.message.contains("no folder") == true)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted().filter { !$0.hasPrefix("hub.sqlite") } == ["existing.sqlite"])
     }
+
+    /// Found in review: two backups to one name shared `FILE.partial`, so one could rename the
+    /// other's half-written copy into place and report success. Each now writes its own file, and
+    /// exactly one wins the name; the other is refused and leaves nothing behind.
+    @Test func twoBackupsToOneNameNeverShareAFile() async throws {
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let hub = try HubDatabase.open(path: dir.appendingPathComponent("hub.sqlite").path, now: F.instant("2020-01-24T00:00:00Z"))
+        _ = try hub.addStore(id: "S01", name: "One", township: nil, kind: "supermarket", now: F.instant("2020-01-24T00:00:00Z"))
+        // 20,000 records, so that each copy takes long enough for the three to overlap.
+        for batch in 0..<4 {
+            let changes = (0..<5_000).map { n in
+                Change(set: "stock", key: "S01/c\(batch * 5_000 + n)/2020-02-10", timestamp: F.hlc("2020-02-10T01:00:00Z"),
+                       replica: nil, fields: ["on_hand": .int(Int64(n)), "sold": .int(1)])
+            }
+            _ = try hub.sync(SyncRequest(store: "S01", replica: "S01.a", cursor: 0, upto: Int64(batch + 1), pending: 0,
+                                         sentAt: 1_581_296_400_000, changes: changes), store: "S01")
+        }
+        let target = dir.appendingPathComponent("same.sqlite").path
+        for round in 0..<5 {
+            try? FileManager.default.removeItem(atPath: target)
+            let results = await withTaskGroup(of: Result<BackupSummary, any Error>.self) { group in
+                for _ in 0..<3 { group.addTask { Result { try hub.backup(to: target) } } }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            let won = results.compactMap { try? $0.get() }
+            #expect(won.count == 1, "round \(round): \(results)")
+            for case .failure(let error) in results {
+                #expect((error as? HubError)?.message.contains("already exists") == true, "\(error)")
+            }
+            let stock = try await DatabaseQueue(path: target).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM stock") }
+            #expect(stock == 20_000)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".partial") }.isEmpty)
+        }
+    }
+
+    /// Found in review: a stale `FILE.partial` (even a folder of files) was deleted without a word.
+    /// Nothing but the backup's own file is touched; a name that is not a file is refused.
+    @Test func otherFilesBesideTheTargetAreLeftAlone() throws {
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let hub = try HubDatabase.open(path: dir.appendingPathComponent("hub.sqlite").path)
+        let keep = dir.appendingPathComponent("keep.sqlite.partial")
+        try FileManager.default.createDirectory(at: keep, withIntermediateDirectories: true)
+        try Data("precious".utf8).write(to: keep.appendingPathComponent("notes.txt"))
+        try Data("wal".utf8).write(to: URL(fileURLWithPath: keep.path + "-wal"))
+        _ = try hub.backup(to: dir.appendingPathComponent("keep.sqlite").path)
+        #expect(try Data(contentsOf: keep.appendingPathComponent("notes.txt")) == Data("precious".utf8))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: keep.path + "-wal")) == Data("wal".utf8))
+        for bad in ["", dir.path + "/", dir.appendingPathComponent("new").path + "/"] {
+            let error = #expect(throws: HubError.self) { try hub.backup(to: bad) }
+            #expect(error?.message.contains("must name a file") == true, "\(bad): \(String(describing: error))")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("new").path))
+    }
 }
