@@ -37,7 +37,7 @@ struct HubFiller {
     static func key(_ i: Int) -> String {
         let r = i % perStore
         let date = CalendarDate(dayNumber: firstDay.dayNumber + r / 7)
-        return "\(store(i / perStore))/\(Workload.commodities[r % 7].id)/\(date)"
+        return "\(store(i / perStore))/\(Workload.commodities[r % 7].commodity)/\(date)"
     }
 
     var stores: Int { (filled + Self.perStore - 1) / Self.perStore }
@@ -52,7 +52,7 @@ struct HubFiller {
                 for name in Self.indexes.keys { try db.execute(sql: "DROP INDEX IF EXISTS \(name)") }
             }
         }
-        let commodities = Workload.commodities.enumerated().map { "WHEN \($0.offset) THEN '\($0.element.id)'" }.joined(separator: " ")
+        let commodities = Workload.commodities.enumerated().map { "WHEN \($0.offset) THEN '\($0.element.commodity)'" }.joined(separator: " ")
         var from = filled
         while from < total {
             let to = min(from + chunk, total)

@@ -5,32 +5,8 @@ import Foundation
 /// Plausible stock reports, as the county's stores send them (SEED-FACTS.md): seven commodities a
 /// day per store, with sales, price, supplier and logistics channel. Deterministic for a seed.
 enum Workload {
-    struct Commodity: Sendable {
-        var id: String
-        var dailySales: Double
-        var priceFen: Int64
-        var restockDays: Int64
-        var transportDays: Int64
-        var source: String
-        var channel: String
-    }
-
-    static let commodities: [Commodity] = [
-        Commodity(id: "rice", dailySales: 320, priceFen: 520, restockDays: 2, transportDays: 1,
-                  source: "Qijia Gaofeng Agriculture", channel: "farm-to-supermarket"),
-        Commodity(id: "flour", dailySales: 40, priceFen: 6_500, restockDays: 3, transportDays: 1,
-                  source: "Chenzhou wholesale", channel: "green-channel truck"),
-        Commodity(id: "oil", dailySales: 55, priceFen: 7_990, restockDays: 3, transportDays: 1,
-                  source: "Changsha distributor", channel: "green-channel truck"),
-        Commodity(id: "pork", dailySales: 160, priceFen: 4_200, restockDays: 1, transportDays: 1,
-                  source: "County meat company", channel: "cold chain"),
-        Commodity(id: "eggs", dailySales: 110, priceFen: 1_000, restockDays: 2, transportDays: 1,
-                  source: "Yongxing Gaoze cooperative", channel: "farm-to-supermarket"),
-        Commodity(id: "noodles", dailySales: 30, priceFen: 5_800, restockDays: 3, transportDays: 1,
-                  source: "Hengyang wholesale", channel: "green-channel truck"),
-        Commodity(id: "vegetables", dailySales: 420, priceFen: 600, restockDays: 1, transportDays: 0,
-                  source: "Village collection points", channel: "collection point"),
-    ]
+    /// The seven commodities and their typical day (SEED-FACTS.md), as the demo uses them.
+    static let commodities = CommodityBaseline.seedFacts
 
     /// The first day of the lockdown in the source account.
     static let firstDay = try! CalendarDate("2020-01-24")
@@ -46,7 +22,7 @@ enum Workload {
         let sold = (c.dailySales * random.unit(0.7, 1.3) * 10).rounded() / 10
         let delivery = random.next() % UInt64(c.restockDays) == 0
         return StockEntry(
-            date: day, commodity: c.id, onHand: (c.dailySales * random.unit(2, 12) * 10).rounded() / 10,
+            date: day, commodity: c.commodity, onHand: (c.dailySales * random.unit(2, 12) * 10).rounded() / 10,
             sold: sold, received: delivery ? (c.dailySales * 3).rounded() : 0,
             priceFen: Int64(Double(c.priceFen) * random.unit(0.95, 1.1)), source: c.source,
             restockDays: c.restockDays, transportDays: c.transportDays, channel: c.channel,

@@ -16,16 +16,6 @@ struct CountyScenario {
     }
 
     /// Daily sales of a mid-sized supermarket in normal times, per commodity, and the shelf price.
-    struct Baseline {
-        var commodity: String
-        var dailySales: Double
-        var priceFen: Int64
-        var restockDays: Int64
-        var transportDays: Int64
-        var source: String
-        var channel: String
-    }
-
     static let supermarkets: [Site] = [
         Site(id: "bbg-daqiao", name: "Bubugao Daqiao Road", nameChinese: "步步高大桥路店", kind: "supermarket", township: "Town", size: 1.4, devices: 1),
         Site(id: "bbg-longmei", name: "Bubugao Longmei", nameChinese: "步步高龙美店", kind: "supermarket", township: "Town", size: 1.5, devices: 2),
@@ -49,22 +39,8 @@ struct CountyScenario {
 
     static var sites: [Site] { supermarkets + markets + malls }
 
-    static let baselines: [Baseline] = [
-        Baseline(commodity: "rice", dailySales: 320, priceFen: 520, restockDays: 2, transportDays: 1,
-                 source: "Qijia Gaofeng Agriculture", channel: "farm-to-supermarket"),
-        Baseline(commodity: "flour", dailySales: 40, priceFen: 6_500, restockDays: 3, transportDays: 1,
-                 source: "Chenzhou wholesale", channel: "green-channel truck"),
-        Baseline(commodity: "oil", dailySales: 55, priceFen: 7_990, restockDays: 3, transportDays: 1,
-                 source: "Changsha distributor", channel: "green-channel truck"),
-        Baseline(commodity: "pork", dailySales: 160, priceFen: 4_200, restockDays: 1, transportDays: 1,
-                 source: "County meat company", channel: "cold chain"),
-        Baseline(commodity: "eggs", dailySales: 110, priceFen: 1_000, restockDays: 2, transportDays: 1,
-                 source: "Yongxing Gaoze cooperative", channel: "farm-to-supermarket"),
-        Baseline(commodity: "noodles", dailySales: 30, priceFen: 5_800, restockDays: 3, transportDays: 1,
-                 source: "Hengyang wholesale", channel: "green-channel truck"),
-        Baseline(commodity: "vegetables", dailySales: 420, priceFen: 600, restockDays: 1, transportDays: 0,
-                 source: "Village collection points", channel: "collection point"),
-    ]
+    /// The commodities of every store, from the source account.
+    static let baselines = CommodityBaseline.seedFacts
 
     static let firstDay = try! CalendarDate("2020-01-24")
     static let lastDay = try! CalendarDate("2020-02-29")
