@@ -55,21 +55,23 @@ struct RawUpsertBaseline {
         }
     }
 
+    static let columns = ["key", "store", "commodity", "date"] + fields + ["crdt", "seq"]
+    static let upsertSQL = """
+        INSERT INTO stock_plain(\(columns.joined(separator: ", ")))
+        VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))
+        ON CONFLICT(key) DO UPDATE SET \((fields + ["crdt", "seq"]).map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
+        """
+    static let logSQL = "INSERT INTO log_plain(record_set, key, store, replica, ts, audience, payload) VALUES (?,?,?,?,?,?,?)"
+
     /// Upserts one batch in one transaction.
     mutating func apply(_ changes: [Change], replica: String) throws {
         if binding == .cAPI { return try applyWithCAPI(changes, replica: replica) }
         var seq = self.seq
         let blobs = self.blobs
         try pool.write { db in
-            let columns = ["key", "store", "commodity", "date"] + Self.fields + ["crdt", "seq"]
-            let upsert = try db.cachedStatement(sql: """
-                INSERT INTO stock_plain(\(columns.joined(separator: ", ")))
-                VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))
-                ON CONFLICT(key) DO UPDATE SET \((Self.fields + ["crdt", "seq"]).map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
-                """)
-            let log = try db.cachedStatement(
-                sql: "INSERT INTO log_plain(record_set, key, store, replica, ts, audience, payload) VALUES (?,?,?,?,?,?,?)"
-            )
+            let columns = Self.columns
+            let upsert = try db.cachedStatement(sql: Self.upsertSQL)
+            let log = try db.cachedStatement(sql: Self.logSQL)
             let state = blobs.map { Data(count: $0.state) }
             let payload = blobs.map { Data(count: $0.payload) }
             var values = [DatabaseValue]()
@@ -104,15 +106,9 @@ extension RawUpsertBaseline {
         var seq = self.seq
         let blobs = self.blobs
         try pool.write { db in
-            let columns = ["key", "store", "commodity", "date"] + Self.fields + ["crdt", "seq"]
-            let upsert = try db.cachedStatement(sql: """
-                INSERT INTO stock_plain(\(columns.joined(separator: ", ")))
-                VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))
-                ON CONFLICT(key) DO UPDATE SET \((Self.fields + ["crdt", "seq"]).map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
-                """).sqliteStatement
-            let log = try db.cachedStatement(
-                sql: "INSERT INTO log_plain(record_set, key, store, replica, ts, audience, payload) VALUES (?,?,?,?,?,?,?)"
-            ).sqliteStatement
+            let columns = Self.columns
+            let upsert = try db.cachedStatement(sql: Self.upsertSQL).sqliteStatement
+            let log = try db.cachedStatement(sql: Self.logSQL).sqliteStatement
             let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
             func text(_ stmt: OpaquePointer?, _ index: Int32, _ value: some StringProtocol) {
                 var copy = String(value)
