@@ -1,5 +1,11 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 import PackageDescription
+
+/// Every target: `any` spelled out, and a file sees only the modules it imports itself.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
 
 let package = Package(
     name: "Baogong",
@@ -13,8 +19,10 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
@@ -22,80 +30,141 @@ let package = Package(
     targets: [
         // The system zlib (Debian: zlib1g-dev), for gzip bodies on the wire.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
-        // Domain model, CRDTs, hybrid logical clock, wire protocol and the SQLite record store.
+        // The pure model agent and hub share: CRDT types, hybrid logical clock, record-set schemas,
+        // validation, the sync wire format. No database.
+        .target(name: "BaogongModel", dependencies: ["CZlib"], path: "shared/Model", swiftSettings: swiftSettings),
+        // The SQLite record store on GRDB: merge in transactions, change log, cursors, reference data.
         .target(
-            name: "BaogongShared",
+            name: "BaogongRecordStore",
             dependencies: [
-                "CZlib", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                "BaogongModel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
-            path: "shared"
+            path: "shared/Storage",
+            swiftSettings: swiftSettings
         ),
         // The store agent: local database, recording, outbox, sync client.
         .target(
             name: "BaogongAgent",
             dependencies: [
-                "BaogongShared",
+                "BaogongModel", "BaogongRecordStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            path: "agent"
+            path: "agent",
+            swiftSettings: swiftSettings
         ),
         // The county hub: HTTP server, enrolment and auth, merge, county views, dashboard, reports.
         .target(
             name: "BaogongHub",
             dependencies: [
-                "BaogongShared",
+                "BaogongModel", "BaogongRecordStore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
-            path: "hub"
+            path: "hub",
+            swiftSettings: swiftSettings
+        ),
+        // The county demo: a real hub and one agent per store device, 24 Jan – 29 Feb 2020.
+        .target(
+            name: "BaogongDemo",
+            dependencies: [
+                "BaogongModel", "BaogongAgent", "BaogongHub",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "baogong-agent",
             dependencies: [
-                "BaogongAgent",
+                "BaogongModel", "BaogongAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "baogong-hub",
             dependencies: [
-                "BaogongHub",
-                "BaogongAgent",
+                "BaogongModel", "BaogongHub", "BaogongDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "baogong-bench",
             dependencies: [
-                "BaogongHub",
-                "BaogongAgent",
+                "BaogongModel", "BaogongRecordStore", "BaogongHub", "BaogongAgent",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
-            ]
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // What several test targets share: fixtures, the executables' paths, a scratch folder.
+        .target(
+            name: "BaogongTestSupport",
+            dependencies: [
+                "BaogongModel", "BaogongRecordStore", "BaogongAgent", "BaogongHub",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Tests/Support",
+            swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SharedTests",
             dependencies: [
-                "BaogongShared",
+                "BaogongModel", "BaogongRecordStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
-            ]
+            ],
+            swiftSettings: swiftSettings
         ),
-        .testTarget(name: "AgentTests", dependencies: ["BaogongAgent"]),
+        .testTarget(
+            name: "AgentTests",
+            dependencies: [
+                "BaogongModel", "BaogongRecordStore", "BaogongAgent", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "HubTests",
             dependencies: [
-                "BaogongHub",
-                "BaogongAgent",
+                "BaogongModel", "BaogongRecordStore", "BaogongHub", "BaogongAgent", "BaogongTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
-            ]
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
         ),
-        .testTarget(name: "EndToEndTests", dependencies: ["BaogongShared", "BaogongAgent", "BaogongHub"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "BaogongModel", "BaogongRecordStore", "BaogongAgent", "BaogongHub", "BaogongTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

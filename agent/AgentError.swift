@@ -1,4 +1,4 @@
-import BaogongShared
+import BaogongModel
 
 /// Everything the agent can refuse or fail at, with one line a clerk can act on.
 public struct AgentError: Error, Sendable, CustomStringConvertible {

@@ -1,4 +1,4 @@
-import BaogongShared
+import BaogongModel
 
 /// Reads a point-of-sale stock export: RFC 4180 CSV with a header row and the columns
 /// `date,commodity,on_hand,sold,received,price,source,restock_days,transport_days,channel,note`.

@@ -1,4 +1,4 @@
-import BaogongShared
+import BaogongModel
 
 /// One day's stock report for one commodity at one store, as a clerk enters it. Optional values
 /// that are nil are not written, so re-recording only the count keeps the day's price and source.

@@ -1,7 +1,8 @@
-import BaogongShared
+import BaogongModel
 import Foundation
 import GRDB
 import GRDBSQLite
+import HTTPTypes
 
 /// What `baogong-hub backup` wrote.
 public struct BackupSummary: Sendable, Codable, Hashable {

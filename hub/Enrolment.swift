@@ -1,6 +1,7 @@
-import BaogongShared
+import BaogongModel
 import Foundation
 import GRDB
+import HTTPTypes
 
 /// Who a bearer token belongs to.
 public enum Principal: Sendable, Hashable {
@@ -21,8 +22,6 @@ extension HubDatabase {
         enum CodingKeys: String, CodingKey { case id, name, township, kind, createdAt = "created_at", revoked }
     }
 
-    static func newSecret() -> String { Timestamps.randomHex(32) }
-
     /// Enrols a store and returns its token (shown once; the hub keeps only its hash).
     public func addStore(id: String, name: String, township: String?, kind: String, now: Date = Date()) throws -> String {
         do { try Identifier.validate(id, field: "id") } catch { throw HubError(error) }
@@ -30,14 +29,14 @@ extension HubDatabase {
         guard ["supermarket", "market", "mall"].contains(kind) else {
             throw HubError.badRequest("kind: must be supermarket, market or mall, got '\(kind)'")
         }
-        let token = "s.\(id).\(Self.newSecret())"
+        let token = "s.\(id).\(TokenDigest.newSecret())"
         try writer.write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM enrolment WHERE store = ?", arguments: [id]) == true {
                 throw HubError(.conflict, "exists", "store '\(id)' is already enrolled; use 'stores rotate-token' for a new token")
             }
             try db.execute(
                 sql: "INSERT INTO enrolment(store, token_hash, created_at) VALUES (?, ?, ?)",
-                arguments: [id, SHA256.hex(token), Timestamps.iso(now)]
+                arguments: [id, TokenDigest.hex(token), Timestamps.iso(now)]
             )
             var fields: [String: FieldValue] = ["name": .text(name), "kind": .text(kind)]
             if let township { fields["township"] = .text(township) }
@@ -69,11 +68,11 @@ extension HubDatabase {
 
     /// Issues a new token for a store (and lifts a revocation); the old token stops working at once.
     public func rotateStoreToken(id: String, now: Date = Date()) throws -> String {
-        let token = "s.\(id).\(Self.newSecret())"
+        let token = "s.\(id).\(TokenDigest.newSecret())"
         try writer.write { db in
             try db.execute(
                 sql: "UPDATE enrolment SET token_hash = ?, rotated_at = ?, revoked_at = NULL WHERE store = ?",
-                arguments: [SHA256.hex(token), Timestamps.iso(now), id]
+                arguments: [TokenDigest.hex(token), Timestamps.iso(now), id]
             )
             guard db.changesCount == 1 else { throw HubError.notFound("no store '\(id)' is enrolled") }
         }
@@ -84,11 +83,11 @@ extension HubDatabase {
     public func addOperator(name: String, now: Date = Date()) throws -> (id: String, token: String) {
         guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw HubError.badRequest("name: must not be empty") }
         let id = Timestamps.randomHex(4)
-        let token = "o.\(id).\(Self.newSecret())"
+        let token = "o.\(id).\(TokenDigest.newSecret())"
         try writer.write { db in
             try db.execute(
                 sql: "INSERT INTO operator(id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [id, name, SHA256.hex(token), Timestamps.iso(now)]
+                arguments: [id, name, TokenDigest.hex(token), Timestamps.iso(now)]
             )
         }
         return (id, token)
@@ -122,7 +121,6 @@ extension HubDatabase {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count >= 3, let kind = parts.first, let secret = parts.last, secret.utf8.count == 64 else { return nil }
         let id = parts.dropFirst().dropLast().joined(separator: ".")
-        let hash = SHA256.hex(token)
         return try writer.read { db -> Principal? in
             switch kind {
             case "s":
@@ -131,14 +129,14 @@ extension HubDatabase {
                 ) else { return nil }
                 let stored: String = row[0]
                 let revoked: String? = row[1]
-                return SHA256.constantTimeEqual(stored, hash) && revoked == nil ? .store(id) : nil
+                return TokenDigest.matches(token, storedHex: stored) && revoked == nil ? .store(id) : nil
             case "o":
                 guard let row = try Row.fetchOne(
                     db, sql: "SELECT token_hash, revoked_at FROM operator WHERE id = ?", arguments: [id]
                 ) else { return nil }
                 let stored: String = row[0]
                 let revoked: String? = row[1]
-                return SHA256.constantTimeEqual(stored, hash) && revoked == nil ? .operator(id) : nil
+                return TokenDigest.matches(token, storedHex: stored) && revoked == nil ? .operator(id) : nil
             default:
                 return nil
             }
@@ -150,12 +148,12 @@ extension HubDatabase {
     /// Starts a dashboard session for an operator token; returns the cookie value.
     public func startSession(operatorToken: String, lifetime: TimeInterval = 12 * 3600, now: Date = Date()) throws -> String? {
         guard case .operator(let id)? = try authenticate(token: operatorToken) else { return nil }
-        let session = Self.newSecret()
+        let session = TokenDigest.newSecret()
         try writer.write { db in
             try db.execute(sql: "DELETE FROM session WHERE expires_at < ?", arguments: [now.timeIntervalSince1970])
             try db.execute(
                 sql: "INSERT INTO session(id_hash, operator, expires_at) VALUES (?, ?, ?)",
-                arguments: [SHA256.hex(session), id, now.timeIntervalSince1970 + lifetime]
+                arguments: [TokenDigest.hex(session), id, now.timeIntervalSince1970 + lifetime]
             )
         }
         return session
@@ -167,7 +165,7 @@ extension HubDatabase {
         return try writer.read { db in
             try Double.fetchOne(
                 db, sql: "SELECT expires_at FROM session WHERE id_hash = ? AND expires_at > ?",
-                arguments: [SHA256.hex(session), now.timeIntervalSince1970]
+                arguments: [TokenDigest.hex(session), now.timeIntervalSince1970]
             ).map { Date(timeIntervalSince1970: $0) }
         }
     }
@@ -177,7 +175,7 @@ extension HubDatabase {
         return try writer.read { db in
             try String.fetchOne(
                 db, sql: "SELECT operator FROM session WHERE id_hash = ? AND expires_at > ?",
-                arguments: [SHA256.hex(session), now.timeIntervalSince1970]
+                arguments: [TokenDigest.hex(session), now.timeIntervalSince1970]
             )
         }
     }

@@ -1,9 +1,11 @@
-import BaogongShared
+import BaogongModel
 import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOFoundationEssentialsCompat
+import Prometheus
 
 /// The request context of every hub route: the body limit, and who the caller is once authenticated.
 public struct HubRequestContext: RequestContext {
@@ -68,7 +70,7 @@ struct HubErrorMiddleware: RouterMiddleware {
         case let e as HubError: return e
         case let e as DomainError: return HubError(e)
         case let e as DecodingError: return HubError.badRequest("malformed JSON: \(describe(e))", code: "malformed_json")
-        case let e as HTTPResponseError:
+        case let e as any HTTPResponseError:
             if e.status == .contentTooLarge {
                 return HubError(.contentTooLarge, "payload_too_large", "request body larger than \(HubServerSettings.maxBodyBytes) bytes")
             }

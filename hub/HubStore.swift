@@ -1,4 +1,4 @@
-import BaogongShared
+import BaogongModel
 import Foundation
 
 /// What the HTTP routes and the views need from the hub's storage, and nothing more.

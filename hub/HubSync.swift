@@ -1,6 +1,8 @@
-import BaogongShared
+import BaogongModel
+import BaogongRecordStore
 import Foundation
 import GRDB
+import HTTPTypes
 
 /// The hub side of `POST /v1/sync` (docs/protocol.md): check the whole batch, merge it in one
 /// transaction, remember what the replica told us, and answer with what it subscribes to.

@@ -1,9 +1,10 @@
 import ArgumentParser
 import BaogongAgent
-import BaogongShared
+import BaogongModel
 import Foundation
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 @main
 struct AgentCommand: AsyncParsableCommand {

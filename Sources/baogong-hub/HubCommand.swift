@@ -1,9 +1,9 @@
 import ArgumentParser
 import BaogongHub
-import BaogongShared
+import BaogongModel
 import Foundation
-import Hummingbird
 import Logging
+import UnixSignals
 
 @main
 struct HubCommand: AsyncParsableCommand {
@@ -71,8 +71,8 @@ struct Serve: AsyncParsableCommand {
             var settings = ViewSettings()
             settings.staleAfter = staleHours * 3600
             let hub = HubContext(database: try db.open(create: true), logger: logger, viewSettings: settings)
-            let app = makeHubApplication(hub, host: host, port: port)
-            try await app.runService()
+            let running = try await RunningHub.start(hub, host: host, port: port, shutdownSignals: [.sigterm, .sigint])
+            try await running.wait()
         }
     }
 }
@@ -306,10 +306,6 @@ struct Status: AsyncParsableCommand {
             }
         }
     }
-}
-
-extension String {
-    func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
 }
 
 struct BackupCommand: AsyncParsableCommand {

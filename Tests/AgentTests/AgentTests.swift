@@ -1,6 +1,8 @@
 import BaogongAgent
-import BaogongShared
+import BaogongModel
+import BaogongRecordStore
 import Foundation
+import GRDB
 import Testing
 
 /// A scratch agent database, removed at the end.

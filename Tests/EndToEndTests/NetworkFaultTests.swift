@@ -1,7 +1,10 @@
 import BaogongAgent
+import BaogongTestSupport
 import BaogongHub
-import BaogongShared
+import BaogongModel
+import BaogongRecordStore
 import Foundation
+import GRDB
 import Testing
 
 /// A transport between agent and hub that misbehaves like a bad network: it delivers every batch

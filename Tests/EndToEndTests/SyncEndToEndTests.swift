@@ -1,6 +1,7 @@
 import BaogongAgent
+import BaogongTestSupport
 import BaogongHub
-import BaogongShared
+import BaogongModel
 import Foundation
 import Testing
 

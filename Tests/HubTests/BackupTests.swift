@@ -1,5 +1,5 @@
 import BaogongHub
-import BaogongShared
+import BaogongModel
 import Foundation
 import GRDB
 import Synchronization

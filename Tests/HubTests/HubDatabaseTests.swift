@@ -1,7 +1,9 @@
 @testable import BaogongHub
-import BaogongShared
+import BaogongModel
+import BaogongRecordStore
 import Foundation
 import GRDB
+import HTTPTypes
 import Synchronization
 import Testing
 
@@ -60,10 +62,34 @@ struct HubDatabaseTests {
 
     // MARK: - Enrolment and tokens
 
-    @Test func sha256MatchesTheStandardVector() {
-        // FIPS 180-4 example "abc".
-        #expect(SHA256.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(SHA256.hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    /// FIPS 180-4 / NIST vectors: one block, the empty message, two blocks, more blocks.
+    @Test(arguments: [
+        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+        ("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+         "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"),
+    ])
+    func tokenDigestIsSHA256(message: String, digest: String) {
+        #expect(TokenDigest.hex(message) == digest)
+        #expect(TokenDigest.matches(message, storedHex: digest))
+    }
+
+    @Test func tokenDigestOfAMillionBytes() {
+        let digest = "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"
+        #expect(TokenDigest.hex(String(repeating: "a", count: 1_000_000)) == digest)
+    }
+
+    @Test func aDigestMatchesOnlyItsOwnSecret() {
+        let secret = TokenDigest.newSecret()
+        #expect(secret.wholeMatch(of: /[0-9a-f]{64}/) != nil)
+        #expect(secret != TokenDigest.newSecret())
+        let stored = TokenDigest.hex(secret)
+        #expect(TokenDigest.matches(secret, storedHex: stored))
+        #expect(!TokenDigest.matches(secret + "0", storedHex: stored))
+        #expect(!TokenDigest.matches(secret, storedHex: String(stored.dropLast())))
+        #expect(!TokenDigest.matches(secret, storedHex: stored.uppercased().replacingOccurrences(of: "A", with: "Z")))
     }
 
     @Test func enrolmentReturnsATokenAndKeepsOnlyItsHash() throws {
@@ -72,11 +98,11 @@ struct HubDatabaseTests {
         #expect(token.wholeMatch(of: /s\.S01\.[0-9a-f]{64}/) != nil)
         let secret = String(token.dropFirst("s.S01.".count))
         let stored = try db.writer.read { db in try String.fetchOne(db, sql: "SELECT token_hash FROM enrolment WHERE store = 'S01'") }
-        #expect(stored == SHA256.hex(token))
+        #expect(stored == TokenDigest.hex(token))
         #expect(try !Self.databaseContains(db, token))
         #expect(try !Self.databaseContains(db, secret))
         // The hash is there (so the search can find what is stored).
-        #expect(try Self.databaseContains(db, SHA256.hex(token)))
+        #expect(try Self.databaseContains(db, TokenDigest.hex(token)))
 
         let op = try db.addOperator(name: "Bureau duty officer", now: Self.now)
         #expect(op.token.wholeMatch(of: /o\.[0-9a-f]{8}\.[0-9a-f]{64}/) != nil)

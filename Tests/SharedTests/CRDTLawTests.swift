@@ -1,4 +1,6 @@
-import BaogongShared
+import BaogongModel
+import BaogongRecordStore
+import GRDB
 import PropertyBased
 import Testing
 
@@ -45,7 +47,7 @@ struct CRDTLawTests {
 
     @Test func recordStateLaws() async {
         await propertyCheck(count: 300, input: Gen<UInt64>.value(in: 0...UInt64.max)) { seed in
-            var rng = SplitMix(seed)
+            var rng = SeededRandom(seed: seed)
             let a = randomRecordState(&rng), b = randomRecordState(&rng), c = randomRecordState(&rng)
             #expect(a.merging(b) == b.merging(a))
             #expect(a.merging(b).merging(c) == a.merging(b.merging(c)))
@@ -55,7 +57,7 @@ struct CRDTLawTests {
 
     @Test func recordSetLaws() async {
         await propertyCheck(count: 300, input: Gen<UInt64>.value(in: 0...UInt64.max)) { seed in
-            var rng = SplitMix(seed)
+            var rng = SeededRandom(seed: seed)
             let a = randomRecordSet(&rng), b = randomRecordSet(&rng), c = randomRecordSet(&rng)
             #expect(a.merging(b) == b.merging(a))
             #expect(a.merging(b).merging(c) == a.merging(b.merging(c)))
@@ -67,7 +69,7 @@ struct CRDTLawTests {
     /// anywhere, each through its own SQLite record store: all end in identical state.
     @Test func replicasConvergeThroughTheRecordStore() async throws {
         await propertyCheck(count: 60, input: Gen<UInt64>.value(in: 0...UInt64.max)) { seed in
-            var rng = SplitMix(seed)
+            var rng = SeededRandom(seed: seed)
             let history = randomHistory(&rng, count: Int.random(in: 1...40, using: &rng))
             var expected = [String: RecordSetState]()
             for change in history { expected[change.set, default: RecordSetState()].apply(change) }
@@ -95,7 +97,7 @@ struct CRDTLawTests {
     /// The materialised current values agree with the CRDT state after any delivery order.
     @Test func materialisedValuesMatchState() async throws {
         await propertyCheck(count: 30, input: Gen<UInt64>.value(in: 0...UInt64.max)) { seed in
-            var rng = SplitMix(seed)
+            var rng = SeededRandom(seed: seed)
             let history = randomHistory(&rng, count: 30)
             let store = try RecordStore.inMemory()
             for batch in hostileDelivery(history, &rng) { _ = try store.apply(batch, defaultReplica: "unused") }

@@ -1,5 +1,7 @@
-import BaogongShared
+import BaogongModel
+import BaogongRecordStore
 import Foundation
+import GRDB
 import Testing
 
 @Suite("Hybrid logical clock")

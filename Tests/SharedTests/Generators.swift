@@ -1,18 +1,7 @@
-import BaogongShared
+import BaogongModel
+import BaogongRecordStore
 import PropertyBased
 
-/// A small deterministic generator, so one seed from PropertyBased reproduces a whole scenario.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 let replicas = ["S01.aaaa", "S01.bbbb", "S02.cccc"]
 
@@ -38,7 +27,7 @@ let slotsGen = zip(Gen<Int64>.value(in: 0...5), Gen<Int64>.value(in: 0...5), Gen
 
 let counterGen = zip(slotsGen, slotsGen).map { t in PNCounter(increments: t.0, decrements: t.1) }
 
-func randomValue(_ rng: inout SplitMix) -> FieldValue {
+func randomValue(_ rng: inout SeededRandom) -> FieldValue {
     switch Int.random(in: 0..<4, using: &rng) {
     case 0: return .int(Int64.random(in: 0...3, using: &rng))
     case 1: return .text(["a", "b"].randomElement(using: &rng)!)
@@ -48,7 +37,7 @@ func randomValue(_ rng: inout SplitMix) -> FieldValue {
 }
 
 /// A random record state over a few fields: registers, counters and sometimes a tombstone.
-func randomRecordState(_ rng: inout SplitMix) -> RecordState {
+func randomRecordState(_ rng: inout SeededRandom) -> RecordState {
     var fields = [String: FieldState]()
     for name in ["on_hand", "price", "source"] where Bool.random(using: &rng) {
         fields[name] = .register(
@@ -73,7 +62,7 @@ func randomRecordState(_ rng: inout SplitMix) -> RecordState {
     return RecordState(fields: fields)
 }
 
-func randomRecordSet(_ rng: inout SplitMix) -> RecordSetState {
+func randomRecordSet(_ rng: inout SeededRandom) -> RecordSetState {
     var records = [String: RecordState]()
     for key in ["S01/rice/2020-02-10", "S01/pork/2020-02-10", "S02/rice/2020-02-10"] where Bool.random(using: &rng) {
         records[key] = randomRecordState(&rng)
@@ -83,7 +72,7 @@ func randomRecordSet(_ rng: inout SplitMix) -> RecordSetState {
 
 /// A realistic history of changes from several replicas: each replica's clock only moves forward and
 /// its counter slots only grow, as `RecordStore` and the agent guarantee.
-func randomHistory(_ rng: inout SplitMix, count: Int) -> [Change] {
+func randomHistory(_ rng: inout SeededRandom, count: Int) -> [Change] {
     var clocks = [ReplicaID: HybridLogicalClock]()
     var slots = [String: Int64]()
     var changes = [Change]()
@@ -122,7 +111,7 @@ func randomHistory(_ rng: inout SplitMix, count: Int) -> [Change] {
 }
 
 /// Delivers `changes` the way a bad network would: shuffled, some duplicated, cut into batches at random points.
-func hostileDelivery(_ changes: [Change], _ rng: inout SplitMix) -> [[Change]] {
+func hostileDelivery(_ changes: [Change], _ rng: inout SeededRandom) -> [[Change]] {
     var stream = changes
     for c in changes where Int.random(in: 0..<3, using: &rng) == 0 { stream.append(c) }
     stream.shuffle(using: &rng)

@@ -1,4 +1,5 @@
-import BaogongShared
+import BaogongModel
+import BaogongRecordStore
 import Foundation
 import GRDB
 import Testing

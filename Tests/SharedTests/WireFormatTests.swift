@@ -1,4 +1,4 @@
-@testable import BaogongShared
+@testable import BaogongModel
 import Foundation
 import PropertyBased
 import Testing
@@ -12,7 +12,7 @@ struct WireFormatTests {
                         "\u{01}\u{1F}", "emoji 🍚", "/", "\u{7F}"]
     static let numbers: [Double] = [0, 0.5, -1.25, 1000, 1e-7, 123456.789, 1e20, -0.0, 9_007_199_254_740_993, 3.0e300]
 
-    static func randomValue(_ rng: inout SplitMix) -> FieldValue {
+    static func randomValue(_ rng: inout SeededRandom) -> FieldValue {
         switch Int.random(in: 0..<5, using: &rng) {
         case 0: return .null
         case 1: return .int(Int64.random(in: Int64.min...Int64.max, using: &rng))
@@ -22,7 +22,7 @@ struct WireFormatTests {
         }
     }
 
-    static func randomChange(_ rng: inout SplitMix) -> Change {
+    static func randomChange(_ rng: inout SeededRandom) -> Change {
         var fields = [String: FieldValue](), counters = [String: Int64](), decrements = [String: Int64]()
         for name in ["on_hand", "price", "source", "名称", "a\"b"] where Bool.random(using: &rng) { fields[name] = randomValue(&rng) }
         for name in ["checked", "refused_fever"] where Int.random(in: 0..<3, using: &rng) == 0 {
@@ -39,7 +39,7 @@ struct WireFormatTests {
     }
 
     static func randomRequest(_ seed: UInt64) -> SyncRequest {
-        var rng = SplitMix(seed)
+        var rng = SeededRandom(seed: seed)
         let changes = (0..<Int.random(in: 0...12, using: &rng)).map { _ in randomChange(&rng) }
         return SyncRequest(
             store: texts.randomElement(using: &rng)!, replica: "S01.a", cursor: Int64.random(in: 0...Int64.max, using: &rng),
@@ -223,7 +223,7 @@ struct WireFormatTests {
     /// fractions or exponents of its own.
     @Test func damagedBodiesReadAsFoundationReadsThem() async throws {
         await propertyCheck(count: 2000, input: Gen<UInt64>.value(in: 0...UInt64.max)) { seed in
-            var rng = SplitMix(seed)
+            var rng = SeededRandom(seed: seed)
             var bytes = Array(try Self.randomRequest(seed).jsonData())
             for _ in 0..<Int.random(in: 1...3, using: &rng) {
                 let at = Int.random(in: 0..<bytes.count, using: &rng)

@@ -1,4 +1,4 @@
-import BaogongShared
+import BaogongModel
 import Foundation
 
 /// The daily report (日报) for the command centre: supply table, alerts, reporting and checkpoints,

@@ -1,4 +1,4 @@
-import BaogongShared
+import BaogongModel
 import Foundation
 
 /// The county board served at `/`: server-rendered HTML with inline SVG charts, no external assets

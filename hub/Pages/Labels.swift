@@ -1,3 +1,4 @@
+import Foundation
 /// User-facing words in the two languages county officials read: Chinese and English.
 public enum Language: String, Sendable, CaseIterable {
     case zh, en

@@ -1,4 +1,4 @@
-import BaogongShared
+import BaogongModel
 import Foundation
 
 /// One alert for the command centre, with English and Chinese wording.

@@ -1,4 +1,4 @@
-import BaogongShared
+import BaogongModel
 
 /// Every view of one snapshot, each computed once: what the dashboard, the daily report and the
 /// demo's board show together.

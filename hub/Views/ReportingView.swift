@@ -1,4 +1,4 @@
-import BaogongShared
+import BaogongModel
 import Foundation
 
 /// Who was expected to report on a date, who did, who is late, missing or stale.

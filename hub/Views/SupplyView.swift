@@ -1,4 +1,4 @@
-import BaogongShared
+import BaogongModel
 import Foundation
 
 /// Status band of a store's (or the county's) supply of one commodity.

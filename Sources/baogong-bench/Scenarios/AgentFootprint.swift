@@ -1,5 +1,5 @@
 import BaogongAgent
-import BaogongShared
+import BaogongModel
 import Foundation
 
 /// Scenario 6: the real `baogong-agent` and `baogong-hub` processes. Resident memory (VmRSS) of

@@ -1,6 +1,7 @@
 import BaogongAgent
 import BaogongHub
-import BaogongShared
+import BaogongModel
+import BaogongRecordStore
 import Foundation
 import GRDB
 
@@ -71,7 +72,7 @@ struct EndToEndSyncScenario {
             let before = fixture.proxy.counters.snapshot
             let (report, seconds) = try await Measure.time { try await client.syncOnce() }
             let after = fixture.proxy.counters.snapshot
-            let stored = try Query.int(fixture.hub.database.writer, "SELECT COUNT(*) FROM stock WHERE store = ?", [store])
+            let stored = try Query.int(fixture.database.writer, "SELECT COUNT(*) FROM stock WHERE store = ?", [store])
             guard report.sent == records, stored == records, try agent.status().pending == 0 else {
                 throw BenchError("e2e: sent \(report.sent), hub stored \(stored) of \(records)")
             }

@@ -1,6 +1,6 @@
 import BaogongAgent
 import BaogongHub
-import BaogongShared
+import BaogongModel
 import Foundation
 
 /// Scenario 4: a county of agents, each with a day of one store (seven stock reports and a
@@ -53,9 +53,9 @@ struct ManyAgentsScenario {
             if let first = result.failures.first { Progress.note("  first failure: \(first)") }
             results.append(result)
         }
-        let stored = try Query.int(fixture.hub.database.writer, "SELECT COUNT(*) FROM stock")
-            + Query.int(fixture.hub.database.writer, "SELECT COUNT(*) FROM checkpoint")
-        let hubAlone = try hubAloneRate(fleet.map(\.store), day: rounds + 1, hub: fixture.hub.database)
+        let stored = try Query.int(fixture.database.writer, "SELECT COUNT(*) FROM stock")
+            + Query.int(fixture.database.writer, "SELECT COUNT(*) FROM checkpoint")
+        let hubAlone = try hubAloneRate(fleet.map(\.store), day: rounds + 1, hub: fixture.database)
         return report(results, hubAlone: hubAlone, stored: stored)
     }
 

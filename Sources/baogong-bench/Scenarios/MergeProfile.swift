@@ -1,5 +1,6 @@
 import BaogongHub
-import BaogongShared
+import BaogongModel
+import BaogongRecordStore
 import Foundation
 
 /// `--profile-merge N`: only the durable merge path, for `perf record` or `valgrind --tool=callgrind`.

@@ -1,6 +1,6 @@
 import BaogongAgent
 import BaogongHub
-import BaogongShared
+import BaogongModel
 import Foundation
 
 /// Scenario 3: an agent with nothing pending syncs (a `baogong-agent run` tick on a quiet day).

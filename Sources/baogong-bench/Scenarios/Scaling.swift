@@ -1,5 +1,7 @@
+import BaogongAgent
 import BaogongHub
-import BaogongShared
+import BaogongModel
+import BaogongRecordStore
 import Foundation
 import GRDB
 
@@ -32,7 +34,7 @@ struct ScalingScenario {
         let hub = try HubDatabase.open(path: path)
         var filler = try HubFiller(hub: hub)
         var results = [Level]()
-        var random = SplitMix(seed: 42)
+        var random = SeededRandom(seed: 42)
         for (l, n) in levels.enumerated() {
             let added = n - filler.filled
             let fillSeconds = try filler.fill(to: n)
@@ -80,7 +82,7 @@ struct ScalingScenario {
     }
 
     /// 1,000 newer writes to records spread over the whole table, each from its own store's replica.
-    func randomUpdates(filled: Int, random: inout SplitMix) -> [Change] {
+    func randomUpdates(filled: Int, random: inout SeededRandom) -> [Change] {
         let now = Workload.nowMilliseconds()
         return (0..<Self.batch).map { j in
             let i = Int(random.next() % UInt64(filled))

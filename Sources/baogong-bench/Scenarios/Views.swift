@@ -1,5 +1,5 @@
 import BaogongHub
-import BaogongShared
+import BaogongModel
 import Foundation
 
 /// Scenario 7: the county views on a hub holding S stores × 7 commodities × D days of stock reports
@@ -16,9 +16,10 @@ struct ViewsScenario {
     func run() async throws -> [ResultRow] {
         let path = directory.appendingPathComponent("hub-views.sqlite").path
         Files.removeDatabase(path)
-        let hub = try await InProcessHub.start(try HubDatabase.open(path: path))
+        let database = try HubDatabase.open(path: path)
+        let hub = try await RunningHub.start(HubContext.quiet(database))
         do {
-            let rows = try await measure(hub)
+            let rows = try await measure(hub, database)
             await hub.stop()
             return rows
         } catch {
@@ -27,15 +28,15 @@ struct ViewsScenario {
         }
     }
 
-    func measure(_ hub: InProcessHub) async throws -> [ResultRow] {
-        let (operatorToken, loadSeconds) = try Measure.time { try load(hub.database) }
+    func measure(_ hub: RunningHub, _ database: HubDatabase) async throws -> [ResultRow] {
+        let (operatorToken, loadSeconds) = try Measure.time { try load(database) }
         let records = stores * 7 * days
         Progress.note("views: loaded \(Format.count(records)) stock records of \(stores) stores in \(Int(loadSeconds)) s")
         let date = CalendarDate(dayNumber: Workload.firstDay.dayNumber + days - 1)
 
         var snapshot = LatencySample(), supply = LatencySample()
         for _ in 0..<repetitions {
-            let (s, t) = try Measure.time { try hub.database.snapshot(date: date) }
+            let (s, t) = try Measure.time { try database.snapshot(date: date) }
             snapshot.add(t)
             supply.add(t + Measure.time { _ = s.supply() }.1)
         }

@@ -1,5 +1,6 @@
 import BaogongHub
-import BaogongShared
+import BaogongModel
+import BaogongRecordStore
 import Foundation
 import GRDB
 

@@ -1,4 +1,4 @@
-import BaogongShared
+import BaogongModel
 import Foundation
 import GRDB
 import GRDBSQLite

@@ -1,26 +1,28 @@
 import BaogongAgent
 import BaogongHub
-import BaogongShared
+import BaogongModel
 import Foundation
 
 /// A hub serving HTTP on loopback, a byte-counting proxy in front of it, and agents enrolled with it.
 struct SyncFixture {
     let directory: URL
-    let hub: InProcessHub
+    let database: HubDatabase
+    let hub: RunningHub
     let proxy: ByteCountingProxy
 
     static func start(in directory: URL, name: String = "hub") async throws -> SyncFixture {
         let path = directory.appendingPathComponent("\(name).sqlite").path
         Files.removeDatabase(path)
-        let hub = try await InProcessHub.start(try HubDatabase.open(path: path))
+        let database = try HubDatabase.open(path: path)
+        let hub = try await RunningHub.start(HubContext.quiet(database))
         let proxy = try await ByteCountingProxy(targetPort: hub.port)
-        return SyncFixture(directory: directory, hub: hub, proxy: proxy)
+        return SyncFixture(directory: directory, database: database, hub: hub, proxy: proxy)
     }
 
     /// Enrols `store` and creates an agent database for it that talks to the hub directly or
     /// through the counting proxy.
     func agent(store: String, viaProxy: Bool) throws -> AgentDatabase {
-        let token = try hub.database.addStore(id: store, name: "Bench \(store)", township: "Town", kind: "supermarket")
+        let token = try database.addStore(id: store, name: "Bench \(store)", township: "Town", kind: "supermarket")
         let path = directory.appendingPathComponent("agent-\(store).sqlite").path
         Files.removeDatabase(path)
         return try AgentDatabase.create(path: path, store: store, hub: viaProxy ? proxy.url : hub.url, token: token)

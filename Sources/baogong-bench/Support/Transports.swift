@@ -1,5 +1,5 @@
 import BaogongAgent
-import BaogongShared
+import BaogongModel
 import Foundation
 import Synchronization
 

@@ -1,5 +1,5 @@
 import BaogongAgent
-import BaogongShared
+import BaogongModel
 import Foundation
 
 /// Plausible stock reports, as the county's stores send them (SEED-FACTS.md): seven commodities a
@@ -16,7 +16,7 @@ enum Workload {
 
     /// The `index`-th report of a store: commodity `index % 7` on day `firstDay + offset + index / 7`.
     static func entry(index: Int, dayOffset: Int = 0, seed: UInt64 = 1) -> StockEntry {
-        var random = SplitMix(seed: seed &+ UInt64(index))
+        var random = SeededRandom(seed: seed &+ UInt64(index))
         let c = commodities[index % commodities.count]
         let day = CalendarDate(dayNumber: firstDay.dayNumber + dayOffset + index / commodities.count)
         let sold = (c.dailySales * random.unit(0.7, 1.3) * 10).rounded() / 10
@@ -47,20 +47,3 @@ enum Workload {
     static func nowMilliseconds() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
 }
 
-/// A small deterministic generator (SplitMix64), so every run records the same data.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func unit(_ low: Double, _ high: Double) -> Double {
-        low + (high - low) * Double(next() >> 11) / Double(1 << 53)
-    }
-}

@@ -1,3 +1,4 @@
+import Foundation
 /// Identifiers and calendar dates, validated once at the edge so the rest of the code can trust them.
 
 /// Rules for the short identifiers used in record keys (store ids, commodity ids, replica ids).

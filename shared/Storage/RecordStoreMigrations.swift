@@ -1,3 +1,4 @@
+import BaogongModel
 import GRDB
 
 /// The record store's schema. Append-only: a shipped migration is never edited, a change is a new

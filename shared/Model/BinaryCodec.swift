@@ -90,7 +90,7 @@ struct BinaryReader {
 
 extension RecordState {
     /// Stable binary form: fields sorted by name, counter slots sorted by replica.
-    func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var w = BinaryWriter()
         w.varint(UInt64(fields.count))
         for (name, state) in fields.sorted(by: { $0.key < $1.key }) {
@@ -115,7 +115,7 @@ extension RecordState {
         return w.bytes
     }
 
-    init(encoded bytes: [UInt8]) throws {
+    package init(encoded bytes: [UInt8]) throws {
         var r = BinaryReader(bytes)
         let count = Int(try r.varint())
         var fields = [String: FieldState](minimumCapacity: count)
@@ -145,7 +145,7 @@ extension RecordState {
 
 extension Change {
     /// The field part of a change (set, key, timestamp and replica live in their own columns).
-    func encodedPayload() -> [UInt8] {
+    package func encodedPayload() -> [UInt8] {
         var w = BinaryWriter()
         w.varint(UInt64(fields.count))
         for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
@@ -162,7 +162,7 @@ extension Change {
         return w.bytes
     }
 
-    init(set: String, key: String, timestamp: HLCTimestamp, replica: ReplicaID, payload: [UInt8]) throws {
+    package init(set: String, key: String, timestamp: HLCTimestamp, replica: ReplicaID, payload: [UInt8]) throws {
         var r = BinaryReader(payload)
         var fields = [String: FieldValue]()
         for _ in 0..<Int(try r.varint()) {

@@ -1,3 +1,4 @@
+import BaogongModel
 import Foundation
 import GRDB
 import GRDBSQLite

@@ -1,4 +1,4 @@
-import BaogongShared
+import BaogongModel
 import Foundation
 
 /// The county of SEED-FACTS.md, early 2020: who the sites are and how the weeks unfolded.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BaogongHub
 import Foundation
+import BaogongDemo
 import Logging
 
 struct DemoCommand: AsyncParsableCommand {

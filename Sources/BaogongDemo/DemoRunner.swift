@@ -1,10 +1,9 @@
 import BaogongAgent
 import BaogongHub
-import BaogongShared
+import BaogongModel
 import Foundation
-import Hummingbird
 import Logging
-import ServiceLifecycle
+import UnixSignals
 
 /// A clock the demo moves forward day by day; the hub and every agent read the time from it.
 final class SimulatedClock: @unchecked Sendable {
@@ -20,12 +19,20 @@ final class SimulatedClock: @unchecked Sendable {
 ///
 /// Agents run in this process (not as one process per command) so that the whole month can be
 /// simulated on a clock that moves day by day, and the demo finishes in seconds.
-struct DemoRunner {
+public struct DemoRunner {
     var seed: UInt64
     var directory: URL
     var port: Int
     var exitAfterPrinting: Bool
     var logger: Logger
+
+    public init(seed: UInt64, directory: URL, port: Int, exitAfterPrinting: Bool, logger: Logger) {
+        self.seed = seed
+        self.directory = directory
+        self.port = port
+        self.exitAfterPrinting = exitAfterPrinting
+        self.logger = logger
+    }
 
     struct Device {
         var site: CountyScenario.Site
@@ -34,7 +41,7 @@ struct DemoRunner {
         var client: SyncClient
     }
 
-    func run() async throws {
+    public func run() async throws {
         let started = ContinuousClock.now
         let clock = SimulatedClock(CountyScenario.time(CountyScenario.firstDay.adding(days: -1), hour: 9))
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("agents"), withIntermediateDirectories: true)
@@ -50,38 +57,25 @@ struct DemoRunner {
         let operatorToken = try hub.addOperator(name: "demo operator", now: clock.now()).token
 
         let context = HubContext(database: hub, logger: logger, clock: { clock.now() })
-        let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = makeHubApplication(context, host: "127.0.0.1", port: port) { bound in
-            portContinuation.yield(bound)
-            portContinuation.finish()
+        let running = try await RunningHub.start(context, port: port, shutdownSignals: [.sigterm, .sigint])
+        do {
+            try await simulate(hub: hub, hubURL: running.url, tokens: tokens, clock: clock)
+            try printBoard(hub: hub, url: running.url, operatorToken: operatorToken, clock: clock, started: started)
+        } catch {
+            await running.stop()
+            throw error
         }
-        let group = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        )
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            var iterator = portStream.makeAsyncIterator()
-            guard let bound = await iterator.next() else { throw HubError.badRequest("the hub did not start") }
-            let url = "http://127.0.0.1:\(bound)"
-            do {
-                try await simulate(hub: hub, hubURL: url, tokens: tokens, clock: clock)
-                try printBoard(hub: hub, url: url, operatorToken: operatorToken, clock: clock, started: started)
-            } catch {
-                await group.triggerGracefulShutdown()
-                throw error
-            }
-            if exitAfterPrinting {
-                await group.triggerGracefulShutdown()
-            } else {
-                print("\nServing the dashboard until Ctrl-C …")
-            }
-            fflush(nil)  // flush the board even when standard output is a file or a pipe
-            try await tasks.waitForAll()
+        if exitAfterPrinting {
+            await running.stop()
+        } else {
+            print("\nServing the dashboard until Ctrl-C …")
         }
+        fflush(nil)  // flush the board even when standard output is a file or a pipe
+        try await running.wait()
     }
 
     func simulate(hub: HubDatabase, hubURL: String, tokens: [String: String], clock: SimulatedClock) async throws {
-        var random = DemoRandom(seed: seed)
+        var random = SeededRandom(seed: seed)
         var devices = [Device]()
         for site in CountyScenario.sites {
             for i in 0..<site.devices {

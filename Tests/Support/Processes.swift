@@ -1,15 +1,17 @@
 import BaogongAgent
 import BaogongHub
-import BaogongShared
+import BaogongModel
+import BaogongRecordStore
 import Foundation
+import GRDB
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
 #endif
 
 /// The built executables, found beside the test bundle (`swift build` puts them in the same folder).
-enum Executables {
-    static let directory: URL = {
+public enum Executables {
+    public static let directory: URL = {
         var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         // On Linux the test runner is `<bin>/BaogongPackageTests.xctest`; on macOS a bundle inside <bin>.
         while !FileManager.default.fileExists(atPath: url.appendingPathComponent("baogong-hub").path), url.path != "/" {
@@ -17,20 +19,20 @@ enum Executables {
         }
         return url
     }()
-    static var hub: String { directory.appendingPathComponent("baogong-hub").path }
-    static var agent: String { directory.appendingPathComponent("baogong-agent").path }
+    public static var hub: String { directory.appendingPathComponent("baogong-hub").path }
+    public static var agent: String { directory.appendingPathComponent("baogong-agent").path }
 }
 
-struct CommandResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-    var killedBySignal: Bool
+public struct CommandResult {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+    public var killedBySignal: Bool
 }
 
 /// Runs a command to completion.
 @discardableResult
-func run(_ executable: String, _ arguments: [String], timeout: TimeInterval = 120) throws -> CommandResult {
+public func run(_ executable: String, _ arguments: [String], timeout: TimeInterval = 120) throws -> CommandResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -60,26 +62,27 @@ func run(_ executable: String, _ arguments: [String], timeout: TimeInterval = 12
     )
 }
 
-final class LockedData: @unchecked Sendable {
+public final class LockedData: @unchecked Sendable {
     private let lock = NSLock()
     private var data = Data()
-    func append(_ d: Data) { lock.withLock { data.append(d) } }
-    var string: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
+    public init() {}
+    public func append(_ d: Data) { lock.withLock { data.append(d) } }
+    public var string: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
 }
 
 /// A scratch folder removed at the end of a test.
-final class Scratch: Sendable {
-    let url: URL
-    init() throws {
+public final class Scratch: Sendable {
+    public let url: URL
+    public init() throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("baogong-e2e-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+    public func path(_ name: String) -> String { url.appendingPathComponent(name).path }
     deinit { try? FileManager.default.removeItem(at: url) }
 }
 
 /// A free TCP port on the loopback interface.
-func freePort() -> Int {
+public func freePort() -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var addr = sockaddr_in()
@@ -97,18 +100,18 @@ func freePort() -> Int {
 }
 
 /// `baogong-hub serve` as a child process on a loopback port.
-final class HubProcess {
-    let database: String
-    let port: Int
+public final class HubProcess {
+    public let database: String
+    public let port: Int
     private(set) var process: Process?
-    var url: String { "http://127.0.0.1:\(port)" }
+    public var url: String { "http://127.0.0.1:\(port)" }
 
-    init(database: String, port: Int = freePort()) {
+    public init(database: String, port: Int = freePort()) {
         self.database = database
         self.port = port
     }
 
-    func start() throws {
+    public func start() throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Executables.hub)
         p.arguments = ["serve", "--db", database, "--host", "127.0.0.1", "--port", String(port), "--log-level", "error"]
@@ -124,14 +127,14 @@ final class HubProcess {
     }
 
     /// SIGKILL: no chance to finish anything.
-    func kill9() {
+    public func kill9() {
         guard let p = process else { return }
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
         process = nil
     }
 
-    func stop() {
+    public func stop() {
         guard let p = process else { return }
         p.terminate()
         p.waitUntilExit()
@@ -141,13 +144,13 @@ final class HubProcess {
     deinit { kill9() }
 }
 
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct TestFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// A blocking HTTP request for tests.
-func httpGet(_ url: String, token: String? = nil) throws -> (status: Int, body: Data) {
+public func httpGet(_ url: String, token: String? = nil) throws -> (status: Int, body: Data) {
     var request = URLRequest(url: URL(string: url)!)
     request.timeoutInterval = 10
     if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
@@ -163,15 +166,15 @@ func httpGet(_ url: String, token: String? = nil) throws -> (status: Int, body: 
     return (status, data)
 }
 
-final class LockedResult: @unchecked Sendable {
+public final class LockedResult: @unchecked Sendable {
     private let lock = NSLock()
     private var value: (Int, Data, (any Error)?) = (0, Data(), nil)
-    func set(_ s: Int, _ d: Data, _ e: (any Error)?) { lock.withLock { value = (s, d, e) } }
-    func get() -> (Int, Data, (any Error)?) { lock.withLock { value } }
+    public func set(_ s: Int, _ d: Data, _ e: (any Error)?) { lock.withLock { value = (s, d, e) } }
+    public func get() -> (Int, Data, (any Error)?) { lock.withLock { value } }
 }
 
 /// Enrols a store with the CLI and returns its token.
-func enrol(_ hubDB: String, _ id: String, name: String? = nil) throws -> String {
+public func enrol(_ hubDB: String, _ id: String, name: String? = nil) throws -> String {
     let r = try run(Executables.hub, ["stores", "add", "--db", hubDB, "--id", id, "--name", name ?? "Store \(id)", "--json"])
     guard r.status == 0, let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any],
         let token = object["token"] as? String
@@ -179,10 +182,10 @@ func enrol(_ hubDB: String, _ id: String, name: String? = nil) throws -> String 
     return token
 }
 
-func agentCLI(_ arguments: [String]) throws -> CommandResult { try run(Executables.agent, arguments) }
+public func agentCLI(_ arguments: [String]) throws -> CommandResult { try run(Executables.agent, arguments) }
 
 /// Starts `baogong-agent` with `arguments` in the background, its output discarded.
-func spawnAgent(_ arguments: [String], start: Bool = true) throws -> Process {
+public func spawnAgent(_ arguments: [String], start: Bool = true) throws -> Process {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: Executables.agent)
     p.arguments = arguments
@@ -194,14 +197,14 @@ func spawnAgent(_ arguments: [String], start: Bool = true) throws -> Process {
 
 /// The common set-up: a scratch folder, a hub database with store S01 enrolled, a hub process (not
 /// started) and one agent database initialised for S01.
-struct OneStore {
-    let dir: Scratch
-    let hubDB: String
-    let token: String
-    let hub: HubProcess
-    let agent: String
+public struct OneStore {
+    public let dir: Scratch
+    public let hubDB: String
+    public let token: String
+    public let hub: HubProcess
+    public let agent: String
 
-    init() throws {
+    public init() throws {
         dir = try Scratch()
         hubDB = dir.path("hub.sqlite")
         token = try enrol(hubDB, "S01")
@@ -213,7 +216,7 @@ struct OneStore {
 }
 
 /// A stock CSV of `count` rows for `days` consecutive days from 2020-01-24 over the catalog.
-func stockCSV(count: Int, salt: Int = 0) -> String {
+public func stockCSV(count: Int, salt: Int = 0) -> String {
     let commodities = Commodity.defaults.map(\.id)
     var lines = ["date,commodity,on_hand,sold,received,price,source,restock_days,transport_days,channel,note"]
     let start = try! CalendarDate("2020-01-24")
@@ -225,7 +228,7 @@ func stockCSV(count: Int, salt: Int = 0) -> String {
 }
 
 /// Everything a replica holds of the store-written record sets, as CRDT states.
-func storeSets(_ store: RecordStore, storeID: String? = nil) throws -> [String: RecordSetState] {
+public func storeSets(_ store: RecordStore, storeID: String? = nil) throws -> [String: RecordSetState] {
     try store.writer.read { db in
         var sets = [String: RecordSetState]()
         for name in ["stock", "checkpoint", "incident"] {
@@ -238,7 +241,7 @@ func storeSets(_ store: RecordStore, storeID: String? = nil) throws -> [String: 
 }
 
 /// The union (CRDT merge) of several replicas' record sets.
-func union(_ replicas: [[String: RecordSetState]]) -> [String: RecordSetState] {
+public func union(_ replicas: [[String: RecordSetState]]) -> [String: RecordSetState] {
     replicas.reduce(into: [:]) { result, sets in
         for (name, state) in sets { result[name] = (result[name] ?? RecordSetState()).merging(state) }
     }
