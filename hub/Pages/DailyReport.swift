@@ -56,57 +56,70 @@ public struct DailyReport {
         return lines.map { $0.map(Self.csvField).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
     }
 
-    func htmlPage() -> String {
+    func htmlPage() -> String { page().description }
+
+    func page() -> HTML {
         let l = Labels(language: language)
         let board = CountyBoard(snapshot)
         let (supply, reporting, c, alerts) = (board.supply, board.reporting, board.checkpoints, board.alerts)
         func list(_ ids: [String]) -> String { board.storeNames(ids, separator: "、", none: l["none"]) }
-        var rows = ""
-        for r in supply.commodities {
-            rows += """
-                <tr><td>\(html(l.commodity(r)))</td><td>\(html(r.unit))</td><td class="n">\(fmt(r.onHand))</td>\
-                <td class="n">\(fmt(r.avgDailySales))</td><td class="n b-\(r.band.rawValue)">\(fmt(r.daysOfSupply))</td>\
-                <td>\(html(l["band.\(r.band.rawValue)"]))</td><td class="n">\(r.storesReporting)/\(r.storesExpected)</td>\
-                <td class="n">\(r.storesAtRisk)</td><td class="n">\(fmt(r.priceMin, 2))</td><td class="n">\(fmt(r.priceMedian, 2))</td>\
-                <td class="n">\(fmt(r.priceMax, 2))</td></tr>
+        let rows: [HTML] = supply.commodities.map { r in
+            """
+            <tr><td>\(l.commodity(r))</td><td>\(r.unit)</td><td class="n">\(fmt(r.onHand))</td>\
+            <td class="n">\(fmt(r.avgDailySales))</td><td class="n b-\(r.band.rawValue)">\(fmt(r.daysOfSupply))</td>\
+            <td>\(l["band.\(r.band.rawValue)"])</td><td class="n">\(r.storesReporting)/\(r.storesExpected)</td>\
+            <td class="n">\(r.storesAtRisk)</td><td class="n">\(fmt(r.priceMin, 2))</td>\
+            <td class="n">\(fmt(r.priceMedian, 2))</td><td class="n">\(fmt(r.priceMax, 2))</td></tr>
 
-                """
+            """
         }
-        let alertItems = alerts.isEmpty ? "<li>\(html(l["no_alerts"]))</li>"
-            : alerts.map { "<li>\(html(language == .zh ? $0.messageZh : $0.message))</li>" }.joined(separator: "\n")
+        let alertItems: HTML = alerts.isEmpty
+            ? "<li>\(l["no_alerts"])</li>"
+            : alerts.map { a -> HTML in "<li>\(language == .zh ? a.messageZh : a.message)</li>" }
+                .joined(separator: "\n")
         return """
             <!doctype html><html lang="\(language == .zh ? "zh-CN" : "en")"><head><meta charset="utf-8">
-            <title>\(html(l["report_title"])) \(snapshot.date)</title>
+            <title>\(l["report_title"]) \(snapshot.date)</title>
             <style>
-            @page{size:A4;margin:15mm}body{font-family:"Noto Sans CJK SC","Microsoft YaHei",system-ui,sans-serif;font-size:10.5pt;color:#000;max-width:180mm;margin:0 auto}
-            h1{font-size:16pt;text-align:center;margin:0 0 4pt}.meta{text-align:center;margin:0 0 10pt}h2{font-size:12pt;border-bottom:1px solid #000;margin:12pt 0 4pt}
-            table{border-collapse:collapse;width:100%;page-break-inside:avoid}th,td{border:1px solid #444;padding:2pt 4pt}td.n{text-align:right}
-            .b-stock_out,.b-critical{font-weight:bold;color:#b91c1c}.b-at_risk{font-weight:bold;color:#b45309}ul{margin:0;padding-left:16pt}
+            @page{size:A4;margin:15mm}body{font-family:"Noto Sans CJK SC","Microsoft YaHei",system-ui,sans-serif;\
+            font-size:10.5pt;color:#000;max-width:180mm;margin:0 auto}
+            h1{font-size:16pt;text-align:center;margin:0 0 4pt}.meta{text-align:center;margin:0 0 10pt}\
+            h2{font-size:12pt;border-bottom:1px solid #000;margin:12pt 0 4pt}
+            table{border-collapse:collapse;width:100%;page-break-inside:avoid}\
+            th,td{border:1px solid #444;padding:2pt 4pt}td.n{text-align:right}
+            .b-stock_out,.b-critical{font-weight:bold;color:#b91c1c}.b-at_risk{font-weight:bold;color:#b45309}\
+            ul{margin:0;padding-left:16pt}
             </style></head><body>
-            <h1>\(html(l.both("report_title")))</h1>
-            <p class="meta">\(html(l["date"])) \(snapshot.date) · \(html(l["as_of"])) \(html(Timestamps.countyTime(snapshot.asOf))) (UTC+8)</p>
-            <h2>\(html(l.both("supply")))</h2>
-            <table><thead><tr><th>\(html(l["commodity"]))</th><th>\(html(l["unit"]))</th><th>\(html(l["on_hand"]))</th>
-            <th>\(html(l["avg_sales"]))</th><th>\(html(l["days_of_supply"]))</th><th></th><th>\(html(l["stores_reporting"]))</th>
-            <th>\(html(l["stores_at_risk"]))</th><th>\(html(l["price_min"]))</th><th>\(html(l["price_median"]))</th><th>\(html(l["price_max"]))</th></tr></thead>
+            <h1>\(l.both("report_title"))</h1>
+            <p class="meta">\(l["date"]) \(snapshot.date) · \(l["as_of"]) \(Timestamps.countyTime(snapshot.asOf)) \
+            (UTC+8)</p>
+            <h2>\(l.both("supply"))</h2>
+            <table><thead><tr><th>\(l["commodity"])</th><th>\(l["unit"])</th><th>\(l["on_hand"])</th>
+            <th>\(l["avg_sales"])</th><th>\(l["days_of_supply"])</th><th></th><th>\(l["stores_reporting"])</th>
+            <th>\(l["stores_at_risk"])</th><th>\(l["price_min"])</th><th>\(l["price_median"])</th>\
+            <th>\(l["price_max"])</th></tr></thead>
             <tbody>
-            \(rows)</tbody></table>
-            <h2>\(html(l.both("alerts")))</h2>
+            \(rows.joined())</tbody></table>
+            <h2>\(l.both("alerts"))</h2>
             <ul>\(alertItems)</ul>
-            <h2>\(html(l.both("reporting")))</h2>
+            <h2>\(l.both("reporting"))</h2>
             <table><tbody>
-            <tr><th>\(html(l["rate"]))</th><td>\(reporting.reported)/\(reporting.expected) (\(fmt(reporting.rate * 100, 0))%)</td></tr>
-            <tr><th>\(html(l["missing"]))</th><td>\(html(list(reporting.missing)))</td></tr>
-            <tr><th>\(html(l["late"]))</th><td>\(html(list(reporting.late)))</td></tr>
-            <tr><th>\(html(l["stale"]))</th><td>\(html(list(reporting.stale)))</td></tr>
-            <tr><th>\(html(l["closed"]))</th><td>\(html(list(reporting.closed)))</td></tr>
+            <tr><th>\(l["rate"])</th><td>\(reporting.reported)/\(reporting.expected) \
+            (\(fmt(reporting.rate * 100, 0))%)</td></tr>
+            <tr><th>\(l["missing"])</th><td>\(list(reporting.missing))</td></tr>
+            <tr><th>\(l["late"])</th><td>\(list(reporting.late))</td></tr>
+            <tr><th>\(l["stale"])</th><td>\(list(reporting.stale))</td></tr>
+            <tr><th>\(l["closed"])</th><td>\(list(reporting.closed))</td></tr>
             </tbody></table>
-            <h2>\(html(l.both("checkpoints")))</h2>
+            <h2>\(l.both("checkpoints"))</h2>
             <table><tbody>
-            <tr><th>\(html(l["checked"]))</th><td class="n">\(c.checked)</td><th>\(html(l["refused_fever"]))</th><td class="n">\(c.refusedFever)</td></tr>
-            <tr><th>\(html(l["refused_no_mask"]))</th><td class="n">\(c.refusedNoMask)</td><th>\(html(l["staff_checked"]))</th><td class="n">\(c.staffChecked)</td></tr>
-            <tr><th>\(html(l["disinfections"]))</th><td class="n">\(c.disinfections)</td><th>\(html(l["compliance"]))</th><td class="n">\(c.compliantStores)/\(c.reportingStores)</td></tr>
-            <tr><th>\(html(l["incidents"]))</th><td class="n">\(c.incidents)</td><td></td><td></td></tr>
+            <tr><th>\(l["checked"])</th><td class="n">\(c.checked)</td>\
+            <th>\(l["refused_fever"])</th><td class="n">\(c.refusedFever)</td></tr>
+            <tr><th>\(l["refused_no_mask"])</th><td class="n">\(c.refusedNoMask)</td>\
+            <th>\(l["staff_checked"])</th><td class="n">\(c.staffChecked)</td></tr>
+            <tr><th>\(l["disinfections"])</th><td class="n">\(c.disinfections)</td>\
+            <th>\(l["compliance"])</th><td class="n">\(c.compliantStores)/\(c.reportingStores)</td></tr>
+            <tr><th>\(l["incidents"])</th><td class="n">\(c.incidents)</td><td></td><td></td></tr>
             </tbody></table>
             </body></html>
 

@@ -85,23 +85,6 @@ struct Labels {
     func commodity(_ row: CommoditySupply) -> String { language == .zh ? row.nameChinese : row.nameEnglish }
 }
 
-/// Escapes text for HTML element content and attribute values.
-func html(_ text: String) -> String {
-    var out = ""
-    out.reserveCapacity(text.utf8.count)
-    for c in text {
-        switch c {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "\"": out += "&quot;"
-        case "'": out += "&#39;"
-        default: out.append(c)
-        }
-    }
-    return out
-}
-
 func fmt(_ value: Double?, _ decimals: Int = 1) -> String {
     guard let value else { return "–" }
     return String(format: "%.\(decimals)f", value)
