@@ -1,5 +1,5 @@
 @testable import BaogongHub
-import BaogongShared
+import BaogongModel
 import Foundation
 import Testing
 
