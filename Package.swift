@@ -18,6 +18,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
@@ -44,6 +45,17 @@ let package = Package(
             path: "shared/Storage",
             swiftSettings: swiftSettings
         ),
+        // What both command-line tools share: exit codes, typed options, JSON output.
+        .target(
+            name: "BaogongCommandLine",
+            dependencies: [
+                "BaogongModel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "shared/CommandLine",
+            swiftSettings: swiftSettings
+        ),
         // The store agent: local database, recording, outbox, sync client.
         .target(
             name: "BaogongAgent",
@@ -66,6 +78,7 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"),
@@ -89,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "baogong-agent",
             dependencies: [
-                "BaogongModel", "BaogongAgent",
+                "BaogongModel", "BaogongAgent", "BaogongCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -100,7 +113,7 @@ let package = Package(
         .executableTarget(
             name: "baogong-hub",
             dependencies: [
-                "BaogongModel", "BaogongHub", "BaogongDemo",
+                "BaogongModel", "BaogongHub", "BaogongDemo", "BaogongCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -23,7 +23,7 @@ public struct AgentDatabase: Sendable {
             throw AgentError(.notInitialised, "no agent database at \(path); run 'baogong-agent init' first")
         }
         let db = try AgentDatabase(store: RecordStore(path: path))
-        _ = try db.identity()
+        _ = try db.writer.read { db in try Self.identity(db) }
         return db
     }
 
@@ -52,22 +52,22 @@ public struct AgentDatabase: Sendable {
     public init(store: RecordStore) { self.store = store }
 
     /// Points the agent at another hub URL or gives it a new token; the replica id and records stay.
-    public func reconfigure(hub: String?, token: String?) throws {
+    public func reconfigure(hub: String?, token: String?) async throws {
         if let hub {
             guard let url = URL(string: hub), url.scheme == "http" || url.scheme == "https", url.host != nil else {
                 throw AgentError(.invalidInput, "hub: '\(hub)' is not an http(s) URL")
             }
         }
         if let token, token.isEmpty { throw AgentError(.invalidInput, "token: must not be empty") }
-        try writer.write { db in
+        try await writer.write { db in
             _ = try Self.identity(db)
             if let hub { try RecordStore.setMeta("hub", hub, in: db) }
             if let token { try RecordStore.setMeta("token", token, in: db) }
         }
     }
 
-    public func identity() throws -> Identity {
-        try writer.read { db in try Self.identity(db) }
+    public func identity() async throws -> Identity {
+        try await writer.read { db in try Self.identity(db) }
     }
 
     static func identity(_ db: Database) throws -> Identity {
@@ -123,8 +123,8 @@ public struct AgentDatabase: Sendable {
         return change
     }
 
-    public func recordStock(_ entry: StockEntry, now: Date = Date()) throws {
-        try writer.write { db in
+    public func recordStock(_ entry: StockEntry, now: Date = Date()) async throws {
+        try await writer.write { db in
             let identity = try Self.identity(db)
             try Self.recordLocal(
                 set: "stock", key: entry.key(store: identity.store), fields: entry.fields,
@@ -136,9 +136,9 @@ public struct AgentDatabase: Sendable {
     /// Imports many stock rows in one transaction: all of them or none. `lines` gives each entry's
     /// line in the source file, for error messages.
     public func importStock(
-        _ entries: [StockEntry], lines: [Int]? = nil, now: Date = Date(), progress: ((Int) -> Void)? = nil
-    ) throws {
-        try writer.write { db in
+        _ entries: [StockEntry], lines: [Int]? = nil, now: Date = Date(), progress: (@Sendable (Int) -> Void)? = nil
+    ) async throws {
+        try await writer.write { db in
             let identity = try Self.identity(db)
             let validator = try Self.validator(db)
             for (i, entry) in entries.enumerated() {
@@ -160,8 +160,8 @@ public struct AgentDatabase: Sendable {
         }
     }
 
-    public func recordCheckpoint(_ increment: CheckpointIncrement, now: Date = Date()) throws {
-        try writer.write { db in
+    public func recordCheckpoint(_ increment: CheckpointIncrement, now: Date = Date()) async throws {
+        try await writer.write { db in
             let identity = try Self.identity(db)
             try Self.recordLocal(
                 set: "checkpoint", key: "\(identity.store)/\(increment.date)", counterIncrements: increment.counts,
@@ -172,8 +172,8 @@ public struct AgentDatabase: Sendable {
 
     /// Records a fever case at the entrance. No personal data: only time, temperature and action.
     @discardableResult
-    public func recordIncident(temperature: Double, action: String, time: Date, now: Date = Date()) throws -> String {
-        try writer.write { db in
+    public func recordIncident(temperature: Double, action: String, time: Date, now: Date = Date()) async throws -> String {
+        try await writer.write { db in
             let identity = try Self.identity(db)
             let id = Timestamps.randomHex(6)
             try Self.recordLocal(
@@ -189,8 +189,8 @@ public struct AgentDatabase: Sendable {
         }
     }
 
-    public func setStoreStatus(open: Bool, reason: String?, since: CalendarDate, now: Date = Date()) throws {
-        try writer.write { db in
+    public func setStoreStatus(open: Bool, reason: String?, since: CalendarDate, now: Date = Date()) async throws {
+        try await writer.write { db in
             let identity = try Self.identity(db)
             try Self.recordLocal(
                 set: "store_status", key: identity.store,
@@ -224,8 +224,8 @@ public struct AgentDatabase: Sendable {
         }
     }
 
-    public func stock(date: CalendarDate?) throws -> [StockRow] {
-        try writer.read { db in
+    public func stock(date: CalendarDate?) async throws -> [StockRow] {
+        try await writer.read { db in
             let sql = """
                 SELECT date, commodity, on_hand, sold, received, price, source, restock_days, transport_days,
                        channel, note
@@ -256,8 +256,8 @@ public struct AgentDatabase: Sendable {
         }
     }
 
-    public func checkpoints(date: CalendarDate?) throws -> [CheckpointRow] {
-        try writer.read { db in
+    public func checkpoints(date: CalendarDate?) async throws -> [CheckpointRow] {
+        try await writer.read { db in
             let sql = """
                 SELECT date, COALESCE(checked, 0), COALESCE(refused_fever, 0), COALESCE(refused_no_mask, 0),
                        COALESCE(staff_checked, 0), COALESCE(disinfections, 0)
@@ -273,12 +273,12 @@ public struct AgentDatabase: Sendable {
         }
     }
 
-    public func notices() throws -> [Notice] {
-        try writer.read { db in try RecordStore.notices(in: db) }
+    public func notices() async throws -> [Notice] {
+        try await writer.read { db in try RecordStore.notices(in: db) }
     }
 
-    public func catalog() throws -> [Commodity] {
-        try writer.read { db in try RecordStore.catalog(in: db) }
+    public func catalog() async throws -> [Commodity] {
+        try await writer.read { db in try RecordStore.catalog(in: db) }
     }
 
     // MARK: - Sync state
@@ -304,8 +304,8 @@ public struct AgentDatabase: Sendable {
         }
     }
 
-    public func status() throws -> Status {
-        try writer.read { db in
+    public func status() async throws -> Status {
+        try await writer.read { db in
             let identity = try Self.identity(db)
             let acked = try RecordStore.ackedSeq(of: SyncProtocol.hubReplica, in: db)
             let pending = try RecordStore.count(byReplica: identity.replica, after: acked, in: db)
@@ -325,8 +325,8 @@ public struct AgentDatabase: Sendable {
     }
 
     /// The next batch to send: local changes after what the hub acknowledged, at most `limit`.
-    public func nextBatch(limit: Int, now: Date = Date()) throws -> SyncRequest {
-        try writer.read { db in
+    public func nextBatch(limit: Int, now: Date = Date()) async throws -> SyncRequest {
+        try await writer.read { db in
             let identity = try Self.identity(db)
             let acked = try RecordStore.ackedSeq(of: SyncProtocol.hubReplica, in: db)
             let outbox = try RecordStore.changes(byReplica: identity.replica, after: acked, limit: limit, in: db)
@@ -345,7 +345,7 @@ public struct AgentDatabase: Sendable {
 
     /// Stores what a sync answer says, in one transaction: the acknowledged sequence, the reference
     /// data and hub-written records it carries, and the new cursor into the hub's change log.
-    public func applyResponse(_ response: SyncResponse, to request: SyncRequest, now: Date = Date()) throws {
+    public func applyResponse(_ response: SyncResponse, to request: SyncRequest, now: Date = Date()) async throws {
         let validator = ChangeValidator()
         var downstream = [Change]()
         for change in response.changes {
@@ -355,7 +355,7 @@ public struct AgentDatabase: Sendable {
                 throw AgentError(.hubError, "the hub sent an invalid change \(change.set)/\(change.key): \(error)")
             }
         }
-        try writer.write { db in
+        try await writer.write { [downstream] db in
             if let believed = request.acked, response.acked < believed {
                 // The hub holds less than it once acknowledged (restored from a backup): send it again.
                 try RecordStore.resetAcknowledgement(of: SyncProtocol.hubReplica, to: response.acked, in: db)
@@ -372,8 +372,8 @@ public struct AgentDatabase: Sendable {
     }
 
     /// Remembers a failed attempt for `status`.
-    public func recordFailure(_ message: String, now: Date = Date()) throws {
-        try writer.write { db in
+    public func recordFailure(_ message: String, now: Date = Date()) async throws {
+        try await writer.write { db in
             try RecordStore.setMeta("last_attempt_at", Timestamps.iso(now), in: db)
             try RecordStore.setMeta("last_error", message, in: db)
         }

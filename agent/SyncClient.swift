@@ -40,10 +40,10 @@ public struct SyncClient: Sendable {
     /// (after recording it for `status`).
     public func syncOnce() async throws -> Report {
         var report = Report()
-        let identity = try database.identity()
+        let identity = try await database.identity()
         var restarts = 0
         while true {
-            let request = try database.nextBatch(limit: batchSize, now: clock())
+            let request = try await database.nextBatch(limit: batchSize, now: clock())
             let response: SyncResponse
             do {
                 response = try await transport.sync(request, hub: identity.hub, token: identity.token)
@@ -60,10 +60,10 @@ public struct SyncClient: Sendable {
                     }
                     logger.warning("the hub holds less than it acknowledged; sending again", metadata: ["sync.acked": "\(response.acked)"])
                 }
-                try database.applyResponse(response, to: request, now: clock())
+                try await database.applyResponse(response, to: request, now: clock())
             } catch {
                 let message = (error as? AgentError)?.message ?? "\(error)"
-                try? database.recordFailure(message, now: clock())
+                try? await database.recordFailure(message, now: clock())
                 logger.debug("sync failed", metadata: ["sync.error": "\(message)"])
                 throw error
             }

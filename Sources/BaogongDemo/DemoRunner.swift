@@ -50,17 +50,17 @@ public struct DemoRunner {
 
         var tokens = [String: String]()
         for site in CountyScenario.sites {
-            tokens[site.id] = try hub.addStore(
+            tokens[site.id] = try await hub.addStore(
                 id: site.id, name: "\(site.name) \(site.nameChinese)", township: site.township, kind: site.kind, now: clock.now()
             )
         }
-        let operatorToken = try hub.addOperator(name: "demo operator", now: clock.now()).token
+        let operatorToken = try await hub.addOperator(name: "demo operator", now: clock.now()).token
 
         let context = HubContext(database: hub, logger: logger, clock: { clock.now() })
         let running = try await RunningHub.start(context, port: port, shutdownSignals: [.sigterm, .sigint])
         do {
             try await simulate(hub: hub, hubURL: running.url, tokens: tokens, clock: clock)
-            try printBoard(hub: hub, url: running.url, operatorToken: operatorToken, clock: clock, started: started)
+            try await printBoard(hub: hub, url: running.url, operatorToken: operatorToken, clock: clock, started: started)
         } catch {
             await running.stop()
             throw error
@@ -108,7 +108,7 @@ public struct DemoRunner {
 
         var day = CountyScenario.firstDay
         while day <= CountyScenario.lastDay {
-            try hubEvents(hub: hub, day: day, clock: clock)
+            try await hubEvents(hub: hub, day: day, clock: clock)
             let open = devices.filter { isOpen($0.site, on: day) }
             // Daytime: entrance checkpoints at every open site, each device counting its own entrance.
             for device in open {
@@ -121,9 +121,9 @@ public struct DemoRunner {
                     "staff_checked": Int64(40 * device.site.size / Double(device.site.devices)),
                 ]
                 if device.index == 0 { counts["disinfections"] = Int.random(in: 0..<12, using: &random) == 0 ? 3 : 4 }
-                try device.database.recordCheckpoint(CheckpointIncrement(date: day, counts: counts), now: clock.now())
+                try await device.database.recordCheckpoint(CheckpointIncrement(date: day, counts: counts), now: clock.now())
                 if counts["refused_fever"]! > 0 {
-                    try device.database.recordIncident(
+                    try await device.database.recordIncident(
                         temperature: 37.3 + Double(Int.random(in: 0...12, using: &random)) / 10, action: "refused",
                         time: CountyScenario.time(day, hour: 10, minute: Int.random(in: 0...59, using: &random)), now: clock.now()
                     )
@@ -152,7 +152,7 @@ public struct DemoRunner {
                     if site.id == CountyScenario.riceRise.store && b.commodity == "rice" && day >= CountyScenario.riceRise.from {
                         price = CountyScenario.riceRise.priceFen
                     }
-                    try device.database.recordStock(
+                    try await device.database.recordStock(
                         StockEntry(
                             date: day, commodity: b.commodity, onHand: round(onHand[key]!), sold: sold, received: received,
                             priceFen: price, source: b.source, restockDays: b.restockDays, transportDays: b.transportDays,
@@ -173,25 +173,25 @@ public struct DemoRunner {
     }
 
     func isOpen(_ site: CountyScenario.Site, on day: CalendarDate) -> Bool {
-        if site.kind == "market" { return false }
+        if site.kind == .market { return false }
         if site.id == "yongjiang" && day >= CountyScenario.yongjiangClosed { return false }
         return true
     }
 
     /// What the bureau did on given days: authorisations, closure orders, notices.
-    func hubEvents(hub: HubDatabase, day: CalendarDate, clock: SimulatedClock) throws {
+    func hubEvents(hub: HubDatabase, day: CalendarDate, clock: SimulatedClock) async throws {
         if day == CountyScenario.firstDay {
             clock.set(CountyScenario.time(day, hour: 13))
             for site in CountyScenario.markets {
-                try hub.setStoreStatus(
+                try await hub.setStoreStatus(
                     store: site.id, open: false, authority: "order", reason: "Farmers' markets closed by order 农贸市场停业",
                     since: day, now: clock.now()
                 )
             }
             for site in CountyScenario.supermarkets + CountyScenario.malls {
-                try hub.setStoreStatus(store: site.id, open: true, authority: "authorised", reason: nil, since: day, now: clock.now())
+                try await hub.setStoreStatus(store: site.id, open: true, authority: "authorised", reason: nil, since: day, now: clock.now())
             }
-            try hub.postNotice(
+            try await hub.postNotice(
                 "Farmers' markets close from 13:00 today; the 9 authorised supermarkets report stock, prices and checkpoints daily. "
                     + "农贸市场今日13时起关闭，9家授权超市每日报送库存、价格和测温情况。",
                 now: clock.now()
@@ -199,22 +199,22 @@ public struct DemoRunner {
         }
         if day == (try! CalendarDate("2020-01-29")) {
             clock.set(CountyScenario.time(day, hour: 9))
-            try hub.postNotice("The closure of farmers' markets is extended. 农贸市场延长关闭。", now: clock.now())
+            try await hub.postNotice("The closure of farmers' markets is extended. 农贸市场延长关闭。", now: clock.now())
         }
         if day == CountyScenario.yongjiangClosed {
             clock.set(CountyScenario.time(day, hour: 8))
-            try hub.setStoreStatus(
+            try await hub.setStoreStatus(
                 store: "yongjiang", open: false, authority: "order", reason: "Closed because of the epidemic 因疫情停业",
                 since: day, now: clock.now()
             )
-            try hub.postNotice("Yongjiang department store closes; 8 supermarkets are monitored from today. 永江百货停业，今起监测8家超市。",
+            try await hub.postNotice("Yongjiang department store closes; 8 supermarkets are monitored from today. 永江百货停业，今起监测8家超市。",
                                now: clock.now())
         }
     }
 
-    func printBoard(hub: HubDatabase, url: String, operatorToken: String, clock: SimulatedClock, started: ContinuousClock.Instant) throws {
+    func printBoard(hub: HubDatabase, url: String, operatorToken: String, clock: SimulatedClock, started: ContinuousClock.Instant) async throws {
         let day = CountyScenario.lastDay
-        let snapshot = try hub.snapshot(date: day, now: clock.now())
+        let snapshot = try await hub.snapshot(date: day, now: clock.now())
         let board = CountyBoard(snapshot)
         let (supply, reporting, checkpoints, alerts) = (board.supply, board.reporting, board.checkpoints, board.alerts)
         func named(_ ids: [String]) -> String { board.storeNames(ids, separator: ", ", none: "none") }
@@ -223,7 +223,7 @@ public struct DemoRunner {
         print("Hub: \(url)   data: \(directory.path)")
         print("Sites: 9 authorised supermarkets, 7 farmers' markets (closed by order from 24 Jan), 3 malls;"
               + " \(snapshot.fleet.filter { $0.replica != nil }.count) agent devices synced over HTTP.")
-        for s in snapshot.stores where s.kind == "supermarket" {
+        for s in snapshot.stores where s.kind == .supermarket {
             print("  \(s.name)\(snapshot.isOpen(s.id, day: day.dayNumber) ? "" : "  [closed 停业]")")
         }
         print("")
@@ -240,7 +240,7 @@ public struct DemoRunner {
               + " refused without mask \(checkpoints.refusedNoMask), staff checked \(checkpoints.staffChecked),"
               + " disinfections \(checkpoints.disinfections) (\(checkpoints.compliantStores)/\(checkpoints.reportingStores) reporting sites ≥ \(checkpoints.requiredDisinfections))")
         print("")
-        let session = try hub.startSession(operatorToken: operatorToken, now: clock.now()) ?? ""
+        let session = try await hub.startSession(operatorToken: operatorToken, now: clock.now()) ?? ""
         print("Dashboard 看板: \(url)/login/session/\(session)?lang=zh   (English: \(url)/login/session/\(session)?lang=en)")
         print("Or open \(url)/ and sign in with the demo operator token: \(operatorToken)")
         let elapsed = ContinuousClock.now - started

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BaogongAgent
+import BaogongCommandLine
 import BaogongModel
 import Foundation
 import Logging
@@ -7,6 +8,10 @@ import ServiceLifecycle
 import UnixSignals
 
 @main
+enum AgentMain {
+    static func main() async { await CommandLineTool.main(AgentCommand.self) }
+}
+
 struct AgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "baogong-agent",
@@ -30,15 +35,15 @@ func guarded<T>(_ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
     } catch let error as AgentError {
-        FileHandle.standardError.write(Data("baogong-agent: \(error.message)\n".utf8))
+        CommandLineTool.refuse("baogong-agent", error.message)
         throw ExitCode(error.code == .hubUnreachable ? 3 : 1)
     } catch let error as DomainError {
-        FileHandle.standardError.write(Data("baogong-agent: \(error.field): \(error.message)\n".utf8))
+        CommandLineTool.refuse("baogong-agent", error.description)
         throw ExitCode(1)
     } catch let error as ExitCode {
         throw error
     } catch {
-        FileHandle.standardError.write(Data("baogong-agent: \(error)\n".utf8))
+        CommandLineTool.refuse("baogong-agent", "\(error)")
         throw ExitCode(1)
     }
 }
@@ -48,11 +53,7 @@ func parseDate(_ text: String?) throws -> CalendarDate {
     return try CalendarDate(text)
 }
 
-func printJSON<T: Encodable>(_ value: T) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
-}
+func printJSON<T: Encodable>(_ value: T) throws { try CommandLineTool.printJSON(value) }
 
 struct Init: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Create the local database and this device's replica id.")
@@ -64,7 +65,7 @@ struct Init: AsyncParsableCommand {
     func run() async throws {
         try await guarded {
             let agent = try AgentDatabase.create(path: db.path, store: store, hub: hub, token: token)
-            let identity = try agent.identity()
+            let identity = try await agent.identity()
             print("initialised \(db.path): store \(identity.store), replica \(identity.replica), hub \(identity.hub)")
         }
     }
@@ -82,8 +83,8 @@ struct Config: AsyncParsableCommand {
         try await guarded {
             guard hub != nil || token != nil else { throw AgentError(.invalidInput, "give --hub, --token or both") }
             let agent = try db.open()
-            try agent.reconfigure(hub: hub, token: token)
-            let identity = try agent.identity()
+            try await agent.reconfigure(hub: hub, token: token)
+            let identity = try await agent.identity()
             print("store \(identity.store), replica \(identity.replica) now syncs with \(identity.hub)")
         }
     }
@@ -109,6 +110,7 @@ struct StockCommand: AsyncParsableCommand {
         @Option(help: "Logistics channel.") var channel: String?
         @Option var note: String?
         @Option(help: "YYYY-MM-DD (default: today).") var date: String?
+        func validate() throws { try CommandLineTool.validateDate(date) }
 
         func run() async throws {
             try await guarded {
@@ -125,7 +127,7 @@ struct StockCommand: AsyncParsableCommand {
                     },
                     channel: channel, note: note
                 )
-                try db.open().recordStock(entry)
+                try await db.open().recordStock(entry)
                 print("recorded \(entry.commodity) for \(entry.date): on hand \(onHand), price \(Money.yuanString(fen: entry.priceFen))")
             }
         }
@@ -146,6 +148,7 @@ struct CheckpointCommand: AsyncParsableCommand {
         @Option(name: .customLong("staff-checked"), parsing: .unconditional) var staffChecked: String?
         @Option(parsing: .unconditional, help: "Disinfection rounds.") var disinfections: String?
         @Option(help: "YYYY-MM-DD (default: today).") var date: String?
+        func validate() throws { try CommandLineTool.validateDate(date) }
 
         func run() async throws {
             try await guarded {
@@ -160,7 +163,7 @@ struct CheckpointCommand: AsyncParsableCommand {
                     throw AgentError(.invalidInput, "give at least one count, e.g. --checked 100")
                 }
                 let date = try parseDate(date)
-                try db.open().recordCheckpoint(CheckpointIncrement(date: date, counts: counts))
+                try await db.open().recordCheckpoint(CheckpointIncrement(date: date, counts: counts))
                 print("added to \(date): " + counts.sorted { $0.key < $1.key }.map { "\($0.key) +\($0.value)" }.joined(separator: ", "))
             }
         }
@@ -195,7 +198,7 @@ struct IncidentCommand: AsyncParsableCommand {
                     }
                     at = parsed
                 }
-                let id = try db.open().recordIncident(temperature: t, action: action, time: at)
+                let id = try await db.open().recordIncident(temperature: t, action: action, time: at)
                 print("recorded incident \(id): \(temperature) °C, \(action)")
             }
         }
@@ -210,10 +213,11 @@ struct StoreCommand: AsyncParsableCommand {
     struct Open: AsyncParsableCommand {
         @OptionGroup var db: DatabaseOptions
         @Option(help: "YYYY-MM-DD (default: today).") var date: String?
+        func validate() throws { try CommandLineTool.validateDate(date) }
         func run() async throws {
             try await guarded {
                 let since = try parseDate(date)
-                try db.open().setStoreStatus(open: true, reason: nil, since: since)
+                try await db.open().setStoreStatus(open: true, reason: nil, since: since)
                 print("store open since \(since)")
             }
         }
@@ -223,13 +227,14 @@ struct StoreCommand: AsyncParsableCommand {
         @OptionGroup var db: DatabaseOptions
         @Option(help: "Why the store closes.") var reason: String
         @Option(help: "YYYY-MM-DD (default: today).") var date: String?
+        func validate() throws { try CommandLineTool.validateDate(date) }
         func run() async throws {
             try await guarded {
                 guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
                     throw AgentError(.invalidInput, "reason: must not be empty")
                 }
                 let since = try parseDate(date)
-                try db.open().setStoreStatus(open: false, reason: reason, since: since)
+                try await db.open().setStoreStatus(open: false, reason: reason, since: since)
                 print("store closed since \(since): \(reason)")
             }
         }
@@ -258,7 +263,7 @@ struct ImportCommand: AsyncParsableCommand {
                 let parsed = try StockCSV.parseWithLines(String(decoding: data, as: UTF8.self))
                 let entries = parsed.map(\.entry)
                 let terminal = isatty(STDERR_FILENO) == 1
-                try agent.importStock(entries, lines: parsed.map(\.line)) { done in
+                try await agent.importStock(entries, lines: parsed.map(\.line)) { done in
                     if terminal {
                         FileHandle.standardError.write(Data("\rimporting \(done)/\(entries.count)".utf8))
                     }
@@ -278,10 +283,11 @@ struct ShowCommand: AsyncParsableCommand {
     struct Stock: AsyncParsableCommand {
         @OptionGroup var db: DatabaseOptions
         @Option var date: String?
+        func validate() throws { try CommandLineTool.validateDate(date) }
         @Flag var json = false
         func run() async throws {
             try await guarded {
-                let rows = try db.open().stock(date: try date.map { t throws(DomainError) in try CalendarDate(t) })
+                let rows = try await db.open().stock(date: try date.map { t throws(DomainError) in try CalendarDate(t) })
                 if json { return try printJSON(rows) }
                 print("date        commodity     on_hand       sold   price")
                 for r in rows {
@@ -300,10 +306,11 @@ struct ShowCommand: AsyncParsableCommand {
     struct Checkpoint: AsyncParsableCommand {
         @OptionGroup var db: DatabaseOptions
         @Option var date: String?
+        func validate() throws { try CommandLineTool.validateDate(date) }
         @Flag var json = false
         func run() async throws {
             try await guarded {
-                let rows = try db.open().checkpoints(date: try date.map { t throws(DomainError) in try CalendarDate(t) })
+                let rows = try await db.open().checkpoints(date: try date.map { t throws(DomainError) in try CalendarDate(t) })
                 if json { return try printJSON(rows) }
                 print("date        checked  fever  no_mask  staff  disinfections")
                 for r in rows {
@@ -318,7 +325,7 @@ struct ShowCommand: AsyncParsableCommand {
         @Flag var json = false
         func run() async throws {
             try await guarded {
-                let notices = try db.open().notices()
+                let notices = try await db.open().notices()
                 if json { return try printJSON(notices) }
                 if notices.isEmpty { print("no notices from the hub yet (通知)") }
                 for n in notices { print("[\(n.postedAt ?? "")] \(n.text)") }
@@ -368,7 +375,7 @@ struct Status: AsyncParsableCommand {
 
     func run() async throws {
         try await guarded {
-            let s = try db.open().status()
+            let s = try await db.open().status()
             if json { return try printJSON(s) }
             if s.pending == 0 {
                 print("all synced (已同步): store \(s.store), replica \(s.replica), last sync \(s.lastSyncAt ?? "never")")

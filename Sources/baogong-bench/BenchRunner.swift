@@ -75,7 +75,7 @@ struct BenchRunner {
         defer { try? FileManager.default.removeItem(at: directory) }
         switch name {
         case "merge":
-            return try DurableMergeScenario(sizes: sizes.mergeSizes, directory: directory, repetitions: sizes.mergeRepetitions).run()
+            return try await DurableMergeScenario(sizes: sizes.mergeSizes, directory: directory, repetitions: sizes.mergeRepetitions).run()
         case "sync":
             return try await EndToEndSyncScenario(records: sizes.syncRecords, directory: directory).run()
         case "noop":

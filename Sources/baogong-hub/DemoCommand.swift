@@ -1,5 +1,6 @@
 import ArgumentParser
 import BaogongHub
+import BaogongModel
 import Foundation
 import BaogongDemo
 import Logging
@@ -20,7 +21,7 @@ struct DemoCommand: AsyncParsableCommand {
             let directory = dir.map { URL(fileURLWithPath: $0) }
                 ?? FileManager.default.temporaryDirectory.appendingPathComponent("baogong-demo-\(UUID().uuidString.prefix(8))")
             if FileManager.default.fileExists(atPath: directory.appendingPathComponent("hub.sqlite").path) {
-                throw HubError.badRequest("\(directory.path) already holds a demo; choose another --dir")
+                throw DomainError(.exists, field: "dir", "\(directory.path) already holds a demo; choose another --dir")
             }
             var logger = Logger(label: "baogong.demo")
             logger.logLevel = .warning

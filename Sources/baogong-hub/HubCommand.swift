@@ -1,4 +1,5 @@
 import ArgumentParser
+import BaogongCommandLine
 import BaogongHub
 import BaogongModel
 import Foundation
@@ -6,6 +7,10 @@ import Logging
 import UnixSignals
 
 @main
+enum HubMain {
+    static func main() async { await CommandLineTool.main(HubCommand.self) }
+}
+
 struct HubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "baogong-hub",
@@ -25,35 +30,28 @@ struct HubDatabaseOptions: ParsableArguments {
     /// Opens the database, creating it when `create` (serve, enrolment); read commands refuse a missing file.
     func open(create: Bool = false) throws -> HubDatabase {
         if !create && !FileManager.default.fileExists(atPath: path) {
-            throw HubError.notFound("no hub database at \(path); enrol a store or run 'baogong-hub serve' first")
+            throw DomainError(.notFound, field: "db", "no hub database at \(path); enrol a store or run 'baogong-hub serve' first")
         }
         return try HubDatabase.open(path: path)
     }
 }
 
-/// Runs a command body; a refusal becomes one line on stderr and a non-zero exit.
+/// Runs a command body; a refusal becomes one line on stderr and exit 1.
 func guarded<T>(_ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
-    } catch let error as HubError {
-        FileHandle.standardError.write(Data("baogong-hub: \(error.message)\n".utf8))
-        throw ExitCode(1)
     } catch let error as DomainError {
-        FileHandle.standardError.write(Data("baogong-hub: \(error.field): \(error.message)\n".utf8))
+        CommandLineTool.refuse("baogong-hub", error.description)
         throw ExitCode(1)
     } catch let error as ExitCode {
         throw error
     } catch {
-        FileHandle.standardError.write(Data("baogong-hub: \(error)\n".utf8))
+        CommandLineTool.refuse("baogong-hub", "\(error)")
         throw ExitCode(1)
     }
 }
 
-func printJSON<T: Encodable>(_ value: T) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
-}
+func printJSON<T: Encodable>(_ value: T) throws { try CommandLineTool.printJSON(value) }
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the hub's HTTP server until SIGTERM/SIGINT.")
@@ -62,12 +60,13 @@ struct Serve: AsyncParsableCommand {
     @Option var port = 8080
     @Option(name: .customLong("stale-hours"), help: "Hours without a sync after which a device is stale.")
     var staleHours: Double = 6
-    @Option(name: .customLong("log-level")) var logLevel = "info"
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: Logger.Level = .info
 
     func run() async throws {
         try await guarded {
             var logger = Logger(label: "baogong.hub")
-            logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+            logger.logLevel = logLevel
             var settings = ViewSettings()
             settings.staleAfter = staleHours * 3600
             let hub = HubContext(database: try db.open(create: true), logger: logger, viewSettings: settings)
@@ -89,11 +88,11 @@ struct StoresCommand: AsyncParsableCommand {
         @Option var id: String
         @Option var name: String
         @Option var township: String?
-        @Option(help: "supermarket, market or mall") var kind = "supermarket"
+        @Option(help: "supermarket, market or mall") var kind: StoreKind = .supermarket
         @Flag var json = false
         func run() async throws {
             try await guarded {
-                let token = try db.open(create: true).addStore(id: id, name: name, township: township, kind: kind)
+                let token = try await db.open(create: true).addStore(id: id, name: name, township: township, kind: kind)
                 if json { return try printJSON(["id": id, "token": token]) }
                 print("enrolled \(id) (\(name)); its token, shown only now:\n\(token)")
             }
@@ -105,10 +104,10 @@ struct StoresCommand: AsyncParsableCommand {
         @Flag var json = false
         func run() async throws {
             try await guarded {
-                let stores = try db.open().listStores()
+                let stores = try await db.open().listStores()
                 if json { return try printJSON(stores) }
                 for s in stores {
-                    print("\(s.id)\t\(s.name)\t\(s.kind ?? "")\t\(s.township ?? "")\t\(s.revoked ? "REVOKED" : "active")")
+                    print("\(s.id)\t\(s.name)\t\(s.kind?.rawValue ?? "")\t\(s.township ?? "")\t\(s.revoked ? "REVOKED" : "active")")
                 }
             }
         }
@@ -120,7 +119,7 @@ struct StoresCommand: AsyncParsableCommand {
         @Option var id: String
         func run() async throws {
             try await guarded {
-                try db.open().revokeStore(id: id)
+                try await db.open().revokeStore(id: id)
                 print("revoked the token of \(id)")
             }
         }
@@ -135,7 +134,7 @@ struct StoresCommand: AsyncParsableCommand {
         @Flag var json = false
         func run() async throws {
             try await guarded {
-                let token = try db.open().rotateStoreToken(id: id)
+                let token = try await db.open().rotateStoreToken(id: id)
                 if json { return try printJSON(["id": id, "token": token]) }
                 print("new token for \(id), shown only now:\n\(token)")
             }
@@ -147,9 +146,10 @@ struct StoresCommand: AsyncParsableCommand {
         @OptionGroup var db: HubDatabaseOptions
         @Option var id: String
         @Option(help: "YYYY-MM-DD") var date: String
+        func validate() throws { try CommandLineTool.validateDate(date) }
         func run() async throws {
             try await guarded {
-                try db.open().setStoreStatus(store: id, open: true, authority: "authorised", reason: nil, since: try CalendarDate(date))
+                try await db.open().setStoreStatus(store: id, open: true, authority: "authorised", reason: nil, since: try CalendarDate(date))
                 print("\(id) authorised to open from \(date)")
             }
         }
@@ -161,9 +161,10 @@ struct StoresCommand: AsyncParsableCommand {
         @Option var id: String
         @Option(help: "YYYY-MM-DD") var date: String
         @Option var reason: String
+        func validate() throws { try CommandLineTool.validateDate(date) }
         func run() async throws {
             try await guarded {
-                try db.open().setStoreStatus(store: id, open: false, authority: "order", reason: reason, since: try CalendarDate(date))
+                try await db.open().setStoreStatus(store: id, open: false, authority: "order", reason: reason, since: try CalendarDate(date))
                 print("\(id) closed by order from \(date): \(reason)")
             }
         }
@@ -180,7 +181,7 @@ struct OperatorsCommand: AsyncParsableCommand {
         @Flag var json = false
         func run() async throws {
             try await guarded {
-                let operators = try db.open().listOperators()
+                let operators = try await db.open().listOperators()
                 if json { return try printJSON(operators) }
                 for o in operators { print("\(o.id)\t\(o.name)\t\(o.createdAt)\t\(o.revoked ? "REVOKED" : "active")") }
             }
@@ -193,7 +194,7 @@ struct OperatorsCommand: AsyncParsableCommand {
         @Option var id: String
         func run() async throws {
             try await guarded {
-                try db.open().revokeOperator(id: id)
+                try await db.open().revokeOperator(id: id)
                 print("revoked operator \(id)")
             }
         }
@@ -205,9 +206,9 @@ struct OperatorsCommand: AsyncParsableCommand {
         @Flag var json = false
         func run() async throws {
             try await guarded {
-                let (id, token) = try db.open(create: true).addOperator(name: name)
-                if json { return try printJSON(["id": id, "name": name, "token": token]) }
-                print("operator \(name) (\(id)); token, shown only now:\n\(token)")
+                let issued = try await db.open(create: true).addOperator(name: name)
+                if json { return try printJSON(["id": issued.id, "name": name, "token": issued.token]) }
+                print("operator \(name) (\(issued.id)); token, shown only now:\n\(issued.token)")
             }
         }
     }
@@ -220,22 +221,24 @@ struct CatalogCommand: AsyncParsableCommand {
     struct Set: AsyncParsableCommand {
         @OptionGroup var db: HubDatabaseOptions
         @Option var commodity: String
-        @Option(help: "kg, jin, L, barrel, bag or case") var unit: String
+        @Option(help: "kg, jin, L, barrel, bag or case") var unit: CommodityUnit
         @Option(name: .customLong("name-zh")) var nameZh: String?
         @Option(name: .customLong("name-en")) var nameEn: String?
         @Option(name: .customLong("min-days"), help: "County at-risk line in days of supply.") var minDays: Int?
+        func validate() throws {
+            if let minDays, minDays < 0 { throw ValidationError("--min-days: must not be negative, got \(minDays)") }
+        }
         func run() async throws {
             try await guarded {
                 let hub = try db.open(create: true)
-                let existing = try hub.catalog().first { $0.id == commodity }
-                guard (minDays ?? 0) >= 0 else { throw HubError.badRequest("min-days: must not be negative") }
+                let existing = try await hub.catalog().first { $0.id == commodity }
                 let c = Commodity(
-                    id: commodity, unit: try CommodityUnit(parsing: unit),
+                    id: commodity, unit: unit,
                     nameEnglish: nameEn ?? existing?.nameEnglish ?? commodity,
                     nameChinese: nameZh ?? existing?.nameChinese ?? commodity,
                     minDays: minDays ?? existing?.minDays ?? 3
                 )
-                try hub.setCatalog(c)
+                try await hub.setCatalog(c)
                 print("catalog: \(c.id) in \(c.unit.rawValue) (\(c.nameChinese)), at-risk line \(c.minDays) days")
             }
         }
@@ -246,7 +249,7 @@ struct CatalogCommand: AsyncParsableCommand {
         @Flag var json = false
         func run() async throws {
             try await guarded {
-                let catalog = try db.open().catalog()
+                let catalog = try await db.open().catalog()
                 if json { return try printJSON(catalog) }
                 for c in catalog { print("\(c.id)\t\(c.unit.rawValue)\t\(c.nameChinese)\t\(c.nameEnglish)\t\(c.minDays)") }
             }
@@ -263,7 +266,7 @@ struct NoticesCommand: AsyncParsableCommand {
         @Argument var text: String
         func run() async throws {
             try await guarded {
-                let id = try db.open(create: true).postNotice(text)
+                let id = try await db.open(create: true).postNotice(text)
                 print("posted notice \(id)")
             }
         }
@@ -274,7 +277,7 @@ struct NoticesCommand: AsyncParsableCommand {
         @Flag var json = false
         func run() async throws {
             try await guarded {
-                let notices = try db.open().notices()
+                let notices = try await db.open().notices()
                 if json { return try printJSON(notices) }
                 for n in notices { print("[\(n.postedAt ?? "")] \(n.text)") }
             }
@@ -290,7 +293,7 @@ struct Status: AsyncParsableCommand {
 
     func run() async throws {
         try await guarded {
-            let rows = try db.open().fleetStatus(staleAfter: staleHours * 3600)
+            let rows = try await db.open().fleetStatus(staleAfter: staleHours * 3600)
             if json { return try printJSON(rows) }
             let problems = rows.filter { $0.problemRank < 3 }.count
             print(problems == 0 ? "all \(rows.count) device(s) synced" : "\(problems) of \(rows.count) device(s) need attention")

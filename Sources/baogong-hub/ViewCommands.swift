@@ -1,4 +1,5 @@
 import ArgumentParser
+import BaogongCommandLine
 import BaogongHub
 import BaogongModel
 import Foundation
@@ -9,30 +10,29 @@ struct ViewOptions: ParsableArguments {
     @Option(help: "YYYY-MM-DD (default: the latest reported date).") var date: String?
     @Flag var json = false
 
-    func snapshot() throws -> CountySnapshot {
+    func validate() throws { try CommandLineTool.validateDate(date) }
+
+    func snapshot() async throws -> CountySnapshot {
         let hub = try db.open()
-        let day = try date.map { t throws(DomainError) in try CalendarDate(t) }
-            ?? hub.latestReportDate() ?? Timestamps.today()
-        return try hub.snapshot(date: day)
+        var day = try date.map { t throws(DomainError) in try CalendarDate(t) }
+        if day == nil { day = try await hub.latestReportDate() }
+        return try await hub.snapshot(date: day ?? Timestamps.today())
     }
 }
 
 struct Supply: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "County supply and days of supply per commodity (可供天数).")
     @OptionGroup var options: ViewOptions
-    @Option(help: "Show mass quantities and prices in this unit (kg or jin).") var unit: String?
+    @Option(help: "Show mass quantities and prices in this unit (kg or jin).") var unit: CommodityUnit?
+
+    func validate() throws {
+        if let unit, unit.kilograms == nil { throw ValidationError("--unit: only mass units convert: use kg or jin") }
+    }
 
     func run() async throws {
         try await guarded {
-            let snapshot = try options.snapshot()
-            var converted: CommodityUnit?
-            if let unit {
-                converted = try CommodityUnit(parsing: unit)
-                guard converted?.kilograms != nil else {
-                    throw HubError.badRequest("unit: only mass units convert: use kg or jin")
-                }
-            }
-            let view = snapshot.supply(unit: converted)
+            let snapshot = try await options.snapshot()
+            let view = snapshot.supply(unit: unit)
             if options.json { return try printJSON(view) }
             print(SupplyBoard.render(view, date: snapshot.date))
         }
@@ -44,7 +44,7 @@ struct Alerts: AsyncParsableCommand {
     @OptionGroup var options: ViewOptions
     func run() async throws {
         try await guarded {
-            let alerts = try options.snapshot().alerts()
+            let alerts = try await options.snapshot().alerts()
             if options.json { return try printJSON(alerts) }
             if alerts.isEmpty { print("no alerts 无预警") }
             for a in alerts { print("[\(a.severity.rawValue)] \(a.message) / \(a.messageZh)") }
@@ -57,7 +57,7 @@ struct Checkpoints: AsyncParsableCommand {
     @OptionGroup var options: ViewOptions
     func run() async throws {
         try await guarded {
-            let c = try options.snapshot().checkpointTotals()
+            let c = try await options.snapshot().checkpointTotals()
             if options.json { return try printJSON(c) }
             print("Checkpoints 测温点 — \(c.date)")
             print("checked 测温 \(c.checked), refused fever 发热劝返 \(c.refusedFever), refused no mask 未戴口罩 \(c.refusedNoMask)")
@@ -72,7 +72,7 @@ struct Reporting: AsyncParsableCommand {
     @OptionGroup var options: ViewOptions
     func run() async throws {
         try await guarded {
-            let r = try options.snapshot().reporting()
+            let r = try await options.snapshot().reporting()
             if options.json { return try printJSON(r) }
             print("Reporting 报送情况 — \(r.date): \(r.reported)/\(r.expected) expected stores reported (\(Int((r.rate * 100).rounded()))%)")
             print("missing 未报: \(r.missing.isEmpty ? "none" : r.missing.joined(separator: ", "))")
@@ -91,23 +91,21 @@ struct ReportCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The daily report (日报) from one consistent snapshot.")
         @OptionGroup var db: HubDatabaseOptions
         @Option(help: "YYYY-MM-DD") var date: String
-        @Option(help: "csv or html") var format: String
-        @Option(help: "zh or en") var lang = "zh"
+        @Option(help: "csv or html") var format: DailyReport.Format
+        @Option(help: "zh or en") var lang: Language = .zh
         @Option(help: "Write to this file instead of standard output.") var out: String?
+
+        func validate() throws { try CommandLineTool.validateDate(date) }
 
         func run() async throws {
             try await guarded {
-                guard let format = DailyReport.Format(rawValue: format) else {
-                    throw HubError.badRequest("format: must be csv or html, got '\(format)'")
-                }
-                let language = try Language(parsing: lang)
-                let snapshot = try db.open().snapshot(date: try CalendarDate(date))
-                let text = DailyReport(snapshot: snapshot, language: language).render(format)
+                let snapshot = try await db.open().snapshot(date: try CalendarDate(date))
+                let text = DailyReport(snapshot: snapshot, language: lang).render(format)
                 if let out {
                     let tmp = out + ".tmp"
                     try Data(text.utf8).write(to: URL(fileURLWithPath: tmp))
                     guard rename(tmp, out) == 0 else {
-                        throw HubError.badRequest("cannot write \(out): \(String(cString: strerror(errno)))")
+                        throw DomainError(.failed, field: "out", "cannot write \(out): \(String(cString: strerror(errno)))")
                     }
                     print("wrote \(out)")
                 } else {
@@ -122,3 +120,6 @@ struct OpenAPI: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "openapi", abstract: "Print the OpenAPI document of the hub's API.")
     func run() async throws { print(OpenAPIDocument.json) }
 }
+
+extension DailyReport.Format: ExpressibleByArgument {}
+extension Language: ExpressibleByArgument {}

@@ -26,68 +26,79 @@ func day(_ text: String) -> CalendarDate { try! CalendarDate(text) }
 
 @Suite("Store agent: recording offline")
 struct RecordingTests {
-    @Test func recordingWorksWithoutAHubAndCountsAsPending() throws {
+    @Test func recordingWorksWithoutAHubAndCountsAsPending() async throws {
         let agent = try ScratchAgent()
-        try agent.database.recordStock(StockEntry(date: day("2020-02-10"), commodity: "rice", onHand: 1000, sold: 100, priceFen: 520))
-        try agent.database.recordCheckpoint(CheckpointIncrement(date: day("2020-02-10"), counts: ["checked": 100, "refused_fever": 1]))
-        try agent.database.recordCheckpoint(CheckpointIncrement(date: day("2020-02-10"), counts: ["checked": 20]))
-        try agent.database.recordIncident(temperature: 38.2, action: "refused", time: Date())
-        try agent.database.setStoreStatus(open: false, reason: "staff quarantined", since: day("2020-02-11"))
-        let status = try agent.database.status()
+        try await agent.database.recordStock(StockEntry(date: day("2020-02-10"), commodity: "rice", onHand: 1000, sold: 100, priceFen: 520))
+        try await agent.database.recordCheckpoint(CheckpointIncrement(date: day("2020-02-10"), counts: ["checked": 100, "refused_fever": 1]))
+        try await agent.database.recordCheckpoint(CheckpointIncrement(date: day("2020-02-10"), counts: ["checked": 20]))
+        try await agent.database.recordIncident(temperature: 38.2, action: "refused", time: Date())
+        try await agent.database.setStoreStatus(open: false, reason: "staff quarantined", since: day("2020-02-11"))
+        let status = try await agent.database.status()
         #expect(status.pending == 5 && status.ackedSeq == 0 && status.lastSyncAt == nil)
         #expect(status.oldestPendingAt != nil)
-        let checkpoints = try agent.database.checkpoints(date: day("2020-02-10"))
+        let checkpoints = try await agent.database.checkpoints(date: day("2020-02-10"))
         #expect(checkpoints.first?.checked == 120, "this device's increments add up")
-        let stock = try agent.database.stock(date: nil)
+        let stock = try await agent.database.stock(date: nil)
         #expect(stock.count == 1 && stock[0].price == 5.2 && stock[0].onHand == 1000)
     }
 
-    @Test func reRecordingOnlyChangesTheFieldsGiven() throws {
+    @Test func reRecordingOnlyChangesTheFieldsGiven() async throws {
         let agent = try ScratchAgent()
-        try agent.database.recordStock(StockEntry(date: day("2020-02-10"), commodity: "rice", onHand: 1000, sold: 100, priceFen: 520, source: "Qijia"))
-        try agent.database.recordStock(StockEntry(date: day("2020-02-10"), commodity: "rice", onHand: 900, priceFen: 530))
-        let row = try #require(try agent.database.stock(date: day("2020-02-10")).first)
+        try await agent.database.recordStock(StockEntry(date: day("2020-02-10"), commodity: "rice", onHand: 1000, sold: 100, priceFen: 520, source: "Qijia"))
+        try await agent.database.recordStock(StockEntry(date: day("2020-02-10"), commodity: "rice", onHand: 900, priceFen: 530))
+        let row = try #require(try await agent.database.stock(date: day("2020-02-10")).first)
         #expect(row.onHand == 900 && row.price == 5.3 && row.sold == 100 && row.source == "Qijia")
     }
 
-    @Test func badInputChangesNothing() throws {
+    @Test func badInputChangesNothing() async throws {
         let agent = try ScratchAgent()
-        try agent.database.recordStock(StockEntry(date: day("2020-02-10"), commodity: "rice", onHand: 1, priceFen: 1))
-        let before = try agent.database.status().pending
-        #expect(throws: AgentError.self) {
-            try agent.database.recordStock(StockEntry(date: day("2020-02-10"), commodity: "rice", onHand: -5, priceFen: 1))
+        try await agent.database.recordStock(StockEntry(date: day("2020-02-10"), commodity: "rice", onHand: 1, priceFen: 1))
+        let before = try await agent.database.status().pending
+        let negativeStock = await #expect(throws: AgentError.self) {
+            try await agent.database.recordStock(StockEntry(date: day("2020-02-10"), commodity: "rice", onHand: -5, priceFen: 1))
         }
-        #expect(throws: AgentError.self) {
-            try agent.database.recordCheckpoint(CheckpointIncrement(date: day("2020-02-10"), counts: ["checked": -3]))
+        #expect(negativeStock?.code == .invalidInput)
+        #expect(negativeStock?.field == "on_hand")
+        let negativeCount = await #expect(throws: AgentError.self) {
+            try await agent.database.recordCheckpoint(CheckpointIncrement(date: day("2020-02-10"), counts: ["checked": -3]))
         }
-        #expect(throws: AgentError.self) {
-            try agent.database.recordStock(StockEntry(date: day("2020-02-10"), commodity: "bad/commodity", onHand: 1, priceFen: 1))
+        #expect(negativeCount?.code == .invalidInput)
+        let badKey = await #expect(throws: AgentError.self) {
+            try await agent.database.recordStock(
+                StockEntry(date: day("2020-02-10"), commodity: "bad/commodity", onHand: 1, priceFen: 1)
+            )
         }
-        #expect(try agent.database.status().pending == before)
+        #expect(badKey?.code == .invalidInput)
+        let after = try await agent.database.status().pending
+        #expect(after == before)
     }
 
     @Test func aMissingDatabaseIsRefusedAndNotCreated() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("never-\(UUID().uuidString).sqlite").path
-        #expect(throws: AgentError.self) { _ = try AgentDatabase.open(path: path) }
+        let error = #expect(throws: AgentError.self) { _ = try AgentDatabase.open(path: path) }
+        #expect(error?.code == .notInitialised)
         #expect(!FileManager.default.fileExists(atPath: path))
     }
 
     @Test func initialisingTwiceIsRefused() throws {
         let agent = try ScratchAgent()
-        #expect(throws: AgentError.self) {
+        let twice = #expect(throws: AgentError.self) {
             _ = try AgentDatabase.create(path: agent.path, store: "S01", hub: "http://h:1", token: "t")
         }
-        #expect(throws: AgentError.self) {
+        #expect(twice?.code == .alreadyInitialised)
+        let badStore = #expect(throws: AgentError.self) {
             _ = try AgentDatabase.create(path: agent.path + "-2", store: "S 01", hub: "http://h:1", token: "t")
         }
-        #expect(throws: AgentError.self) {
+        #expect(badStore?.code == .invalidInput)
+        let badHub = #expect(throws: AgentError.self) {
             _ = try AgentDatabase.create(path: agent.path + "-3", store: "S01", hub: "not a url", token: "t")
         }
+        #expect(badHub?.code == .invalidInput)
     }
 
-    @Test func devicesOfOneStoreGetTheirOwnReplicaIds() throws {
+    @Test func devicesOfOneStoreGetTheirOwnReplicaIds() async throws {
         let a = try ScratchAgent(), b = try ScratchAgent()
-        let ra = try a.database.identity().replica, rb = try b.database.identity().replica
+        let ra = try await a.database.identity().replica, rb = try await b.database.identity().replica
         #expect(ra != rb && ra.hasPrefix("S01.") && rb.hasPrefix("S01."))
     }
 
@@ -130,22 +141,22 @@ struct CSVTests {
         #expect(message(header + "2020-02-10,\"rice,1,,,5.2,,,,,\n")?.contains("never closed") == true)
     }
 
-    @Test func importIsAllOrNothing() throws {
+    @Test func importIsAllOrNothing() async throws {
         let agent = try ScratchAgent()
         let good = try StockCSV.parse(header + "2020-02-10,rice,1000,100,,5.20,,,,,\n2020-02-10,pork,10,1,,38,,,,,\n")
-        try agent.database.importStock(good)
-        #expect(try agent.database.status().pending == 2)
+        try await agent.database.importStock(good)
+        #expect(try await agent.database.status().pending == 2)
         // A catalog is known once the hub sent one; an unknown commodity then fails the whole file.
         let catalog = Change(set: "catalog", key: "rice", timestamp: HLCTimestamp(rawValue: 1), replica: "hub", fields: ["unit": .text("kg")])
         _ = try agent.database.store.apply([catalog], defaultReplica: "hub")
         let parsed = try StockCSV.parseWithLines(header + "2020-02-11,rice,900,100,,5.20,,,,,\n2020-02-11,caviar,1,1,,999,,,,,\n")
-        #expect {
-            try agent.database.importStock(parsed.map(\.entry), lines: parsed.map(\.line))
-        } throws: { error in
-            (error as? AgentError)?.message == "line 3, column commodity: 'caviar' is not in the catalog"
+        let error = await #expect(throws: AgentError.self) {
+            try await agent.database.importStock(parsed.map(\.entry), lines: parsed.map(\.line))
         }
-        #expect(try agent.database.status().pending == 2, "nothing of the bad file was written")
-        #expect(try agent.database.stock(date: day("2020-02-11")).isEmpty)
+        #expect(error?.code == .badCSV)
+        #expect(error?.message == "line 3, column commodity: 'caviar' is not in the catalog")
+        #expect(try await agent.database.status().pending == 2, "nothing of the bad file was written")
+        #expect(try await agent.database.stock(date: day("2020-02-11")).isEmpty)
     }
 }
 
@@ -190,15 +201,15 @@ struct SyncClientTests {
         let entries = (0..<23).map { i in
             StockEntry(date: day("2020-02-01").adding(days: i), commodity: "rice", onHand: Double(i), priceFen: 520)
         }
-        try agent.database.importStock(entries)
+        try await agent.database.importStock(entries)
         let hub = FakeHub()
         let client = SyncClient(database: agent.database, transport: hub, batchSize: 10)
         let report = try await client.syncOnce()
         #expect(report.batches == 3 && report.sent == 23)
         #expect(hub.requests.map(\.changes.count) == [10, 10, 3])
         #expect(hub.requests.map(\.pending) == [13, 3, 0])
-        #expect(try agent.database.status().pending == 0)
-        #expect(try agent.database.notices().map(\.text) == ["Report by 20:00"], "reference data came down")
+        #expect(try await agent.database.status().pending == 0)
+        #expect(try await agent.database.notices().map(\.text) == ["Report by 20:00"], "reference data came down")
         let again = try await client.syncOnce()
         #expect(again.sent == 0 && again.received == 0 && hub.requests.last?.changes.isEmpty == true)
         let hubStock = try await hub.store.writer.read { db in try RecordStore.allStates(set: "stock", in: db) }
@@ -208,15 +219,16 @@ struct SyncClientTests {
 
     @Test func aFailedSyncIsRecordedAndRetriedWithoutLoss() async throws {
         let agent = try ScratchAgent()
-        try agent.database.recordCheckpoint(CheckpointIncrement(date: day("2020-02-10"), counts: ["checked": 7]))
+        try await agent.database.recordCheckpoint(CheckpointIncrement(date: day("2020-02-10"), counts: ["checked": 7]))
         let hub = FakeHub()
         hub.failNext = 1
         let client = SyncClient(database: agent.database, transport: hub)
-        await #expect(throws: AgentError.self) { _ = try await client.syncOnce() }
-        let failed = try agent.database.status()
+        let failure = await #expect(throws: AgentError.self) { _ = try await client.syncOnce() }
+        #expect(failure?.code == .hubUnreachable)
+        let failed = try await agent.database.status()
         #expect(failed.pending == 1 && failed.lastError == "hub unreachable (test)")
         _ = try await client.syncOnce()
-        let ok = try agent.database.status()
+        let ok = try await agent.database.status()
         #expect(ok.pending == 0 && ok.lastError == nil && ok.lastSyncAt != nil)
         let checked = try await hub.store.writer.read { db in try RecordStore.state(set: "checkpoint", key: "S01/2020-02-10", in: db)?["checked"] }
         #expect(checked == .int(7))

@@ -22,7 +22,7 @@ struct FaultEndToEndTests {
 
     /// The record store survives a process killed in the middle of applying a batch: reopening
     /// shows all of the batch or none of it.
-    @Test func aKilledImportLeavesAllOrNothing() throws {
+    @Test func aKilledImportLeavesAllOrNothing() async throws {
         let dir = try Scratch()
         let csv = dir.path("pos.csv")
         let rows = 20_000
@@ -33,8 +33,8 @@ struct FaultEndToEndTests {
             #expect(try agentCLI(["init", "--db", db, "--store", "S01", "--hub", "http://127.0.0.1:9", "--token", "t"]).status == 0)
             let outcome = try runAndKill(["import", "stock", "--db", db, csv], after: delay)
             let agent = try AgentDatabase.open(path: db)
-            let stock = try agent.stock(date: nil).count
-            let pending = try agent.status().pending
+            let stock = try await agent.stock(date: nil).count
+            let pending = try await agent.status().pending
             #expect(stock == 0 || stock == rows, "a torn batch: \(stock) rows")
             #expect(pending == Int64(stock), "the outbox matches the records")
             if outcome.killed && stock == 0 { killedMidWrite += 1 }
@@ -44,7 +44,7 @@ struct FaultEndToEndTests {
     }
 
     /// SIGKILL the agent at random points of a large sync, again and again; then sync to the end.
-    @Test func killingTheAgentMidSyncLosesAndDuplicatesNothing() throws {
+    @Test func killingTheAgentMidSyncLosesAndDuplicatesNothing() async throws {
         let setup = try OneStore()
         let (dir, hubDB, hub, a) = (setup.dir, setup.hubDB, setup.hub, setup.agent)
         try hub.start()
@@ -60,7 +60,8 @@ struct FaultEndToEndTests {
         #expect(kills >= 1)
         let final = try agentCLI(["sync", "--db", a])
         #expect(final.status == 0, "\(final.stderr)")
-        #expect(try AgentDatabase.open(path: a).status().pending == 0)
+        let pending = try await AgentDatabase.open(path: a).status().pending
+        #expect(pending == 0)
         hub.stop()
         let hubSets = try storeSets(HubDatabase.open(path: hubDB).store, storeID: "S01")
         let agentSets = try storeSets(AgentDatabase.open(path: a).store)
@@ -108,7 +109,7 @@ struct FaultEndToEndTests {
     }
 
     /// A partition: several simulated days recorded with the hub down, then everyone converges.
-    @Test func agentsRecordThroughAPartitionThenConverge() throws {
+    @Test func agentsRecordThroughAPartitionThenConverge() async throws {
         let dir = try Scratch()
         let hubDB = dir.path("hub.sqlite")
         let tokens = ["S01": try enrol(hubDB, "S01"), "S02": try enrol(hubDB, "S02")]
@@ -137,7 +138,7 @@ struct FaultEndToEndTests {
             let replicas = try devices.filter { $0.0 == store }.map { try storeSets(AgentDatabase.open(path: dir.path($0.1)).store) }
             #expect(try storeSets(hubStore.store, storeID: store) == union(replicas))
         }
-        let snapshot = try hubStore.snapshot(date: CalendarDate("2020-02-14"))
+        let snapshot = try await hubStore.snapshot(date: CalendarDate("2020-02-14"))
         #expect(snapshot.checkpointTotals().checked == 14 * 3, "three devices counted 14 each")
         #expect(snapshot.supply().commodities.first { $0.commodity == "rice" }?.onHand == Double(986 + 486))
     }
@@ -145,7 +146,7 @@ struct FaultEndToEndTests {
     /// The hub is restored from an older backup (`baogong-hub backup`, taken while it serves, and
     /// put back as docs/operator.md says): what it acknowledged after the backup is gone from it, so
     /// the agent must send it again rather than believe it synced.
-    @Test func aHubRestoredFromABackupGetsTheLostRecordsAgain() throws {
+    @Test func aHubRestoredFromABackupGetsTheLostRecordsAgain() async throws {
         let setup = try OneStore()
         let (dir, hubDB, hub, a) = (setup.dir, setup.hubDB, setup.hub, setup.agent)
         try hub.start()
@@ -166,9 +167,9 @@ struct FaultEndToEndTests {
         try hub.start()
         try record("eggs")
         hub.stop()
-        let stock = try HubDatabase.open(path: hubDB).records(set: "stock", store: "S01", date: nil, afterSeq: 0, limit: 10)
+        let stock = try await HubDatabase.open(path: hubDB).records(set: .stock, store: "S01", date: nil, afterSeq: 0, limit: 10)
         #expect(Set(stock.compactMap { $0["commodity"]?.textValue }) == ["rice", "pork", "eggs"])
         #expect(try storeSets(HubDatabase.open(path: hubDB).store, storeID: "S01") == storeSets(AgentDatabase.open(path: a).store))
-        #expect(try AgentDatabase.open(path: a).status().pending == 0)
+        #expect(try await AgentDatabase.open(path: a).status().pending == 0)
     }
 }

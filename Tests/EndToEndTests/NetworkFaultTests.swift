@@ -50,10 +50,10 @@ struct NetworkFaultTests {
         let start = try CalendarDate("2020-02-01")
         for i in 0..<140 {
             let commodity = Commodity.defaults[i % 7].id
-            try agent.recordStock(StockEntry(date: start.adding(days: i / 7), commodity: commodity, onHand: Double(100 + i),
+            try await agent.recordStock(StockEntry(date: start.adding(days: i / 7), commodity: commodity, onHand: Double(100 + i),
                                              sold: Double(i % 9), priceFen: 500 + Int64(i)))
             if i % 10 == 0 {
-                try agent.recordCheckpoint(CheckpointIncrement(date: start.adding(days: i / 7), counts: ["checked": 5]))
+                try await agent.recordCheckpoint(CheckpointIncrement(date: start.adding(days: i / 7), counts: ["checked": 5]))
             }
         }
         let transport = HostileTransport()
@@ -63,16 +63,16 @@ struct NetworkFaultTests {
             do { _ = try await client.syncOnce(); break } catch { failures += 1; #expect(failures < 50) }
         }
         #expect(transport.replays > 3 && transport.lostAnswers > 0 && failures == transport.lostAnswers)
-        #expect(try agent.status().pending == 0)
+        #expect(try await agent.status().pending == 0)
         hub.stop()
         let hubDatabase = try HubDatabase.open(path: hubDB)
         #expect(try storeSets(hubDatabase.store, storeID: "S01") == storeSets(agent.store))
         // Every change was merged exactly once: the hub's log holds one entry per change the agent made.
-        let replica = try agent.identity().replica
+        let replica = try await agent.identity().replica
         let logged = try await hubDatabase.store.writer.read { db in try RecordStore.count(byReplica: replica, after: 0, in: db).count }
         let made = try await agent.store.writer.read { db in try RecordStore.count(byReplica: replica, after: 0, in: db).count }
         #expect(logged == made && made == 154)
-        let checkpoints = try hubDatabase.snapshot(date: start).checkpointTotals()
+        let checkpoints = try await hubDatabase.snapshot(date: start).checkpointTotals()
         #expect(checkpoints.checked == 5, "one checkpoint increment on day 1, never counted twice")
     }
 
@@ -90,20 +90,21 @@ struct NetworkFaultTests {
             let agent = try AgentDatabase.create(path: dir.path(name), store: "S01", hub: hub.url, token: token)
             let client = SyncClient(database: agent, clock: { Date().addingTimeInterval(offset) })
             let now = Date().addingTimeInterval(offset)
-            try agent.recordCheckpoint(CheckpointIncrement(date: try CalendarDate("2020-02-10"), counts: ["checked": 100]), now: now)
+            try await agent.recordCheckpoint(CheckpointIncrement(date: try CalendarDate("2020-02-10"), counts: ["checked": 100]), now: now)
             devices.append((agent, client))
         }
         // The slow device reports a price after seeing nothing: the write is kept (LWW by clock).
-        try devices[0].0.recordStock(StockEntry(date: try CalendarDate("2020-02-10"), commodity: "rice", onHand: 700, priceFen: 520),
+        try await devices[0].0.recordStock(StockEntry(date: try CalendarDate("2020-02-10"), commodity: "rice", onHand: 700, priceFen: 520),
                                      now: Date().addingTimeInterval(-day))
         for (_, client) in devices { _ = try await client.syncOnce() }
         hub.stop()
         let hubDatabase = try HubDatabase.open(path: hubDB)
-        let snapshot = try hubDatabase.snapshot(date: CalendarDate("2020-02-10"))
+        let snapshot = try await hubDatabase.snapshot(date: CalendarDate("2020-02-10"))
         #expect(snapshot.checkpointTotals().checked == 300)
         #expect(snapshot.supply().commodities.first { $0.commodity == "rice" }?.onHand == 700)
-        let fleet = try hubDatabase.fleetStatus()
-        let ids = try devices.map { try $0.0.identity().replica }
+        let fleet = try await hubDatabase.fleetStatus()
+        var ids = [String]()
+        for device in devices { ids.append(try await device.0.identity().replica) }
         let behind = try #require(fleet.first { $0.replica == ids[0] })
         let ahead = try #require(fleet.first { $0.replica == ids[2] })
         let right = try #require(fleet.first { $0.replica == ids[1] })
@@ -116,7 +117,7 @@ struct NetworkFaultTests {
     }
 
     /// Fifty store agents (real processes) syncing at once against one hub.
-    @Test func fiftyAgentsSyncAtOnce() throws {
+    @Test func fiftyAgentsSyncAtOnce() async throws {
         let dir = try Scratch()
         let hubDB = dir.path("hub.sqlite")
         let hub = HubProcess(database: hubDB)
@@ -145,9 +146,9 @@ struct NetworkFaultTests {
         let hubDatabase = try HubDatabase.open(path: hubDB)
         let all = try storeSets(hubDatabase.store)
         #expect(all["stock"]?.records.count == 50 * 70)
-        let snapshot = try hubDatabase.snapshot(date: CalendarDate("2020-01-24"))
+        let snapshot = try await hubDatabase.snapshot(date: CalendarDate("2020-01-24"))
         #expect(snapshot.checkpointTotals().checked == 500)
         #expect(snapshot.reporting().reported == 50)
-        #expect(try hubDatabase.fleetStatus().allSatisfy { $0.replica != nil && $0.pendingReported == 0 })
+        #expect(try await hubDatabase.fleetStatus().allSatisfy { $0.replica != nil && $0.pendingReported == 0 })
     }
 }

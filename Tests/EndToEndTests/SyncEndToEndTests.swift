@@ -84,7 +84,7 @@ struct SyncEndToEndTests {
         hub.stop()
     }
 
-    @Test func aStoreTokenCannotWriteAnotherStoresRecordsAndARevokedTokenIsRefused() throws {
+    @Test func aStoreTokenCannotWriteAnotherStoresRecordsAndARevokedTokenIsRefused() async throws {
         let dir = try Scratch()
         let hubDB = dir.path("hub.sqlite")
         let tokenA = try enrol(hubDB, "S01")
@@ -111,7 +111,7 @@ struct SyncEndToEndTests {
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("refused"))
         let hubStore = try HubDatabase.open(path: hubDB)
-        #expect(try hubStore.records(set: "stock", store: nil, date: nil, afterSeq: 0, limit: 10).isEmpty, "nothing written")
+        #expect(try await hubStore.records(set: .stock, store: nil, date: nil, afterSeq: 0, limit: 10).isEmpty, "nothing written")
 
         let a = dir.path("a")
         #expect(try agentCLI(["init", "--db", a, "--store", "S01", "--hub", hub.url, "--token", tokenA]).status == 0)
@@ -123,7 +123,7 @@ struct SyncEndToEndTests {
                               "--date", "2020-02-11"]).status == 0)
         let revoked = try agentCLI(["sync", "--db", a])
         #expect(revoked.status == 1 && revoked.stderr.contains("token refused"))
-        let rows = try hubStore.records(set: "stock", store: "S01", date: nil, afterSeq: 0, limit: 10)
+        let rows = try await hubStore.records(set: .stock, store: "S01", date: nil, afterSeq: 0, limit: 10)
         #expect(rows.count == 1, "only the record synced before revocation")
 
         // No token in clear: not in the database files, not in the log.
@@ -138,7 +138,7 @@ struct SyncEndToEndTests {
     }
 
     /// `baogong-agent run`: keeps trying while the hub is down, syncs once it is up, stops on SIGTERM.
-    @Test func theDaemonBacksOffSyncsWhenTheHubReturnsAndStopsGracefully() throws {
+    @Test func theDaemonBacksOffSyncsWhenTheHubReturnsAndStopsGracefully() async throws {
         let dir = try Scratch()
         let hubDB = dir.path("hub.sqlite")
         let token = try enrol(hubDB, "S01")
@@ -167,7 +167,7 @@ struct SyncEndToEndTests {
         while daemon.isRunning, stopped < 100 { usleep(50_000); stopped += 1 }
         #expect(!daemon.isRunning, "SIGTERM stops the daemon")
         if !daemon.isRunning { #expect(daemon.terminationStatus == 0) }
-        let checked = try HubDatabase.open(path: hubDB).snapshot(date: CalendarDate("2020-02-10")).checkpointTotals().checked
+        let checked = try await HubDatabase.open(path: hubDB).snapshot(date: CalendarDate("2020-02-10")).checkpointTotals().checked
         #expect(checked == 10 + 11 + 12 + 13 + 14)
         hub.stop()
     }

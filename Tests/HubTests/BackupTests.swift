@@ -32,13 +32,13 @@ struct BackupTests {
         let dir = try Self.folder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let hub = try HubDatabase.open(path: dir.appendingPathComponent("hub.sqlite").path, now: F.instant("2020-01-24T00:00:00Z"))
-        _ = try hub.addStore(id: "S01", name: "One", township: nil, kind: "supermarket", now: F.instant("2020-01-24T00:00:00Z"))
-        for day in 0..<20 { _ = try hub.sync(Self.stockRequest("S01", day: day, upto: Int64(day + 1)), store: "S01") }
+        _ = try await hub.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: F.instant("2020-01-24T00:00:00Z"))
+        for day in 0..<20 { _ = try await hub.sync(Self.stockRequest("S01", day: day, upto: Int64(day + 1)), store: "S01") }
 
         let done = Atomic<Bool>(false)
         let writer = Task.detached {
             defer { done.store(true, ordering: .releasing) }
-            for day in 20..<400 { _ = try hub.sync(Self.stockRequest("S01", day: day, upto: Int64(day + 1)), store: "S01") }
+            for day in 20..<400 { _ = try await hub.sync(Self.stockRequest("S01", day: day, upto: Int64(day + 1)), store: "S01") }
         }
         var summaries = [BackupSummary]()
         while !done.load(ordering: .acquiring) && summaries.count < 40 {
@@ -65,8 +65,8 @@ struct BackupTests {
         }
         // The copy opens as a hub and reads like the original did at that point.
         let first = try HubDatabase.open(path: summaries[0].path)
-        #expect(try first.listStores().map(\.id) == ["S01"])
-        #expect(try hub.records(set: "stock", store: "S01", date: nil, afterSeq: 0, limit: 10_000).count == 1_600)
+        #expect(try await first.listStores().map(\.id) == ["S01"])
+        #expect(try await hub.records(set: .stock, store: "S01", date: nil, afterSeq: 0, limit: 10_000).count == 1_600)
     }
 
     @Test func anExistingFileOrAMissingFolderIsRefusedAndLeftAlone() throws {
@@ -75,10 +75,14 @@ struct BackupTests {
         let hub = try HubDatabase.open(path: dir.appendingPathComponent("hub.sqlite").path)
         let existing = dir.appendingPathComponent("existing.sqlite").path
         try Data("keep me".utf8).write(to: URL(fileURLWithPath: existing))
-        let refused = #expect(throws: HubError.self) { try hub.backup(to: existing) }
+        let refused = #expect(throws: DomainError.self) { try hub.backup(to: existing) }
+        #expect(refused?.code == .exists)
         #expect(refused?.message.contains("already exists") == true)
         #expect(try Data(contentsOf: URL(fileURLWithPath: existing)) == Data("keep me".utf8))
-        let missing = #expect(throws: HubError.self) { try hub.backup(to: dir.appendingPathComponent("no/such/copy.sqlite").path) }
+        let missing = #expect(throws: DomainError.self) {
+            try hub.backup(to: dir.appendingPathComponent("no/such/copy.sqlite").path)
+        }
+        #expect(missing?.code == .notFound)
         #expect(missing?.message.contains("no folder") == true)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted().filter { !$0.hasPrefix("hub.sqlite") } == ["existing.sqlite"])
     }
@@ -90,14 +94,14 @@ struct BackupTests {
         let dir = try Self.folder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let hub = try HubDatabase.open(path: dir.appendingPathComponent("hub.sqlite").path, now: F.instant("2020-01-24T00:00:00Z"))
-        _ = try hub.addStore(id: "S01", name: "One", township: nil, kind: "supermarket", now: F.instant("2020-01-24T00:00:00Z"))
+        _ = try await hub.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: F.instant("2020-01-24T00:00:00Z"))
         // 20,000 records, so that each copy takes long enough for the three to overlap.
         for batch in 0..<4 {
             let changes = (0..<5_000).map { n in
                 Change(set: "stock", key: "S01/c\(batch * 5_000 + n)/2020-02-10", timestamp: F.hlc("2020-02-10T01:00:00Z"),
                        replica: nil, fields: ["on_hand": .int(Int64(n)), "sold": .int(1)])
             }
-            _ = try hub.sync(SyncRequest(store: "S01", replica: "S01.a", cursor: 0, upto: Int64(batch + 1), pending: 0,
+            _ = try await hub.sync(SyncRequest(store: "S01", replica: "S01.a", cursor: 0, upto: Int64(batch + 1), pending: 0,
                                          sentAt: 1_581_296_400_000, changes: changes), store: "S01")
         }
         let target = dir.appendingPathComponent("same.sqlite").path
@@ -110,7 +114,7 @@ struct BackupTests {
             let won = results.compactMap { try? $0.get() }
             #expect(won.count == 1, "round \(round): \(results)")
             for case .failure(let error) in results {
-                #expect((error as? HubError)?.message.contains("already exists") == true, "\(error)")
+                #expect((error as? DomainError)?.message.contains("already exists") == true, "\(error)")
             }
             let stock = try await DatabaseQueue(path: target).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM stock") }
             #expect(stock == 20_000)
@@ -132,7 +136,8 @@ struct BackupTests {
         #expect(try Data(contentsOf: keep.appendingPathComponent("notes.txt")) == Data("precious".utf8))
         #expect(try Data(contentsOf: URL(fileURLWithPath: keep.path + "-wal")) == Data("wal".utf8))
         for bad in ["", dir.path + "/", dir.appendingPathComponent("new").path + "/"] {
-            let error = #expect(throws: HubError.self) { try hub.backup(to: bad) }
+            let error = #expect(throws: DomainError.self) { try hub.backup(to: bad) }
+            #expect(error?.code == .invalidValue, "\(bad)")
             #expect(error?.message.contains("must name a file") == true, "\(bad): \(String(describing: error))")
         }
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("new").path))

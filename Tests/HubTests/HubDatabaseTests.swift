@@ -92,92 +92,96 @@ struct HubDatabaseTests {
         #expect(!TokenDigest.matches(secret, storedHex: stored.uppercased().replacingOccurrences(of: "A", with: "Z")))
     }
 
-    @Test func enrolmentReturnsATokenAndKeepsOnlyItsHash() throws {
+    @Test func enrolmentReturnsATokenAndKeepsOnlyItsHash() async throws {
         let db = try HubDatabase.inMemory()
-        let token = try db.addStore(id: "S01", name: "Qijia Supermarket", township: "Chengguan", kind: "supermarket", now: Self.now)
+        let token = try await db.addStore(id: "S01", name: "Qijia Supermarket", township: "Chengguan", kind: .supermarket, now: Self.now)
         #expect(token.wholeMatch(of: /s\.S01\.[0-9a-f]{64}/) != nil)
         let secret = String(token.dropFirst("s.S01.".count))
-        let stored = try db.writer.read { db in try String.fetchOne(db, sql: "SELECT token_hash FROM enrolment WHERE store = 'S01'") }
+        let stored = try await db.writer.read { db in try String.fetchOne(db, sql: "SELECT token_hash FROM enrolment WHERE store = 'S01'") }
         #expect(stored == TokenDigest.hex(token))
         #expect(try !Self.databaseContains(db, token))
         #expect(try !Self.databaseContains(db, secret))
         // The hash is there (so the search can find what is stored).
         #expect(try Self.databaseContains(db, TokenDigest.hex(token)))
 
-        let op = try db.addOperator(name: "Bureau duty officer", now: Self.now)
+        let op = try await db.addOperator(name: "Bureau duty officer", now: Self.now)
         #expect(op.token.wholeMatch(of: /o\.[0-9a-f]{8}\.[0-9a-f]{64}/) != nil)
         #expect(op.token.hasPrefix("o.\(op.id)."))
         #expect(try !Self.databaseContains(db, op.token))
         #expect(try !Self.databaseContains(db, String(op.token.suffix(64))))
         // A second enrolment of the same store is refused; rotate instead.
-        #expect(throws: HubError.self) { try db.addStore(id: "S01", name: "Again", township: nil, kind: "market") }
+        let again = await #expect(throws: DomainError.self) {
+            try await db.addStore(id: "S01", name: "Again", township: nil, kind: .market)
+        }
+        #expect(again?.code == .exists)
     }
 
-    @Test func storeTokensAreCheckedStrictly() throws {
+    @Test func storeTokensAreCheckedStrictly() async throws {
         let db = try HubDatabase.inMemory()
-        let token = try db.addStore(id: "S01", name: "One", township: nil, kind: "supermarket", now: Self.now)
-        _ = try db.addStore(id: "S02", name: "Two", township: nil, kind: "market", now: Self.now)
+        let token = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: Self.now)
+        _ = try await db.addStore(id: "S02", name: "Two", township: nil, kind: .market, now: Self.now)
         let secret = String(token.suffix(64))
-        #expect(try db.authenticate(token: token) == .store("S01"))
+        #expect(try await db.authenticate(token: token) == .store("S01"))
         // Wrong secret (last hex digit changed), same store.
         let wrong = String(token.dropLast()) + (token.last == "0" ? "1" : "0")
-        #expect(try db.authenticate(token: wrong) == nil)
+        #expect(try await db.authenticate(token: wrong) == nil)
         // Another store's id with S01's secret.
-        #expect(try db.authenticate(token: "s.S02.\(secret)") == nil)
+        #expect(try await db.authenticate(token: "s.S02.\(secret)") == nil)
         // S01's secret presented as an operator token.
-        #expect(try db.authenticate(token: "o.S01.\(secret)") == nil)
+        #expect(try await db.authenticate(token: "o.S01.\(secret)") == nil)
         // Malformed: too few parts, short secret, unknown kind, empty.
         for bad in ["", "s.S01", "s.S01.abc", "x.S01.\(secret)", "s..\(secret)", token + "0"] {
-            #expect(try db.authenticate(token: bad) == nil, "\(bad)")
+            #expect(try await db.authenticate(token: bad) == nil, "\(bad)")
         }
         // Revoked: refused.
-        try db.revokeStore(id: "S01", now: Self.now)
-        #expect(try db.authenticate(token: token) == nil)
+        try await db.revokeStore(id: "S01", now: Self.now)
+        #expect(try await db.authenticate(token: token) == nil)
         // Rotation lifts the revocation; the old token stays refused, the new one works.
-        let rotated = try db.rotateStoreToken(id: "S01", now: Self.now)
+        let rotated = try await db.rotateStoreToken(id: "S01", now: Self.now)
         #expect(rotated != token && rotated.hasPrefix("s.S01."))
-        #expect(try db.authenticate(token: token) == nil)
-        #expect(try db.authenticate(token: rotated) == .store("S01"))
-        #expect(try db.listStores().first { $0.id == "S01" }?.revoked == false)
-        #expect(throws: HubError.self) { try db.revokeStore(id: "S99") }
+        #expect(try await db.authenticate(token: token) == nil)
+        #expect(try await db.authenticate(token: rotated) == .store("S01"))
+        #expect(try await db.listStores().first { $0.id == "S01" }?.revoked == false)
+        let unknown = await #expect(throws: DomainError.self) { try await db.revokeStore(id: "S99") }
+        #expect(unknown?.code == .notFound)
     }
 
-    @Test func dottedStoreIdsAuthenticate() throws {
+    @Test func dottedStoreIdsAuthenticate() async throws {
         let db = try HubDatabase.inMemory()
-        let token = try db.addStore(id: "CG.S01", name: "Dotted", township: nil, kind: "mall", now: Self.now)
+        let token = try await db.addStore(id: "CG.S01", name: "Dotted", township: nil, kind: .mall, now: Self.now)
         // The store id is the text between the first and the last dot.
-        #expect(try db.authenticate(token: token) == .store("CG.S01"))
+        #expect(try await db.authenticate(token: token) == .store("CG.S01"))
     }
 
-    @Test func operatorTokensAndSessions() throws {
+    @Test func operatorTokensAndSessions() async throws {
         let db = try HubDatabase.inMemory()
-        let op = try db.addOperator(name: "Duty officer", now: Self.now)
-        let other = try db.addOperator(name: "Second", now: Self.now)
-        #expect(try db.authenticate(token: op.token) == .operator(op.id))
+        let op = try await db.addOperator(name: "Duty officer", now: Self.now)
+        let other = try await db.addOperator(name: "Second", now: Self.now)
+        #expect(try await db.authenticate(token: op.token) == .operator(op.id))
         let secret = String(op.token.suffix(64))
-        #expect(try db.authenticate(token: "o.\(other.id).\(secret)") == nil)
-        #expect(try db.authenticate(token: "s.\(op.id).\(secret)") == nil)
+        #expect(try await db.authenticate(token: "o.\(other.id).\(secret)") == nil)
+        #expect(try await db.authenticate(token: "s.\(op.id).\(secret)") == nil)
         let wrong = String(op.token.dropLast()) + (op.token.last == "a" ? "b" : "a")
-        #expect(try db.authenticate(token: wrong) == nil)
+        #expect(try await db.authenticate(token: wrong) == nil)
 
         // A session lasts 12 h and dies with the operator.
-        let session = try #require(try db.startSession(operatorToken: op.token, now: Self.now))
+        let session = try #require(try await db.startSession(operatorToken: op.token, now: Self.now))
         #expect(try !Self.databaseContains(db, session))
-        #expect(try db.sessionOperator(session, now: Self.now.addingTimeInterval(11 * 3600)) == op.id)
-        #expect(try db.sessionOperator(session, now: Self.now.addingTimeInterval(12 * 3600 + 1)) == nil)
-        #expect(try db.startSession(operatorToken: wrong, now: Self.now) == nil)
-        try db.revokeOperator(id: op.id, now: Self.now)
-        #expect(try db.authenticate(token: op.token) == nil)
-        #expect(try db.sessionOperator(session, now: Self.now) == nil)
-        #expect(try db.authenticate(token: other.token) == .operator(other.id))
+        #expect(try await db.sessionOperator(session, now: Self.now.addingTimeInterval(11 * 3600)) == op.id)
+        #expect(try await db.sessionOperator(session, now: Self.now.addingTimeInterval(12 * 3600 + 1)) == nil)
+        #expect(try await db.startSession(operatorToken: wrong, now: Self.now) == nil)
+        try await db.revokeOperator(id: op.id, now: Self.now)
+        #expect(try await db.authenticate(token: op.token) == nil)
+        #expect(try await db.sessionOperator(session, now: Self.now) == nil)
+        #expect(try await db.authenticate(token: other.token) == .operator(other.id))
     }
 
     // MARK: - Sync
 
-    @Test func syncMergesAcknowledgesAndAnswersWithTheCatalog() throws {
+    @Test func syncMergesAcknowledgesAndAnswersWithTheCatalog() async throws {
         let db = try HubDatabase.inMemory()
-        _ = try db.addStore(id: "S01", name: "One", township: nil, kind: "supermarket", now: Self.now)
-        _ = try db.addStore(id: "S02", name: "Two", township: nil, kind: "market", now: Self.now)
+        _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: Self.now)
+        _ = try await db.addStore(id: "S02", name: "Two", township: nil, kind: .market, now: Self.now)
         // Hub log so far: 7 catalog rows + 2 store registry rows = 9.
         #expect(try db.count("change_log") == 9)
         let batch = Self.request("S01", replica: "S01.0b047020", upto: 12, [
@@ -187,7 +191,7 @@ struct HubDatabaseTests {
             Self.checkpoint("S01/2020-02-10", at: "2020-02-10T11:00:01Z", ["checked": 100, "refused_fever": 1, "disinfections": 2]),
             Self.checkpoint("S01/2020-02-10", at: "2020-02-10T11:30:00Z", ["checked": 150, "disinfections": 4]),
         ])
-        let first = try db.sync(batch, store: "S01", now: Self.now)
+        let first = try await db.sync(batch, store: "S01", now: Self.now)
         #expect(first.acked == 12 && first.merged == 3 && !first.more)
         // The three changes are logged as 10, 11 and 12.
         #expect(first.cursor == 12)
@@ -200,34 +204,34 @@ struct HubDatabaseTests {
         let rice = try #require(first.changes.first { $0.key == "rice" })
         #expect(rice.fields["unit"] == .text("kg") && rice.fields["min_days"] == .int(7) && rice.fields["name_zh"] == .text("大米"))
 
-        let stock = try db.records(set: "stock", store: "S01", date: "2020-02-10", afterSeq: 0, limit: 10)
+        let stock = try await db.records(set: .stock, store: "S01", date: CalendarDate("2020-02-10"), afterSeq: 0, limit: 10)
         #expect(stock.count == 1)
         #expect(stock.first?["on_hand"] == .real(1000) && stock.first?["price"] == .int(520))
-        let cp = try db.records(set: "checkpoint", store: "S01", date: nil, afterSeq: 0, limit: 10)
+        let cp = try await db.records(set: .checkpoint, store: "S01", date: nil, afterSeq: 0, limit: 10)
         // Slot totals: the later 150 replaces 100 (same device), fever stays 1, disinfections 4.
         #expect(cp.first?["checked"] == .int(150) && cp.first?["refused_fever"] == .int(1) && cp.first?["disinfections"] == .int(4))
 
         // Replay after a lost answer: nothing merged, same acked, no new log rows, same values.
         let logRows = try db.count("change_log")
         let records = try db.fingerprint().filter { ["stock", "checkpoint", "change_log"].contains($0.key) }
-        let again = try db.sync(batch, store: "S01", now: Self.now.addingTimeInterval(60))
+        let again = try await db.sync(batch, store: "S01", now: Self.now.addingTimeInterval(60))
         #expect(again.merged == 0 && again.acked == 12 && again.cursor == 12)
         #expect(try db.count("change_log") == logRows)
         #expect(try db.fingerprint().filter { ["stock", "checkpoint", "change_log"].contains($0.key) } == records)
 
         // With the cursor raised to 12 nothing comes down; an older `upto` never lowers `acked`.
-        let caughtUp = try db.sync(Self.request("S01", replica: "S01.0b047020", cursor: 12, upto: 5, []), store: "S01", now: Self.now)
+        let caughtUp = try await db.sync(Self.request("S01", replica: "S01.0b047020", cursor: 12, upto: 5, []), store: "S01", now: Self.now)
         #expect(caughtUp.changes.isEmpty && caughtUp.acked == 12 && caughtUp.cursor == 12 && caughtUp.merged == 0)
     }
 
-    @Test func hubWrittenStatusGoesOnlyToItsStore() throws {
+    @Test func hubWrittenStatusGoesOnlyToItsStore() async throws {
         let db = try HubDatabase.inMemory()
-        _ = try db.addStore(id: "S01", name: "One", township: nil, kind: "supermarket", now: Self.now)
-        _ = try db.addStore(id: "S02", name: "Two", township: nil, kind: "market", now: Self.now)
-        try db.setStoreStatus(store: "S01", open: false, authority: "order", reason: "case nearby", since: F.date("2020-02-10"), now: Self.now)
-        let noticeID = try db.postNotice("Markets stay closed", now: Self.now)
-        let s01 = try db.sync(Self.request("S01", replica: "S01.a", cursor: 9, upto: 0, []), store: "S01", now: Self.now)
-        let s02 = try db.sync(Self.request("S02", replica: "S02.a", cursor: 9, upto: 0, []), store: "S02", now: Self.now)
+        _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: Self.now)
+        _ = try await db.addStore(id: "S02", name: "Two", township: nil, kind: .market, now: Self.now)
+        try await db.setStoreStatus(store: "S01", open: false, authority: "order", reason: "case nearby", since: F.date("2020-02-10"), now: Self.now)
+        let noticeID = try await db.postNotice("Markets stay closed", now: Self.now)
+        let s01 = try await db.sync(Self.request("S01", replica: "S01.a", cursor: 9, upto: 0, []), store: "S01", now: Self.now)
+        let s02 = try await db.sync(Self.request("S02", replica: "S02.a", cursor: 9, upto: 0, []), store: "S02", now: Self.now)
         // Log: 9 reference rows, 10 = S01's closure order, 11 = the notice.
         #expect(s01.changes.map(\.set) == ["store_status", "notices"])
         #expect(s01.changes.first?.fields["authority"] == .text("order"))
@@ -235,13 +239,13 @@ struct HubDatabaseTests {
         #expect(s01.cursor == 11 && s02.cursor == 11)
         // A cursor beyond the log (a hub restored from backup) starts over from 0: all of S01's come down:
         // 7 catalog rows, its own registry row, its closure order and the notice (not S02's registry row).
-        let restored = try db.sync(Self.request("S01", replica: "S01.a", cursor: 500, upto: 0, []), store: "S01", now: Self.now)
+        let restored = try await db.sync(Self.request("S01", replica: "S01.a", cursor: 500, upto: 0, []), store: "S01", now: Self.now)
         #expect(restored.changes.count == 10 && restored.cursor == 11)
     }
 
-    @Test func downstreamIsPagedBeyondMaxResponseChanges() throws {
+    @Test func downstreamIsPagedBeyondMaxResponseChanges() async throws {
         let db = try HubDatabase.inMemory()
-        _ = try db.addStore(id: "S01", name: "One", township: nil, kind: "supermarket", now: Self.now)
+        _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: Self.now)
         let limit = SyncProtocol.maxResponseChanges
         // 7 catalog + 1 registry = 8 so far; notices bring the log to exactly `limit` rows.
         func addNotices(_ range: ClosedRange<Int>) throws {
@@ -252,69 +256,74 @@ struct HubDatabaseTests {
             }
         }
         try addNotices(1...(limit - 8))
-        let exact = try db.sync(Self.request("S01", replica: "S01.a", upto: 0, []), store: "S01", now: Self.now)
+        let exact = try await db.sync(Self.request("S01", replica: "S01.a", upto: 0, []), store: "S01", now: Self.now)
         // Exactly 5,000 waiting: one page, no more.
         #expect(exact.changes.count == limit && !exact.more && exact.cursor == Int64(limit))
 
         try addNotices((limit - 7)...(limit - 7))
-        let page1 = try db.sync(Self.request("S01", replica: "S01.a", upto: 0, []), store: "S01", now: Self.now)
+        let page1 = try await db.sync(Self.request("S01", replica: "S01.a", upto: 0, []), store: "S01", now: Self.now)
         // 5,001 waiting: the first 5,000, cursor at the 5,000th, more.
         #expect(page1.changes.count == limit && page1.more && page1.cursor == Int64(limit))
-        let page2 = try db.sync(Self.request("S01", replica: "S01.a", cursor: page1.cursor, upto: 0, []), store: "S01", now: Self.now)
+        let page2 = try await db.sync(Self.request("S01", replica: "S01.a", cursor: page1.cursor, upto: 0, []), store: "S01", now: Self.now)
         #expect(page2.changes.map(\.key) == ["n\(limit - 7)"] && !page2.more && page2.cursor == Int64(limit + 1))
     }
 
-    @Test func twoDevicesOfOneStoreAddUp() throws {
+    @Test func twoDevicesOfOneStoreAddUp() async throws {
         let db = try HubDatabase.inMemory()
-        _ = try db.addStore(id: "S01", name: "One", township: nil, kind: "supermarket", now: Self.now)
+        _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: Self.now)
         let key = "S01/2020-02-10"
         let east = Self.request("S01", replica: "S01.east", upto: 1, [Self.checkpoint(key, at: "2020-02-10T09:00:00Z", ["checked": 100])])
         let west = Self.request("S01", replica: "S01.west", upto: 1, [Self.checkpoint(key, at: "2020-02-10T09:00:00Z", ["checked": 50])])
-        #expect(try db.sync(east, store: "S01", now: Self.now).merged == 1)
-        #expect(try db.sync(west, store: "S01", now: Self.now).merged == 1)
-        func checked() throws -> FieldValue? { try db.records(set: "checkpoint", store: "S01", date: nil, afterSeq: 0, limit: 1).first?["checked"] }
+        #expect(try await db.sync(east, store: "S01", now: Self.now).merged == 1)
+        #expect(try await db.sync(west, store: "S01", now: Self.now).merged == 1)
+        func checked() async throws -> FieldValue? {
+            try await db.records(set: .checkpoint, store: "S01", date: nil, afterSeq: 0, limit: 1).first?["checked"]
+        }
         // 100 + 50 = 150.
-        #expect(try checked() == .int(150))
+        #expect(try await checked() == .int(150))
         // Either batch again: still 150, not 250.
-        #expect(try db.sync(east, store: "S01", now: Self.now).merged == 0)
-        #expect(try checked() == .int(150))
+        #expect(try await db.sync(east, store: "S01", now: Self.now).merged == 0)
+        #expect(try await checked() == .int(150))
         // East counts 30 more: its slot total becomes 130, so 130 + 50 = 180.
         let more = Self.request("S01", replica: "S01.east", upto: 2, [Self.checkpoint(key, at: "2020-02-10T10:00:00Z", ["checked": 130])])
-        _ = try db.sync(more, store: "S01", now: Self.now)
-        #expect(try checked() == .int(180))
+        _ = try await db.sync(more, store: "S01", now: Self.now)
+        #expect(try await checked() == .int(180))
         // An old slot total arriving late does not lower it.
-        _ = try db.sync(east, store: "S01", now: Self.now)
-        #expect(try checked() == .int(180))
+        _ = try await db.sync(east, store: "S01", now: Self.now)
+        #expect(try await checked() == .int(180))
     }
 
-    @Test func aRefusedBatchWritesNothing() throws {
+    @Test func aRefusedBatchWritesNothing() async throws {
         let db = try HubDatabase.inMemory()
-        _ = try db.addStore(id: "S01", name: "One", township: nil, kind: "supermarket", now: Self.now)
-        _ = try db.addStore(id: "S02", name: "Two", township: nil, kind: "market", now: Self.now)
+        _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: Self.now)
+        _ = try await db.addStore(id: "S02", name: "Two", township: nil, kind: .market, now: Self.now)
         let before = try db.fingerprint()
         let batch = Self.request("S01", replica: "S01.a", upto: 2, [
             Self.stock("S01/rice/2020-02-10", at: "2020-02-10T09:00:00Z", ["on_hand": .int(10)]),
             Self.stock("S02/rice/2020-02-10", at: "2020-02-10T09:00:00Z", ["on_hand": .int(0)]),
         ])
-        let error = #expect(throws: HubError.self) { try db.sync(batch, store: "S01", now: Self.now) }
-        #expect(error?.status == .forbidden && error?.code == "forbidden" && error?.changeIndex == 1)
+        let error = await #expect(throws: DomainError.self) { try await db.sync(batch, store: "S01", now: Self.now) }
+        #expect(error?.code == .wrongStore)
+        #expect(error?.change == 1)
+        #expect(error.map { HubError($0).status } == .forbidden)
+        #expect(error.map { HubError($0).code } == "forbidden")
         #expect(try db.fingerprint() == before)
     }
 
     // MARK: - Fleet status
 
-    @Test func fleetStatusShowsSkewStalenessAndSilentStores() throws {
+    @Test func fleetStatusShowsSkewStalenessAndSilentStores() async throws {
         let db = try HubDatabase.inMemory()
-        _ = try db.addStore(id: "S01", name: "One", township: nil, kind: "supermarket", now: Self.now)
-        _ = try db.addStore(id: "S02", name: "Two", township: nil, kind: "market", now: Self.now)
+        _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: Self.now)
+        _ = try await db.addStore(id: "S02", name: "Two", township: nil, kind: .market, now: Self.now)
         // The device's wall clock is a day behind: sent_at = now − 86,400,000 ms.
         // One change is stamped 10 minutes ahead of the hub's clock (beyond the 5-minute limit).
         let batch = Self.request("S01", replica: "S01.a", upto: 7, pending: 3, sentAt: Self.nowMs - 86_400_000, [
             Self.stock("S01/rice/2020-02-10", at: "2020-02-10T12:10:00Z", ["on_hand": .int(10)]),
         ])
-        _ = try db.sync(batch, store: "S01", now: Self.now)
+        _ = try await db.sync(batch, store: "S01", now: Self.now)
 
-        let fresh = try db.fleetStatus(staleAfter: 6 * 3600, now: Self.now.addingTimeInterval(6 * 3600))
+        let fresh = try await db.fleetStatus(staleAfter: 6 * 3600, now: Self.now.addingTimeInterval(6 * 3600))
         try #require(fresh.count == 2)
         // Problems first: S02 never synced.
         let silent = fresh[0]
@@ -326,35 +335,35 @@ struct HubDatabaseTests {
         #expect(device.lastHeardAt == "2020-02-10T12:00:00Z")
         // Heard exactly 6 h ago: not yet stale; one second later: stale.
         #expect(!device.stale)
-        let later = try db.fleetStatus(staleAfter: 6 * 3600, now: Self.now.addingTimeInterval(6 * 3600 + 1))
+        let later = try await db.fleetStatus(staleAfter: 6 * 3600, now: Self.now.addingTimeInterval(6 * 3600 + 1))
         #expect(later.first { $0.replica == "S01.a" }?.stale == true)
 
         // A later sync with a correct clock clears the skew; future changes stay counted.
-        _ = try db.sync(Self.request("S01", replica: "S01.a", upto: 7, sentAt: Self.nowMs + 60_000 + 500, []), store: "S01",
+        _ = try await db.sync(Self.request("S01", replica: "S01.a", upto: 7, sentAt: Self.nowMs + 60_000 + 500, []), store: "S01",
                         now: Self.now.addingTimeInterval(60))
-        let row = try #require(try db.fleetStatus(now: Self.now.addingTimeInterval(60)).first { $0.replica == "S01.a" })
+        let row = try #require(try await db.fleetStatus(now: Self.now.addingTimeInterval(60)).first { $0.replica == "S01.a" })
         #expect(row.clockSkewMs == 500 && row.futureChanges == 1 && row.pendingReported == 0)
     }
 
     // MARK: - From synced records to views
 
-    @Test func arrivalIsTheFirstReceiptAndLateReportsAreMarked() throws {
+    @Test func arrivalIsTheFirstReceiptAndLateReportsAreMarked() async throws {
         let db = try HubDatabase.inMemory()
-        _ = try db.addStore(id: "S01", name: "One", township: nil, kind: "supermarket", now: Self.now)
-        _ = try db.addStore(id: "S02", name: "Two", township: nil, kind: "market", now: Self.now)
+        _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: Self.now)
+        _ = try await db.addStore(id: "S02", name: "Two", township: nil, kind: .market, now: Self.now)
         // S01 reports 02-10 at 20:00 China time; a correction at 09:00 the next day does not move it.
-        _ = try db.sync(Self.request("S01", replica: "S01.a", upto: 1,
+        _ = try await db.sync(Self.request("S01", replica: "S01.a", upto: 1,
                                      [Self.stock("S01/rice/2020-02-10", at: "2020-02-10T11:00:00Z", ["on_hand": .int(10)])]),
                         store: "S01", now: Self.now)
         let nextMorning = F.instant("2020-02-11T01:00:00Z")
-        _ = try db.sync(Self.request("S01", replica: "S01.a", upto: 2,
+        _ = try await db.sync(Self.request("S01", replica: "S01.a", upto: 2,
                                      [Self.stock("S01/rice/2020-02-10", at: "2020-02-11T00:59:00Z", ["on_hand": .int(12)])]),
                         store: "S01", now: nextMorning)
         // S02's device was offline: it recorded at 19:00 China time and synced at 09:00 the next day.
-        _ = try db.sync(Self.request("S02", replica: "S02.a", upto: 1,
+        _ = try await db.sync(Self.request("S02", replica: "S02.a", upto: 1,
                                      [Self.checkpoint("S02/2020-02-10", at: "2020-02-10T11:00:00Z", ["checked": 10])]),
                         store: "S02", now: nextMorning)
-        let snapshot = try db.snapshot(date: F.date("2020-02-10"), now: nextMorning)
+        let snapshot = try await db.snapshot(date: F.date("2020-02-10"), now: nextMorning)
         #expect(snapshot.arrivals["S01"]?.receivedAt == Self.now)
         #expect(snapshot.arrivals["S02"]?.receivedAt == nextMorning)
         #expect(snapshot.arrivals["S02"]?.recordedAt == F.instant("2020-02-10T11:00:00Z"))
@@ -362,11 +371,11 @@ struct HubDatabaseTests {
         #expect(reporting.reported == 2 && reporting.late == ["S02"] && reporting.stale.isEmpty)
     }
 
-    @Test func syncedWorkedExampleGivesTheSameFigures() throws {
+    @Test func syncedWorkedExampleGivesTheSameFigures() async throws {
         let db = try HubDatabase.inMemory()
-        _ = try db.addStore(id: "S01", name: "One", township: nil, kind: "supermarket", now: Self.now)
-        _ = try db.addStore(id: "S02", name: "Two", township: nil, kind: "market", now: Self.now)
-        _ = try db.addStore(id: "S09", name: "Gone", township: nil, kind: "market", now: Self.now)
+        _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: Self.now)
+        _ = try await db.addStore(id: "S02", name: "Two", township: nil, kind: .market, now: Self.now)
+        _ = try await db.addStore(id: "S09", name: "Gone", township: nil, kind: .market, now: Self.now)
         let rows: [(String, String, Int, Int, Int)] = [
             ("S01", "2020-02-08", 90, 1200, 520), ("S01", "2020-02-09", 110, 1100, 520), ("S01", "2020-02-10", 100, 1000, 520),
             ("S02", "2020-02-08", 40, 600, 500), ("S02", "2020-02-09", 60, 550, 500), ("S02", "2020-02-10", 50, 500, 650),
@@ -374,7 +383,7 @@ struct HubDatabaseTests {
         ]
         for (store, date, sold, onHand, price) in rows {
             let lead: Int64 = store == "S01" ? 2 : 3
-            _ = try db.sync(
+            _ = try await db.sync(
                 Self.request(store, replica: "\(store).a", upto: 1, [
                     Self.stock("\(store)/rice/\(date)", at: "2020-02-10T10:00:00Z",
                                ["sold": .int(Int64(sold)), "on_hand": .int(Int64(onHand)), "price": .int(Int64(price)),
@@ -383,9 +392,9 @@ struct HubDatabaseTests {
                 store: store, now: Self.now
             )
         }
-        try db.revokeStore(id: "S09", now: Self.now)
-        #expect(try db.latestReportDate() == F.date("2020-02-10"))
-        let supply = try db.snapshot(date: F.date("2020-02-10"), now: Self.now).supply()
+        try await db.revokeStore(id: "S09", now: Self.now)
+        #expect(try await db.latestReportDate() == F.date("2020-02-10"))
+        let supply = try await db.snapshot(date: F.date("2020-02-10"), now: Self.now).supply()
         let rice = try #require(supply.commodities.first { $0.commodity == "rice" })
         // As worked example 1: 1500 on hand, 150 a day, 10.0 days; the revoked S09 is left out.
         #expect(rice.onHand == 1500 && rice.avgDailySales == 150 && close(rice.daysOfSupply, 10))
@@ -393,59 +402,63 @@ struct HubDatabaseTests {
         #expect(supply.priceAlerts.map(\.store) == ["S02"])
     }
 
-    @Test func statusHistoryFromTheBureauAndTheStore() throws {
+    @Test func statusHistoryFromTheBureauAndTheStore() async throws {
         let db = try Self.hubSeeded(at: F.instant("2020-02-01T00:00:00Z"))
-        _ = try db.addStore(id: "S01", name: "One", township: nil, kind: "supermarket", now: F.instant("2020-02-01T00:00:00Z"))
-        try db.setStoreStatus(store: "S01", open: false, authority: "order", reason: "case nearby",
+        _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: F.instant("2020-02-01T00:00:00Z"))
+        try await db.setStoreStatus(store: "S01", open: false, authority: "order", reason: "case nearby",
                               since: F.date("2020-02-05"), now: F.instant("2020-02-05T01:00:00Z"))
         // The store records itself open from 02-07 (later by date and by clock): the order still stands.
-        _ = try db.sync(Self.request("S01", replica: "S01.a", upto: 1, [
+        _ = try await db.sync(Self.request("S01", replica: "S01.a", upto: 1, [
             Change(set: "store_status", key: "S01", timestamp: F.hlc("2020-02-07T01:00:00Z"), replica: nil,
                    fields: ["state": .text("open"), "since": .text("2020-02-07"), "authority": .text("store")])
         ]), store: "S01", now: F.instant("2020-02-07T01:00:00Z"))
-        func open(_ date: String) throws -> Bool {
-            try db.snapshot(date: F.date(date), now: Self.now).isOpen("S01", day: F.day(date))
+        func open(_ date: String) async throws -> Bool {
+            try await db.snapshot(date: F.date(date), now: Self.now).isOpen("S01", day: F.day(date))
         }
         // Both events are in the history: the store's is later by clock, so it won the LWW merge.
-        let events = try db.snapshot(date: F.date("2020-02-08"), now: Self.now).statusEvents["S01"] ?? []
+        let events = try await db.snapshot(date: F.date("2020-02-08"), now: Self.now).statusEvents["S01"] ?? []
         #expect(events.map(\.authority) == ["order", "store"])
-        #expect(try db.records(set: "store_status", store: "S01", date: nil, afterSeq: 0, limit: 1).first?["state"] == .text("open"))
-        #expect(try !open("2020-02-08"))
-        try db.setStoreStatus(store: "S01", open: true, authority: "authorised", reason: nil,
+        #expect(try await db.records(set: .storeStatus, store: "S01", date: nil, afterSeq: 0, limit: 1).first?["state"] == .text("open"))
+        #expect(try await !open("2020-02-08"))
+        try await db.setStoreStatus(store: "S01", open: true, authority: "authorised", reason: nil,
                               since: F.date("2020-02-09"), now: F.instant("2020-02-09T01:00:00Z"))
-        #expect(try !open("2020-02-08") && open("2020-02-09"))
-        #expect(try open("2020-02-04"))
+        #expect(try await !open("2020-02-08"))
+        #expect(try await open("2020-02-09"))
+        #expect(try await open("2020-02-04"))
         // A store may not write the bureau's authorities.
         let forged = Self.request("S01", replica: "S01.a", upto: 2, [
             Change(set: "store_status", key: "S01", timestamp: F.hlc("2020-02-10T01:00:00Z"), replica: nil,
                    fields: ["state": .text("open"), "since": .text("2020-02-10"), "authority": .text("authorised")])
         ])
-        let error = #expect(throws: HubError.self) { try db.sync(forged, store: "S01", now: Self.now) }
-        #expect(error?.status == .forbidden && error?.field == "authority")
-        #expect(throws: HubError.self) {
-            try db.setStoreStatus(store: "S99", open: false, authority: "order", reason: nil, since: F.date("2020-02-10"))
+        let error = await #expect(throws: DomainError.self) { try await db.sync(forged, store: "S01", now: Self.now) }
+        #expect(error?.code == .wrongStore)
+        #expect(error?.field == "authority")
+        #expect(error.map { HubError($0).status } == .forbidden)
+        let unknown = await #expect(throws: DomainError.self) {
+            try await db.setStoreStatus(store: "S99", open: false, authority: "order", reason: nil, since: F.date("2020-02-10"))
         }
+        #expect(unknown?.code == .notFound)
     }
 
     /// A store that closed itself while offline syncs after the bureau wrote a later status: the
     /// store's event loses the LWW merge, so it is not logged, and the status history (read from the
     /// change log) never learns that the store was closed on those days.
-    @Test func anOfflineClosureThatLosesTheMergeStillCountsInHistory() throws {
+    @Test func anOfflineClosureThatLosesTheMergeStillCountsInHistory() async throws {
         let db = try Self.hubSeeded(at: F.instant("2020-02-01T00:00:00Z"))
-        _ = try db.addStore(id: "S01", name: "One", township: nil, kind: "supermarket", now: F.instant("2020-02-01T00:00:00Z"))
+        _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: F.instant("2020-02-01T00:00:00Z"))
         // 02-10 01:00: the store's device closes the store from 02-10 (offline, not synced yet).
         let closure = Change(set: "store_status", key: "S01", timestamp: F.hlc("2020-02-10T01:00:00Z"), replica: nil,
                              fields: ["state": .text("closed"), "since": .text("2020-02-10"), "authority": .text("store"),
                                       "reason": .text("staff ill")])
         // 02-12 01:00: the bureau orders it closed from 02-12 on.
-        try db.setStoreStatus(store: "S01", open: false, authority: "order", reason: "case nearby",
+        try await db.setStoreStatus(store: "S01", open: false, authority: "order", reason: "case nearby",
                               since: F.date("2020-02-12"), now: F.instant("2020-02-12T01:00:00Z"))
         // 02-12 02:00: the device syncs its closure.
-        let response = try db.sync(Self.request("S01", replica: "S01.a", upto: 1, [closure]), store: "S01",
+        let response = try await db.sync(Self.request("S01", replica: "S01.a", upto: 1, [closure]), store: "S01",
                                    now: F.instant("2020-02-12T02:00:00Z"))
         #expect(response.acked == 1)
         // docs/views.md: status on D comes from the events with since ≤ D; on 02-11 that is the store's own closure.
-        let snapshot = try db.snapshot(date: F.date("2020-02-11"), now: F.instant("2020-02-12T02:00:00Z"))
+        let snapshot = try await db.snapshot(date: F.date("2020-02-11"), now: F.instant("2020-02-12T02:00:00Z"))
         #expect(!snapshot.isOpen("S01", day: F.day("2020-02-11")))
         #expect(snapshot.reporting().closed == ["S01"])
     }
@@ -458,62 +471,65 @@ struct HubDatabaseTests {
         do {
             await #expect(processExitsWith: .success) {
                 let db = try HubDatabase.inMemory()
-                _ = try db.addStore(id: "S01", name: "One", township: nil, kind: "supermarket")
+                _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket)
                 let request = SyncRequest(store: "S01", replica: "S01.a", cursor: 0, upto: 0, pending: 0, sentAt: .min, changes: [])
-                _ = try? db.sync(request, store: "S01")
+                _ = try? await db.sync(request, store: "S01")
             }
         }
     }
 
     /// Checkpoint counters have a maximum of 1e12 (RecordSets.swift); at the maximum, two stores add up exactly.
-    @Test func checkpointCountersAreBoundedAndAddUp() throws {
+    @Test func checkpointCountersAreBoundedAndAddUp() async throws {
         let db = try HubDatabase.inMemory()
-        _ = try db.addStore(id: "S01", name: "One", township: nil, kind: "supermarket", now: Self.now)
-        _ = try db.addStore(id: "S02", name: "Two", township: nil, kind: "market", now: Self.now)
+        _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: Self.now)
+        _ = try await db.addStore(id: "S02", name: "Two", township: nil, kind: .market, now: Self.now)
         let before = try db.fingerprint()
         // 1e12 + 1 people checked at one entrance in one day: refused, nothing written.
         let tooMany = Self.request("S01", replica: "S01.a", upto: 1, [
             Self.checkpoint("S01/2020-02-10", at: "2020-02-10T09:00:00Z", ["checked": 1_000_000_000_001])
         ])
-        let error = #expect(throws: HubError.self) { try db.sync(tooMany, store: "S01", now: Self.now) }
-        #expect(error?.status == .unprocessableContent && error?.field == "checked" && error?.changeIndex == 0)
+        let error = await #expect(throws: DomainError.self) { try await db.sync(tooMany, store: "S01", now: Self.now) }
+        #expect(error?.code == .outOfRange)
+        #expect(error?.field == "checked")
+        #expect(error?.change == 0)
+        #expect(error.map { HubError($0).status } == .unprocessableContent)
         #expect(try db.fingerprint() == before)
         // Exactly 1e12 at each of two stores: the county total is 2e12, no overflow.
         for store in ["S01", "S02"] {
-            _ = try db.sync(Self.request(store, replica: "\(store).a", upto: 1, [
+            _ = try await db.sync(Self.request(store, replica: "\(store).a", upto: 1, [
                 Self.checkpoint("\(store)/2020-02-10", at: "2020-02-10T09:00:00Z", ["checked": 1_000_000_000_000])
             ]), store: store, now: Self.now)
         }
-        #expect(try db.snapshot(date: F.date("2020-02-10"), now: Self.now).checkpointTotals().checked == 2_000_000_000_000)
+        #expect(try await db.snapshot(date: F.date("2020-02-10"), now: Self.now).checkpointTotals().checked == 2_000_000_000_000)
     }
 
     /// Decrement slots (`d`) are accepted for every checkpoint counter, so a store can drive the
     /// county's "people checked" below zero, which protocol.md says is an integer ≥ 0.
-    @Test func checkpointCountsNeverGoNegative() throws {
+    @Test func checkpointCountsNeverGoNegative() async throws {
         let db = try HubDatabase.inMemory()
-        _ = try db.addStore(id: "S01", name: "One", township: nil, kind: "supermarket", now: Self.now)
+        _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: Self.now)
         let change = Change(set: "checkpoint", key: "S01/2020-02-10", timestamp: F.hlc("2020-02-10T09:00:00Z"), replica: nil,
                             counters: ["checked": 10], decrements: ["checked": 50])
-        _ = try? db.sync(Self.request("S01", replica: "S01.a", upto: 1, [change]), store: "S01", now: Self.now)
-        let totals = try db.snapshot(date: F.date("2020-02-10"), now: Self.now).checkpointTotals()
+        _ = try? await db.sync(Self.request("S01", replica: "S01.a", upto: 1, [change]), store: "S01", now: Self.now)
+        let totals = try await db.snapshot(date: F.date("2020-02-10"), now: Self.now).checkpointTotals()
         #expect(totals.checked >= 0)
     }
 
     /// A change stamped with the largest `t` a request can carry (Int64.max) pushes the hub clock to its
     /// top. The hub's next writes must still travel as valid, non-negative timestamps, or no agent
     /// could decode a sync answer again.
-    @Test func aFarFutureTimestampDoesNotBreakEveryAgentsSync() throws {
+    @Test func aFarFutureTimestampDoesNotBreakEveryAgentsSync() async throws {
         let db = try HubDatabase.inMemory()
-        _ = try db.addStore(id: "S01", name: "One", township: nil, kind: "supermarket", now: Self.now)
-        _ = try db.addStore(id: "S02", name: "Two", township: nil, kind: "market", now: Self.now)
+        _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: Self.now)
+        _ = try await db.addStore(id: "S02", name: "Two", township: nil, kind: .market, now: Self.now)
         let poison = Change(set: "stock", key: "S01/rice/2020-02-10", timestamp: HLCTimestamp(rawValue: UInt64(Int64.max)),
                             replica: nil, fields: ["on_hand": .int(1)])
-        let merged = try db.sync(Self.request("S01", replica: "S01.a", upto: 1, [poison]), store: "S01", now: Self.now)
+        let merged = try await db.sync(Self.request("S01", replica: "S01.a", upto: 1, [poison]), store: "S01", now: Self.now)
         #expect(merged.merged == 1)
         // Flagged as a change from the future, merged all the same.
-        #expect(try db.fleetStatus(now: Self.now).first { $0.replica == "S01.a" }?.futureChanges == 1)
-        try db.postNotice("Markets stay closed", now: Self.now)
-        let answer = try db.sync(Self.request("S02", replica: "S02.a", cursor: 9, upto: 0, []), store: "S02", now: Self.now)
+        #expect(try await db.fleetStatus(now: Self.now).first { $0.replica == "S01.a" }?.futureChanges == 1)
+        try await db.postNotice("Markets stay closed", now: Self.now)
+        let answer = try await db.sync(Self.request("S02", replica: "S02.a", cursor: 9, upto: 0, []), store: "S02", now: Self.now)
         #expect(answer.changes.map(\.set) == ["notices"])
         // What the agent does with the answer (SyncTransport.swift): JSON-decode it.
         let decoded = try JSONDecoder().decode(SyncResponse.self, from: try JSONEncoder().encode(answer))
@@ -523,55 +539,55 @@ struct HubDatabaseTests {
     /// docs/views.md: the default date is "the latest date with any stock report", and "deleted records
     /// are skipped". A clerk who mistyped 2029 for 2020 and deleted the record must not leave every
     /// default view (dashboard, CLI, /v1/views/*) on an empty day in 2029.
-    @Test func aDeletedTypoDoesNotMoveTheDefaultDate() throws {
+    @Test func aDeletedTypoDoesNotMoveTheDefaultDate() async throws {
         let db = try HubDatabase.inMemory()
-        _ = try db.addStore(id: "S01", name: "One", township: nil, kind: "supermarket", now: Self.now)
-        _ = try db.sync(Self.request("S01", replica: "S01.a", upto: 3, [
+        _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: Self.now)
+        _ = try await db.sync(Self.request("S01", replica: "S01.a", upto: 3, [
             Self.stock("S01/rice/2020-02-10", at: "2020-02-10T09:00:00Z", ["on_hand": .int(100)]),
             Self.stock("S01/rice/2029-02-10", at: "2020-02-10T09:01:00Z", ["on_hand": .int(100)]),
             Self.stock("S01/rice/2029-02-10", at: "2020-02-10T09:02:00Z", ["_deleted": .int(1)]),
         ]), store: "S01", now: Self.now)
         // The typo is gone from the records…
-        #expect(try db.records(set: "stock", store: "S01", date: "2029-02-10", afterSeq: 0, limit: 5).isEmpty)
+        #expect(try await db.records(set: .stock, store: "S01", date: CalendarDate("2029-02-10"), afterSeq: 0, limit: 5).isEmpty)
         // …so the latest reported date is 02-10.
-        let latest = try db.latestReportDate()
+        let latest = try await db.latestReportDate()
         #expect(latest == F.date("2020-02-10"))
     }
 
     /// One store sending a timestamp at the end of time must not freeze the hub's clock: the bureau's
     /// later catalog edits still apply in order (3, then 9, then 5 leaves 5).
-    @Test func aPoisonedTimestampDoesNotFreezeHubWrites() throws {
+    @Test func aPoisonedTimestampDoesNotFreezeHubWrites() async throws {
         let db = try HubDatabase.inMemory(now: Self.now)
-        _ = try db.addStore(id: "S01", name: "One", township: nil, kind: "supermarket", now: Self.now)
+        _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: Self.now)
         let poison = Change(set: "stock", key: "S01/rice/2020-02-10",
                             timestamp: HLCTimestamp(milliseconds: HLCTimestamp.maxMilliseconds, counter: .max),
                             replica: nil, fields: ["on_hand": .int(1)])
-        _ = try db.sync(Self.request("S01", replica: "S01.a", upto: 1, [poison]), store: "S01", now: Self.now)
+        _ = try await db.sync(Self.request("S01", replica: "S01.a", upto: 1, [poison]), store: "S01", now: Self.now)
         for days in [3, 9, 5] {
-            try db.setCatalog(Commodity(id: "rice", unit: .kg, nameEnglish: "Rice", nameChinese: "大米", minDays: days), now: Self.now)
+            try await db.setCatalog(Commodity(id: "rice", unit: .kg, nameEnglish: "Rice", nameChinese: "大米", minDays: days), now: Self.now)
         }
-        #expect(try db.catalog().first { $0.id == "rice" }?.minDays == 5)
-        #expect(try db.records(set: "stock", store: "S01", date: nil, afterSeq: 0, limit: 5).count == 1, "the data was merged")
+        #expect(try await db.catalog().first { $0.id == "rice" }?.minDays == 5)
+        #expect(try await db.records(set: .stock, store: "S01", date: nil, afterSeq: 0, limit: 5).count == 1, "the data was merged")
     }
 
     /// The views read a few rows out of large tables (720K change-log rows and 630K stock rows in a
     /// county of 1,000 stores over 90 days): none of the snapshot's statements may walk a whole table.
     /// The status history once walked the change log in seq order to save a sort, 52 ms per view.
-    @Test func theSnapshotScansNoLargeTable() throws {
+    @Test func theSnapshotScansNoLargeTable() async throws {
         let db = try Self.hubSeeded(at: F.instant("2020-02-01T00:00:00Z"))
-        _ = try db.addStore(id: "S01", name: "One", township: nil, kind: "supermarket", now: F.instant("2020-02-01T00:00:00Z"))
-        try db.setStoreStatus(store: "S01", open: false, authority: "order", reason: nil,
+        _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: F.instant("2020-02-01T00:00:00Z"))
+        try await db.setStoreStatus(store: "S01", open: false, authority: "order", reason: nil,
                               since: F.date("2020-02-05"), now: F.instant("2020-02-05T01:00:00Z"))
         let statements = Mutex<[String]>([])
-        db.writer.writeWithoutTransaction { db in
+        try await db.writer.writeWithoutTransaction { db in
             db.trace(options: .statement) { event in
                 if case .statement(let statement) = event { statements.withLock { $0.append(statement.expandedSQL) } }
             }
         }
-        _ = try db.snapshot(date: F.date("2020-02-08"), now: Self.now)
+        _ = try await db.snapshot(date: F.date("2020-02-08"), now: Self.now)
         let traced = statements.withLock { $0 }
         #expect(traced.contains { $0.contains("record_set = 'store_status'") }, "the status history was read")
-        let plans = try db.writer.writeWithoutTransaction { db in
+        let plans = try await db.writer.writeWithoutTransaction { db in
             db.trace(options: []) { _ in }
             return try traced.filter { $0.hasPrefix("SELECT") }.map { sql in
                 (sql, try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN \(sql)").map { $0["detail"] as String })

@@ -25,13 +25,13 @@ struct HubRouteTests {
 
     static let now = F.instant("2020-02-10T12:00:00Z")
 
-    static func makeHub() throws -> Hub {
+    static func makeHub() async throws -> Hub {
         let db = try HubDatabase.inMemory()
-        let s01 = try db.addStore(id: "S01", name: "Qijia Supermarket", township: "Chengguan", kind: "supermarket", now: now)
-        let s02 = try db.addStore(id: "S02", name: "Dongfeng Market", township: nil, kind: "market", now: now)
-        let s03 = try db.addStore(id: "S03", name: "Closed Down", township: nil, kind: "mall", now: now)
-        try db.revokeStore(id: "S03", now: now)
-        let op = try db.addOperator(name: "Duty officer", now: now)
+        let s01 = try await db.addStore(id: "S01", name: "Qijia Supermarket", township: "Chengguan", kind: .supermarket, now: now)
+        let s02 = try await db.addStore(id: "S02", name: "Dongfeng Market", township: nil, kind: .market, now: now)
+        let s03 = try await db.addStore(id: "S03", name: "Closed Down", township: nil, kind: .mall, now: now)
+        try await db.revokeStore(id: "S03", now: now)
+        let op = try await db.addOperator(name: "Duty officer", now: now)
         let context = HubContext(database: db, logger: Logger(label: "hub-tests"), clock: { now })
         return Hub(db: db, context: context, s01: s01, s02: s02, revoked: s03, operatorToken: op.token)
     }
@@ -167,7 +167,7 @@ struct HubRouteTests {
 
     @Test(arguments: badSyncs)
     func badSyncIsRefusedAndWritesNothing(_ bad: BadSync) async throws {
-        let hub = try Self.makeHub()
+        let hub = try await Self.makeHub()
         let before = try hub.db.fingerprint()
         var headers: HTTPFields = [.contentType: "application/json"]
         if let value = authorization(bad.token, hub) { headers[.authorization] = value }
@@ -183,7 +183,7 @@ struct HubRouteTests {
     }
 
     @Test func tooManyChangesIsBatchTooLarge() async throws {
-        let hub = try Self.makeHub()
+        let hub = try await Self.makeHub()
         let before = try hub.db.fingerprint()
         // 20,001 valid checkpoint changes (a few bytes each, about 1.5 MB in all).
         let one = #"{"s":"checkpoint","k":"S01/2020-02-10","t":\#(Self.t),"c":{"checked":1}}"#
@@ -202,11 +202,11 @@ struct HubRouteTests {
                 #expect(answer.acked == 20_000 && answer.merged == 1)
             }
         }
-        #expect(try hub.db.records(set: "checkpoint", store: "S01", date: nil, afterSeq: 0, limit: 1).first?["checked"] == .int(1))
+        #expect(try await hub.db.records(set: .checkpoint, store: "S01", date: nil, afterSeq: 0, limit: 1).first?["checked"] == .int(1))
     }
 
     @Test func aBodyOver16MiBIsPayloadTooLarge() async throws {
-        let hub = try Self.makeHub()
+        let hub = try await Self.makeHub()
         let before = try hub.db.fingerprint()
         // 16 MiB + 1 byte: a valid envelope padded with spaces.
         var body = ByteBuffer(string: Self.envelope([Self.stockChange()]))
@@ -225,8 +225,8 @@ struct HubRouteTests {
     /// "A.B.dev1", a device of store A.B (it would move that device's cursor and overwrite its status).
     @Test func aStoreCannotBorrowTheReplicaOfADottedStore() async throws {
         let db = try HubDatabase.inMemory()
-        let a = try db.addStore(id: "A", name: "A", township: nil, kind: "market", now: Self.now)
-        let ab = try db.addStore(id: "A.B", name: "A.B", township: nil, kind: "market", now: Self.now)
+        let a = try await db.addStore(id: "A", name: "A", township: nil, kind: .market, now: Self.now)
+        let ab = try await db.addStore(id: "A.B", name: "A.B", township: nil, kind: .market, now: Self.now)
         let hub = HubContext(database: db, logger: Logger(label: "hub-tests"), clock: { Self.now })
         let app = Application(router: buildHubRouter(hub))
         try await app.test(.router) { client in
@@ -241,7 +241,7 @@ struct HubRouteTests {
                 try Self.expectError($0, .forbidden, "forbidden", field: "replica")
             }
             #expect(try db.fingerprint() == before)
-            #expect(try db.fleetStatus(now: Self.now).first { $0.replica == "A.B.dev1" }?.ackedSeq == 5)
+            #expect(try await db.fleetStatus(now: Self.now).first { $0.replica == "A.B.dev1" }?.ackedSeq == 5)
         }
     }
 
@@ -249,7 +249,7 @@ struct HubRouteTests {
 
     @Test(arguments: ["/v1/views/supply", "/v1/views/alerts", "/v1/views/reporting", "/v1/stores", "/v1/status", "/v1/records/stock"])
     func storeTokensCannotReadOperatorEndpoints(_ path: String) async throws {
-        let hub = try Self.makeHub()
+        let hub = try await Self.makeHub()
         let before = try hub.db.fingerprint()
         try await hub.app.test(.router) { client in
             try await client.execute(uri: path, method: .get, headers: Self.headers(bearer: hub.s01, json: false)) {
@@ -271,7 +271,7 @@ struct HubRouteTests {
         ("/v1/views/reporting?date=2020-13-01", "date"),
     ])
     func invalidViewParameters(_ uri: String, _ field: String) async throws {
-        let hub = try Self.makeHub()
+        let hub = try await Self.makeHub()
         let before = try hub.db.fingerprint()
         try await hub.app.test(.router) { client in
             try await client.execute(uri: uri, method: .get, headers: Self.headers(bearer: hub.operatorToken, json: false)) {
@@ -307,7 +307,7 @@ struct HubRouteTests {
     }
 
     @Test func healthzAndMetrics() async throws {
-        let hub = try Self.makeHub()
+        let hub = try await Self.makeHub()
         try await hub.app.test(.router) { client in
             try await client.execute(uri: "/healthz", method: .get) { response in
                 #expect(response.status == .ok)
@@ -336,7 +336,7 @@ struct HubRouteTests {
         let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("docs/openapi.json")
         let file = try String(contentsOf: docs, encoding: .utf8)
-        let hub = try Self.makeHub()
+        let hub = try await Self.makeHub()
         try await hub.app.test(.router) { client in
             try await client.execute(uri: "/openapi.json", method: .get) { response in
                 #expect(response.status == .ok)
@@ -352,7 +352,7 @@ struct HubRouteTests {
     }
 
     @Test func supplyViewFromSyncedData() async throws {
-        let hub = try Self.makeHub()
+        let hub = try await Self.makeHub()
         try await hub.app.test(.router) { client in
             try await Self.syncWorkedExample(client, hub)
             for uri in ["/v1/views/supply?date=2020-02-10", "/v1/views/supply"] {  // the default is the latest reported date
@@ -392,7 +392,7 @@ struct HubRouteTests {
     }
 
     @Test func dashboardWithABearerOperatorToken() async throws {
-        let hub = try Self.makeHub()
+        let hub = try await Self.makeHub()
         try await hub.app.test(.router) { client in
             try await Self.syncWorkedExample(client, hub)
             try await client.execute(uri: "/", method: .get, headers: Self.headers(bearer: hub.operatorToken, json: false)) { response in
@@ -422,7 +422,7 @@ struct HubRouteTests {
     }
 
     @Test func dashboardSignIn() async throws {
-        let hub = try Self.makeHub()
+        let hub = try await Self.makeHub()
         try await hub.app.test(.router) { client in
             try await client.execute(uri: "/", method: .get) { response in
                 #expect(response.status == .seeOther)
@@ -472,7 +472,7 @@ struct HubRouteTests {
     /// docs/protocol.md: from a store, a `store_status` change must carry `authority: "store"`; without it
     /// the merged record could keep the bureau's authority next to the store's state, so it is refused.
     @Test func aStoreStatusWithoutAuthorityIsRefused() async throws {
-        let hub = try Self.makeHub()
+        let hub = try await Self.makeHub()
         let closure = #"{"s":"store_status","k":"S01","t":\#(Self.t),"f":{"state":"closed","since":"2020-02-10","reason":"staff ill"}}"#
         try await hub.app.test(.router) { client in
             try await client.execute(uri: "/v1/sync", method: .post, headers: Self.headers(bearer: hub.s01),
@@ -483,7 +483,7 @@ struct HubRouteTests {
     }
 
     @Test func unknownPathsAndSetsAreNotFound() async throws {
-        let hub = try Self.makeHub()
+        let hub = try await Self.makeHub()
         try await hub.app.test(.router) { client in
             try await client.execute(uri: "/v2/sync", method: .post, headers: Self.headers(bearer: hub.s01), body: ByteBuffer(string: "{}")) {
                 try Self.expectError($0, .notFound, "not_found")
@@ -495,7 +495,7 @@ struct HubRouteTests {
     }
 
     @Test func theBearerPrefixIsCaseInsensitive() async throws {
-        let hub = try Self.makeHub()
+        let hub = try await Self.makeHub()
         try await hub.app.test(.router) { client in
             let body = Self.envelope([Self.stockChange()])
             try await client.execute(uri: "/v1/sync", method: .post,
@@ -507,15 +507,15 @@ struct HubRouteTests {
                 #expect(answer.merged == 1 && answer.acked == 1 && answer.cursor == 11)
             }
         }
-        let stock = try hub.db.records(set: "stock", store: "S01", date: "2020-02-10", afterSeq: 0, limit: 5)
+        let stock = await try hub.db.records(set: .stock, store: "S01", date: CalendarDate("2020-02-10"), afterSeq: 0, limit: 5)
         #expect(stock.first?["on_hand"] == .real(1000) && stock.first?["price"] == .int(520))
     }
 
     /// Names and notices are typed by people: the dashboard shows them as text, never as markup.
     @Test func theDashboardEscapesNamesAndNotices() async throws {
-        let hub = try Self.makeHub()
-        _ = try hub.db.addStore(id: "S04", name: "<script>alert('store')</script>", township: nil, kind: "market", now: Self.now)
-        try hub.db.postNotice("<img src=x onerror=alert(1)> Markets closed", now: Self.now)
+        let hub = try await Self.makeHub()
+        _ = await try hub.db.addStore(id: "S04", name: "<script>alert('store')</script>", township: nil, kind: .market, now: Self.now)
+        await try hub.db.postNotice("<img src=x onerror=alert(1)> Markets closed", now: Self.now)
         try await hub.app.test(.router) { client in
             try await client.execute(uri: "/?lang=en&date=2020-02-10", method: .get,
                                      headers: Self.headers(bearer: hub.operatorToken, json: false)) { response in

@@ -13,7 +13,7 @@ enum Fixture {
     static func instant(_ text: String) -> Date { Timestamps.parse(text)! }
 
     static func store(_ id: String, name: String? = nil, revoked: Bool = false) -> StoreInfo {
-        StoreInfo(id: id, name: name ?? "Store \(id)", township: nil, kind: "supermarket", revoked: revoked)
+        StoreInfo(id: id, name: name ?? "Store \(id)", township: nil, kind: .supermarket, revoked: revoked)
     }
 
     static func stock(

@@ -1,12 +1,13 @@
+import BaogongModel
 import Foundation
 /// User-facing words in the two languages county officials read: Chinese and English.
-public enum Language: String, Sendable, CaseIterable {
+public enum Language: String, Sendable, CaseIterable, Codable {
     case zh, en
 
-    public init(parsing text: String?) throws {
+    public init(parsing text: String?) throws(DomainError) {
         guard let text else { self = .zh; return }
         guard let l = Language(rawValue: text.lowercased()) else {
-            throw HubError.badRequest("lang: must be zh or en, got '\(text)'")
+            throw DomainError(.invalidValue, field: "lang", "must be zh or en, got '\(text)'")
         }
         self = l
     }

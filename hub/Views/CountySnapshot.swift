@@ -27,7 +27,7 @@ public struct StoreInfo: Sendable, Hashable, Codable {
     public var id: String
     public var name: String
     public var township: String?
-    public var kind: String
+    public var kind: StoreKind
     public var revoked: Bool
 }
 
@@ -132,10 +132,10 @@ public struct CountySnapshot: Sendable {
 
 extension HubDatabase {
     /// Reads everything the views of `date` need, in one read transaction.
-    public func snapshot(date: CalendarDate, settings: ViewSettings = ViewSettings(), now: Date = Date()) throws
+    public func snapshot(date: CalendarDate, settings: ViewSettings = ViewSettings(), now: Date = Date()) async throws
         -> CountySnapshot
     {
-        try writer.read { db in
+        try await writer.read { db in
             var snapshot = CountySnapshot(date: date, asOf: now, settings: settings)
             snapshot.fleet = try Self.fleetStatus(staleAfter: settings.staleAfter, now: now, in: db)
             snapshot.catalog = try RecordStore.catalog(in: db)
@@ -146,7 +146,12 @@ extension HubDatabase {
                            e.revoked_at IS NOT NULL
                     FROM enrolment e LEFT JOIN stores s ON s.key = e.store ORDER BY e.store
                     """
-            ).map { StoreInfo(id: $0[0], name: $0[1], township: $0[2], kind: $0[3], revoked: $0[4]) }
+            ).map {
+                StoreInfo(
+                    id: $0[0], name: $0[1], township: $0[2],
+                    kind: StoreKind(rawValue: $0[3] as String) ?? .supermarket, revoked: $0[4]
+                )
+            }
             for logged in try RecordStore.history(set: "store_status", in: db) {
                 let f = logged.change.fields
                 guard let state = f["state"]?.textValue, let sinceText = f["since"]?.textValue,
@@ -237,8 +242,8 @@ extension HubDatabase {
     }
 
     /// The most recent date with any stock report (the demo and the dashboard default to it).
-    public func latestReportDate() throws -> CalendarDate? {
-        try writer.read { db in
+    public func latestReportDate() async throws -> CalendarDate? {
+        try await writer.read { db in
             try String.fetchOne(db, sql: "SELECT MAX(date) FROM stock WHERE deleted = 0").flatMap { try? CalendarDate($0) }
         }
     }

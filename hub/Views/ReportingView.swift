@@ -6,7 +6,7 @@ public struct ReportingView: Sendable, Codable {
     public struct StoreLine: Sendable, Hashable, Codable {
         public var store: String
         public var name: String
-        public var kind: String
+        public var kind: StoreKind
         /// expected, closed
         public var expected: Bool
         public var reported: Bool

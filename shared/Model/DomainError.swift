@@ -20,18 +20,48 @@ public struct DomainError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let outOfRange = Code("out_of_range")
         public static let missing = Code("missing")
         public static let wrongStore = Code("wrong_store")
+        /// A thing named by id that does not exist (a store, an operator, a record set).
+        public static let notFound = Code("not_found")
+        /// A thing that exists already (a store enrolled twice, a file a backup would overwrite).
+        public static let exists = Code("exists")
+        /// A sync request in a protocol version this side does not speak.
+        public static let unsupportedProtocol = Code("unsupported_protocol")
+        /// A sync request from a newer schema than this side knows.
+        public static let schemaTooNew = Code("schema_too_new")
+        /// More changes in one batch than the protocol allows.
+        public static let batchTooLarge = Code("batch_too_large")
+        /// A sync request whose schema version is not a valid one.
+        public static let badSchema = Code("bad_schema")
+        /// A body or file that cannot be read as the format it claims (JSON, gzip).
+        public static let malformed = Code("malformed")
+        /// The machine failed (a disk full, a file that cannot be written), not the input.
+        public static let failed = Code("failed")
     }
 
     public let code: Code
     /// The field (or key part, or record set) that holds the bad value, e.g. `on_hand`.
     public let field: String
     public let message: String
+    /// The position of the offending change in a sync batch, when the error is about one.
+    public var change: Int?
 
-    public init(_ code: Code, field: String, _ message: String) {
+    public init(_ code: Code, field: String, _ message: String, change: Int? = nil) {
         self.code = code
         self.field = field
         self.message = message
+        self.change = change
     }
 
-    public var description: String { "\(field): \(message)" }
+    /// The same error, located at change `index` of a batch.
+    public func at(change index: Int) -> DomainError {
+        var located = self
+        located.change = index
+        return located
+    }
+
+    /// `field: message`, or the message alone where no field is at fault (`field` empty).
+    public var description: String {
+        let text = field.isEmpty ? message : "\(field): \(message)"
+        return change.map { "change \($0): \(text)" } ?? text
+    }
 }

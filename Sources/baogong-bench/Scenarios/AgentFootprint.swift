@@ -56,7 +56,7 @@ struct AgentFootprintScenario {
 
         // During a sync of N pending records: stop, queue them, start again.
         Shell.stop(agent)
-        try local.importStock((0..<records).map { Workload.entry(index: $0, dayOffset: 400) })
+        try await local.importStock((0..<records).map { Workload.entry(index: $0, dayOffset: 400) })
         agent = try Shell.start(agentBinary, ["run", "--db", agentDB, "--interval", "5"], log: log)
         let (peak, syncSeconds) = try await waitSynced(local, agent: agent, timeout: 300)
         let after = try await sampleRSS(agent, seconds: 6)
@@ -94,7 +94,7 @@ struct AgentFootprintScenario {
             peak = max(peak, Measure.residentBytes(pid: agent.processIdentifier) ?? 0)
             if Measure.seconds(ContinuousClock.now - lastPoll) >= 0.1 {
                 lastPoll = ContinuousClock.now
-                let status = try local.status()
+                let status = try await local.status()
                 if status.pending == 0, status.lastSyncAt != nil, status.lastError == nil {
                     return (Double(peak), Measure.seconds(ContinuousClock.now - start))
                 }

@@ -25,7 +25,7 @@ struct DurableMergeScenario {
         var blobs = RawUpsertBaseline.BlobSizes(state: 0, payload: 0)
     }
 
-    func run() throws -> [ResultRow] {
+    func run() async throws -> [ResultRow] {
         var rows = [ResultRow]()
         let synchronous = try Self.recordStoreSynchronous(in: directory)
         for n in sizes {
@@ -40,7 +40,7 @@ struct DurableMergeScenario {
                 rates.floorC.append(try rawRate(n, blobs: blobs, synchronous: synchronous, binding: .cAPI, tag: "floorc-\(rep)"))
                 rates.compactC.append(try rawRate(n, blobs: Self.compactBlobs, synchronous: synchronous, binding: .cAPI, tag: "compact-\(rep)"))
                 rates.blobs = blobs
-                if n <= 100_000 { rates.sync.append(try syncRate(n, tag: "sync-\(rep)")) }
+                if n <= 100_000 { await rates.sync.append(try syncRate(n, tag: "sync-\(rep)")) }
                 Progress.note("merge N=\(Format.count(n)) rep \(rep + 1)/\(reps): store \(Int(rate))/s, raw \(Int(rates.raw.last!))/s")
             }
             rows += report(n, rates, reps: reps)
@@ -147,7 +147,7 @@ struct DurableMergeScenario {
 
     /// The hub's whole merge path of `POST /v1/sync` without HTTP and JSON: validation, merge,
     /// acknowledgement, replica status, report arrivals and the downstream query.
-    func syncRate(_ n: Int, tag: String) throws -> Double {
+    func syncRate(_ n: Int, tag: String) async throws -> Double {
         let path = path(tag, n)
         defer { Files.removeDatabase(path) }
         let hub = try HubDatabase.open(path: path)
@@ -158,7 +158,7 @@ struct DurableMergeScenario {
                 store: store, replica: Workload.replica(ofStore: store), cursor: cursor, upto: Int64(count), pending: 0,
                 sentAt: Int64(Workload.nowMilliseconds()), changes: Workload.changes(store: store, count: count)
             )
-            let (response, seconds) = try Measure.time { try hub.sync(request, store: store) }
+            let (response, seconds) = try await Measure.time { try await hub.sync(request, store: store) }
             cursor = response.cursor
             elapsed += seconds
         }

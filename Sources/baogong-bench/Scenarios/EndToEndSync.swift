@@ -64,19 +64,19 @@ struct EndToEndSyncScenario {
 
     func syncRun(store: String, viaProxy: Bool, gzip: Bool) async throws -> Run {
         try await SyncFixture.with(in: directory, name: "hub-\(store)") { fixture in
-            let agent = try fixture.agent(store: store, viaProxy: viaProxy)
+            let agent = try await fixture.agent(store: store, viaProxy: viaProxy)
             let entries = (0..<records).map { Workload.entry(index: $0) }
-            let (_, importSeconds) = try Measure.time { try agent.importStock(entries) }
+            let (_, importSeconds) = try await Measure.time { try await agent.importStock(entries) }
             let transport = TimingTransport(gzip ? HTTPSyncTransport() : HTTPSyncTransport(compressAbove: 0))
             let client = SyncClient(database: agent, transport: transport)
             let before = fixture.proxy.counters.snapshot
             let (report, seconds) = try await Measure.time { try await client.syncOnce() }
             let after = fixture.proxy.counters.snapshot
             let stored = try Query.int(fixture.database.writer, "SELECT COUNT(*) FROM stock WHERE store = ?", [store])
-            guard report.sent == records, stored == records, try agent.status().pending == 0 else {
+            guard report.sent == records, stored == records, try await agent.status().pending == 0 else {
                 throw BenchError("e2e: sent \(report.sent), hub stored \(stored) of \(records)")
             }
-            let payload = viaProxy && !gzip ? try measurePayload(agent) : nil
+            let payload = await viaProxy && !gzip ? try measurePayload(agent) : nil
             return Run(
                 seconds: seconds, transportSeconds: transport.seconds, importSeconds: importSeconds,
                 batches: report.batches, sent: after.sent - before.sent, received: after.received - before.received,
@@ -105,9 +105,9 @@ struct EndToEndSyncScenario {
 
     /// Encodes the agent's first batch again as `HTTPSyncTransport` does (and with Foundation's coders
     /// for comparison), and compresses it.
-    func measurePayload(_ agent: AgentDatabase) throws -> Payload {
-        let identity = try agent.identity()
-        let logged = try agent.writer.read { db in
+    func measurePayload(_ agent: AgentDatabase) async throws -> Payload {
+        let identity = try await agent.identity()
+        let logged = try await agent.writer.read { db in
             try RecordStore.changes(byReplica: identity.replica, after: 0, limit: 5_000, in: db)
         }
         var changes = logged.map(\.change)

@@ -32,18 +32,20 @@ struct ManyAgentsScenario {
 
     func measure(_ fixture: SyncFixture) async throws -> [ResultRow] {
         let transport = WideHTTPTransport(connections: agents)
-        let (fleet, setupSeconds) = try Measure.time {
-            try (1...agents).map { i -> Agent in
+        let (fleet, setupSeconds) = try await Measure.time {
+            var fleet = [Agent]()
+            for i in 1...agents {
                 let store = Workload.storeID(i)
-                let database = try fixture.agent(store: store, viaProxy: false)
-                return Agent(store: store, database: database, client: SyncClient(database: database, transport: transport))
+                let database = try await fixture.agent(store: store, viaProxy: false)
+                fleet.append(Agent(store: store, database: database, client: SyncClient(database: database, transport: transport)))
             }
+            return fleet
         }
         Progress.note("agents: \(agents) agents enrolled and created in \(Int(setupSeconds)) s")
         var results = [Round]()
         for round in 0...rounds {
-            let (_, recordSeconds) = try Measure.time {
-                for agent in fleet { try recordDay(agent.database, day: round) }
+            let (_, recordSeconds) = try await Measure.time {
+                for agent in fleet { try await recordDay(agent.database, day: round) }
             }
             let result = await syncAll(fleet)
             Progress.note(
@@ -55,13 +57,13 @@ struct ManyAgentsScenario {
         }
         let stored = try Query.int(fixture.database.writer, "SELECT COUNT(*) FROM stock")
             + Query.int(fixture.database.writer, "SELECT COUNT(*) FROM checkpoint")
-        let hubAlone = try hubAloneRate(fleet.map(\.store), day: rounds + 1, hub: fixture.database)
+        let hubAlone = try await hubAloneRate(fleet.map(\.store), day: rounds + 1, hub: fixture.database)
         return report(results, hubAlone: hubAlone, stored: stored)
     }
 
     /// The hub's serial ceiling for these syncs: `HubDatabase.sync` called one after another with
     /// the same small batches, without HTTP, JSON or agents competing for the two cores.
-    func hubAloneRate(_ stores: [String], day: Int, hub: HubDatabase) throws -> Double {
+    func hubAloneRate(_ stores: [String], day: Int, hub: HubDatabase) async throws -> Double {
         let date = CalendarDate(dayNumber: Workload.firstDay.dayNumber + day)
         let cursor = Int64(try Query.int(hub.writer, "SELECT COALESCE(MAX(seq), 0) FROM change_log"))
         let requests = stores.map { store in
@@ -73,16 +75,16 @@ struct ManyAgentsScenario {
             return SyncRequest(store: store, replica: Workload.replica(ofStore: store), cursor: cursor, upto: 1_000, pending: 0,
                                sentAt: Int64(Workload.nowMilliseconds()), changes: changes)
         }
-        let (_, seconds) = try Measure.time {
-            for request in requests { _ = try hub.sync(request, store: request.store) }
+        let (_, seconds) = try await Measure.time {
+            for request in requests { _ = try await hub.sync(request, store: request.store) }
         }
         return Double(requests.count) / seconds
     }
 
     /// A day of one store: the seven commodities' stock reports (one transaction) and a checkpoint count.
-    func recordDay(_ agent: AgentDatabase, day: Int) throws {
-        try agent.importStock((0..<7).map { Workload.entry(index: $0, dayOffset: day) })
-        try agent.recordCheckpoint(CheckpointIncrement(
+    func recordDay(_ agent: AgentDatabase, day: Int) async throws {
+        try await agent.importStock((0..<7).map { Workload.entry(index: $0, dayOffset: day) })
+        try await agent.recordCheckpoint(CheckpointIncrement(
             date: CalendarDate(dayNumber: Workload.firstDay.dayNumber + day),
             counts: ["checked": 1_600, "refused_fever": 1, "refused_no_mask": 9, "staff_checked": 40, "disinfections": 4]
         ))

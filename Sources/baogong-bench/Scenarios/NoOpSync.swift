@@ -16,10 +16,10 @@ struct NoOpSyncScenario {
 
     func measure(_ fixture: SyncFixture) async throws -> [ResultRow] {
         // Each agent first records a day and syncs it, so the first sync's reference data is behind it.
-        let direct = try fixture.agent(store: "S0001", viaProxy: false)
-        let counted = try fixture.agent(store: "S0002", viaProxy: true)
+        let direct = try await fixture.agent(store: "S0001", viaProxy: false)
+        let counted = try await fixture.agent(store: "S0002", viaProxy: true)
         for agent in [direct, counted] {
-            try agent.importStock((0..<7).map { Workload.entry(index: $0) })
+            try await agent.importStock((0..<7).map { Workload.entry(index: $0) })
             _ = try await SyncClient(database: agent).syncOnce()
         }
 
@@ -32,8 +32,8 @@ struct NoOpSyncScenario {
             whole.add(seconds)
         }
         // The HTTP round trip alone (the library transport, same request every time).
-        let request = try direct.nextBatch(limit: 5_000)
-        let identity = try direct.identity()
+        let request = try await direct.nextBatch(limit: 5_000)
+        let identity = try await direct.identity()
         let transport = HTTPSyncTransport()
         var roundTrip = LatencySample()
         for _ in 0..<syncs {

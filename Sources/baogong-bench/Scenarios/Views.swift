@@ -29,14 +29,14 @@ struct ViewsScenario {
     }
 
     func measure(_ hub: RunningHub, _ database: HubDatabase) async throws -> [ResultRow] {
-        let (operatorToken, loadSeconds) = try Measure.time { try load(database) }
+        let (operatorToken, loadSeconds) = try await Measure.time { try await load(database) }
         let records = stores * 7 * days
         Progress.note("views: loaded \(Format.count(records)) stock records of \(stores) stores in \(Int(loadSeconds)) s")
         let date = CalendarDate(dayNumber: Workload.firstDay.dayNumber + days - 1)
 
         var snapshot = LatencySample(), supply = LatencySample()
         for _ in 0..<repetitions {
-            let (s, t) = try Measure.time { try database.snapshot(date: date) }
+            let (s, t) = try await Measure.time { try await database.snapshot(date: date) }
             snapshot.add(t)
             supply.add(t + Measure.time { _ = s.supply() }.1)
         }
@@ -74,11 +74,11 @@ struct ViewsScenario {
 
     /// Enrols the stores and syncs each one's days of reports; closes a few stores by order.
     /// Returns an operator token.
-    func load(_ hub: HubDatabase) throws -> String {
+    func load(_ hub: HubDatabase) async throws -> String {
         var cursor: Int64 = 0
         for i in 1...stores {
             let store = Workload.storeID(i)
-            _ = try hub.addStore(id: store, name: "Store \(i)", township: "Township \(i % 15)", kind: "supermarket")
+            _ = try await hub.addStore(id: store, name: "Store \(i)", township: "Township \(i % 15)", kind: .supermarket)
             var changes = Workload.changes(store: store, count: 7 * days)
             for d in 0..<days {
                 let date = CalendarDate(dayNumber: Workload.firstDay.dayNumber + d)
@@ -92,12 +92,12 @@ struct ViewsScenario {
                 store: store, replica: Workload.replica(ofStore: store), cursor: cursor, upto: Int64(changes.count), pending: 0,
                 sentAt: Int64(Workload.nowMilliseconds()), changes: changes
             )
-            cursor = try hub.sync(request, store: store).cursor
+            cursor = try await hub.sync(request, store: store).cursor
         }
         for i in stride(from: 1, through: stores, by: 37) {
-            try hub.setStoreStatus(store: Workload.storeID(i), open: false, authority: "order", reason: "Closed by order",
+            try await hub.setStoreStatus(store: Workload.storeID(i), open: false, authority: "order", reason: "Closed by order",
                                    since: CalendarDate(dayNumber: Workload.firstDay.dayNumber + days / 2))
         }
-        return try hub.addOperator(name: "bench operator").token
+        return try await hub.addOperator(name: "bench operator").token
     }
 }

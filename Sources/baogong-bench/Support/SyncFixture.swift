@@ -21,8 +21,8 @@ struct SyncFixture {
 
     /// Enrols `store` and creates an agent database for it that talks to the hub directly or
     /// through the counting proxy.
-    func agent(store: String, viaProxy: Bool) throws -> AgentDatabase {
-        let token = try database.addStore(id: store, name: "Bench \(store)", township: "Town", kind: "supermarket")
+    func agent(store: String, viaProxy: Bool) async throws -> AgentDatabase {
+        let token = try await database.addStore(id: store, name: "Bench \(store)", township: "Town", kind: .supermarket)
         let path = directory.appendingPathComponent("agent-\(store).sqlite").path
         Files.removeDatabase(path)
         return try AgentDatabase.create(path: path, store: store, hub: viaProxy ? proxy.url : hub.url, token: token)

@@ -31,7 +31,7 @@ extension HubDatabase {
     public func backup(to path: String, now: () -> Date = Date.init) throws -> BackupSummary {
         let started = now()
         guard !path.isEmpty, !path.hasSuffix("/") else {
-            throw HubError.badRequest("--out must name a file, not '\(path)'")
+            throw DomainError(.invalidValue, field: "out", "must name a file, not '\(path)'")
         }
         let destination = URL(fileURLWithPath: path)
         let fileManager = FileManager.default
@@ -41,7 +41,7 @@ extension HubDatabase {
         var isDirectory: ObjCBool = false
         let folder = destination.deletingLastPathComponent()
         guard fileManager.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw HubError.notFound("no folder \(folder.path) for the backup")
+            throw DomainError(.notFound, field: "out", "no folder \(folder.path) for the backup")
         }
         let partial = destination.path + ".partial-" + Timestamps.randomHex(6)
         func removePartial() {
@@ -60,11 +60,12 @@ extension HubDatabase {
                     do { try fileManager.moveItem(atPath: partial, toPath: destination.path) } catch {
                         throw fileManager.fileExists(atPath: destination.path)
                             ? Self.exists(destination.path)
-                            : HubError(.internalServerError, "internal", "could not name the copy \(destination.path)")
+                            : DomainError(.failed, field: "", "could not name the copy \(destination.path)")
                     }
                 default:
-                    throw HubError(.internalServerError, "internal",
-                                   "could not name the copy \(destination.path): \(String(cString: strerror(code)))")
+                    throw DomainError(
+                        .failed, field: "", "could not name the copy \(destination.path): \(String(cString: strerror(code)))"
+                    )
                 }
             }
             removePartial()
@@ -94,19 +95,19 @@ extension HubDatabase {
             }
             try copy.close()
             guard check == "ok" else {
-                throw HubError(.internalServerError, "internal", "the copy failed its integrity check: \(check)")
+                throw DomainError(.failed, field: "", "the copy failed its integrity check: \(check)")
             }
             return (seq, stores)
         } catch let error as DatabaseError {
             // SQLite's backup leaves no message on the destination connection ("not an error"): name
             // the result code instead, e.g. "database or disk is full".
             let reason = String(cString: sqlite3_errstr(error.extendedResultCode.rawValue))
-            throw HubError(.internalServerError, "internal", "could not write the copy to \(partial): \(reason)")
+            throw DomainError(.failed, field: "", "could not write the copy to \(partial): \(reason)")
         }
     }
 
-    private static func exists(_ path: String) -> HubError {
-        HubError.badRequest("\(path) already exists; a backup never overwrites a file, choose a new name")
+    private static func exists(_ path: String) -> DomainError {
+        DomainError(.exists, field: "", "\(path) already exists; a backup never overwrites a file, choose a new name")
     }
 
     /// Makes the new name durable: fsync of the folder that holds the file.

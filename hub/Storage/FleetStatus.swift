@@ -36,8 +36,8 @@ public struct FleetStatusRow: Sendable, Hashable, Codable {
 
 extension HubDatabase {
     /// One row per replica, plus one per enrolled store that never synced.
-    public func fleetStatus(staleAfter: TimeInterval = 6 * 3600, now: Date = Date()) throws -> [FleetStatusRow] {
-        try writer.read { db in try Self.fleetStatus(staleAfter: staleAfter, now: now, in: db) }
+    public func fleetStatus(staleAfter: TimeInterval = 6 * 3600, now: Date = Date()) async throws -> [FleetStatusRow] {
+        try await writer.read { db in try Self.fleetStatus(staleAfter: staleAfter, now: now, in: db) }
     }
 
     static func fleetStatus(staleAfter: TimeInterval, now: Date, in db: Database) throws -> [FleetStatusRow] {

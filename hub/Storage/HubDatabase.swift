@@ -85,8 +85,7 @@ public struct HubDatabase: Sendable {
     {
         let timestamp = try RecordStore.tick(now: now, in: db)
         let raw = Change(set: set, key: key, timestamp: timestamp, replica: SyncProtocol.hubReplica, fields: fields)
-        let change: Change
-        do { change = try ChangeValidator().validate(raw, by: .hub) } catch { throw HubError(error) }
+        let change = try ChangeValidator().validate(raw, by: .hub)
         _ = try RecordStore.apply([change], defaultReplica: SyncProtocol.hubReplica, now: now, in: db)
         return change
     }
@@ -108,25 +107,28 @@ public struct HubDatabase: Sendable {
         ]
     }
 
-    public func setCatalog(_ commodity: Commodity, now: Date = Date()) throws {
-        do { try Identifier.validate(commodity.id, field: "commodity") } catch { throw HubError(error) }
-        try writer.write { db in
+    public func setCatalog(_ commodity: Commodity, now: Date = Date()) async throws {
+        try Identifier.validate(commodity.id, field: "commodity")
+        guard commodity.minDays >= 0 else {
+            throw DomainError(.negative, field: "min-days", "must not be negative, got \(commodity.minDays)")
+        }
+        try await writer.write { db in
             _ = try Self.writeAsHub(set: "catalog", key: commodity.id, fields: Self.catalogFields(commodity), now: now, in: db)
         }
     }
 
-    public func catalog() throws -> [Commodity] {
-        try writer.read { db in try RecordStore.catalog(in: db) }
+    public func catalog() async throws -> [Commodity] {
+        try await writer.read { db in try RecordStore.catalog(in: db) }
     }
 
     /// Posts a notice from the command centre; it flows down to every agent.
     @discardableResult
-    public func postNotice(_ text: String, now: Date = Date()) throws -> String {
+    public func postNotice(_ text: String, now: Date = Date()) async throws -> String {
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            throw HubError.badRequest("notice text must not be empty")
+            throw DomainError(.missing, field: "text", "a notice must not be empty")
         }
         let id = Timestamps.randomHex(6)
-        try writer.write { db in
+        try await writer.write { db in
             _ = try Self.writeAsHub(
                 set: "notices", key: id, fields: ["text": .text(text), "posted_at": .text(Timestamps.iso(now))],
                 now: now, in: db
@@ -135,17 +137,17 @@ public struct HubDatabase: Sendable {
         return id
     }
 
-    public func notices() throws -> [Notice] {
-        try writer.read { db in try RecordStore.notices(in: db) }
+    public func notices() async throws -> [Notice] {
+        try await writer.read { db in try RecordStore.notices(in: db) }
     }
 
     /// Records a store's status as the bureau decides it: authorised to open, or closed by order.
     public func setStoreStatus(
         store: String, open: Bool, authority: String, reason: String?, since: CalendarDate, now: Date = Date()
-    ) throws {
-        try writer.write { db in
+    ) async throws {
+        try await writer.write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM enrolment WHERE store = ?", arguments: [store]) == true else {
-                throw HubError.notFound("no store '\(store)' is enrolled")
+                throw DomainError(.notFound, field: "id", "no store '\(store)' is enrolled")
             }
             try Self.writeAsHub(
                 set: "store_status", key: store,

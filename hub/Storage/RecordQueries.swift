@@ -5,31 +5,30 @@ import GRDB
 extension HubDatabase {
     /// Current values of a record set for `GET /v1/records/{set}`, in change-log order so a client can
     /// page with `after` (the last row's `seq`).
-    public func records(set: String, store: String?, date: String?, afterSeq: Int64, limit: Int) throws
-        -> [[String: FieldValue]]
-    {
-        guard let schema = RecordSetSchema.named(set) else {
-            throw HubError.notFound("'\(set)' is not a record set; known: \(RecordSetSchema.all.map(\.name).joined(separator: ", "))")
-        }
-        if let date { do { _ = try CalendarDate(date) } catch { throw HubError.invalidParameter(error) } }
+    public func records(
+        set schema: RecordSetSchema, store: String?, date: CalendarDate?, afterSeq: Int64, limit: Int
+    ) async throws -> [[String: FieldValue]] {
         let keyColumns = schema.keyParts.map(\.name)
         let columns = ["key"] + keyColumns + schema.fields.map(\.name) + ["seq"]
         var conditions = ["seq > ?", "deleted = 0"]
-        var arguments: [any DatabaseValueConvertible] = [afterSeq]
+        var arguments = [String]()
         if let store, keyColumns.contains("store") {
             conditions.append("store = ?")
             arguments.append(store)
         }
         if let date, keyColumns.contains("date") || schema.field("date") != nil {
             conditions.append("date = ?")
-            arguments.append(date)
+            arguments.append(date.description)
         }
         let sql = """
             SELECT \(columns.map { "\"\($0)\"" }.joined(separator: ", ")) FROM "\(schema.name)"
             WHERE \(conditions.joined(separator: " AND ")) ORDER BY seq LIMIT \(limit)
             """
-        return try writer.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { row in
+        let filters = arguments
+        return try await writer.read { db in
+            var bound = StatementArguments([afterSeq])
+            bound += StatementArguments(filters)
+            return try Row.fetchAll(db, sql: sql, arguments: bound).map { row in
                 var record = [String: FieldValue]()
                 for (i, name) in columns.enumerated() {
                     switch row[i] as DatabaseValue {

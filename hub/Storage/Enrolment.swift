@@ -3,50 +3,37 @@ import Foundation
 import GRDB
 import HTTPTypes
 
-/// Who a bearer token belongs to.
-public enum Principal: Sendable, Hashable {
-    case store(String)
-    case `operator`(String)
-}
-
-/// Store enrolment and operator tokens. A token is `s.<store>.<secret>` or `o.<operator>.<secret>`
+/// Store enrolment, operator tokens and dashboard sessions. A token is `s.<store>.<secret>` or `o.<operator>.<secret>`
 /// with a 256-bit random secret; only its SHA-256 is stored, and it is compared in constant time.
 extension HubDatabase {
-    public struct EnrolledStore: Sendable, Hashable, Codable {
-        public var id: String
-        public var name: String
-        public var township: String?
-        public var kind: String?
-        public var createdAt: String
-        public var revoked: Bool
-        enum CodingKeys: String, CodingKey { case id, name, township, kind, createdAt = "created_at", revoked }
-    }
-
     /// Enrols a store and returns its token (shown once; the hub keeps only its hash).
-    public func addStore(id: String, name: String, township: String?, kind: String, now: Date = Date()) throws -> String {
-        do { try Identifier.validate(id, field: "id") } catch { throw HubError(error) }
-        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw HubError.badRequest("name: must not be empty") }
-        guard ["supermarket", "market", "mall"].contains(kind) else {
-            throw HubError.badRequest("kind: must be supermarket, market or mall, got '\(kind)'")
+    public func addStore(
+        id: String, name: String, township: String?, kind: StoreKind = .supermarket, now: Date = Date()
+    ) async throws -> String {
+        try Identifier.validate(id, field: "id")
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw DomainError(.missing, field: "name", "must not be empty")
         }
         let token = "s.\(id).\(TokenDigest.newSecret())"
-        try writer.write { db in
+        try await writer.write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM enrolment WHERE store = ?", arguments: [id]) == true {
-                throw HubError(.conflict, "exists", "store '\(id)' is already enrolled; use 'stores rotate-token' for a new token")
+                throw DomainError(
+                    .exists, field: "id", "store '\(id)' is already enrolled; use 'stores rotate-token' for a new token"
+                )
             }
             try db.execute(
                 sql: "INSERT INTO enrolment(store, token_hash, created_at) VALUES (?, ?, ?)",
                 arguments: [id, TokenDigest.hex(token), Timestamps.iso(now)]
             )
-            var fields: [String: FieldValue] = ["name": .text(name), "kind": .text(kind)]
+            var fields: [String: FieldValue] = ["name": .text(name), "kind": .text(kind.rawValue)]
             if let township { fields["township"] = .text(township) }
             try Self.writeAsHub(set: "stores", key: id, fields: fields, now: now, in: db)
         }
         return token
     }
 
-    public func listStores() throws -> [EnrolledStore] {
-        try writer.read { db in
+    public func listStores() async throws -> [EnrolledStore] {
+        try await writer.read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -54,74 +41,71 @@ extension HubDatabase {
                     FROM enrolment e LEFT JOIN stores s ON s.key = e.store ORDER BY e.store
                     """
             ).map {
-                EnrolledStore(id: $0[0], name: $0[1], township: $0[2], kind: $0[3], createdAt: $0[4], revoked: $0[5])
+                EnrolledStore(
+                    id: $0[0], name: $0[1], township: $0[2], kind: ($0[3] as String?).flatMap(StoreKind.init(rawValue:)),
+                    createdAt: $0[4], revoked: $0[5]
+                )
             }
         }
     }
 
-    public func revokeStore(id: String, now: Date = Date()) throws {
-        try writer.write { db in
+    public func revokeStore(id: String, now: Date = Date()) async throws {
+        try await writer.write { db in
             try db.execute(sql: "UPDATE enrolment SET revoked_at = ? WHERE store = ?", arguments: [Timestamps.iso(now), id])
-            guard db.changesCount == 1 else { throw HubError.notFound("no store '\(id)' is enrolled") }
+            guard db.changesCount == 1 else { throw DomainError(.notFound, field: "id", "no store '\(id)' is enrolled") }
         }
     }
 
     /// Issues a new token for a store (and lifts a revocation); the old token stops working at once.
-    public func rotateStoreToken(id: String, now: Date = Date()) throws -> String {
+    public func rotateStoreToken(id: String, now: Date = Date()) async throws -> String {
         let token = "s.\(id).\(TokenDigest.newSecret())"
-        try writer.write { db in
+        try await writer.write { db in
             try db.execute(
                 sql: "UPDATE enrolment SET token_hash = ?, rotated_at = ?, revoked_at = NULL WHERE store = ?",
                 arguments: [TokenDigest.hex(token), Timestamps.iso(now), id]
             )
-            guard db.changesCount == 1 else { throw HubError.notFound("no store '\(id)' is enrolled") }
+            guard db.changesCount == 1 else { throw DomainError(.notFound, field: "id", "no store '\(id)' is enrolled") }
         }
         return token
     }
 
     /// Adds an operator (read access to views and the dashboard) and returns the token, shown once.
-    public func addOperator(name: String, now: Date = Date()) throws -> (id: String, token: String) {
-        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw HubError.badRequest("name: must not be empty") }
+    public func addOperator(name: String, now: Date = Date()) async throws -> IssuedOperator {
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw DomainError(.missing, field: "name", "must not be empty")
+        }
         let id = Timestamps.randomHex(4)
         let token = "o.\(id).\(TokenDigest.newSecret())"
-        try writer.write { db in
+        try await writer.write { db in
             try db.execute(
                 sql: "INSERT INTO operator(id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
                 arguments: [id, name, TokenDigest.hex(token), Timestamps.iso(now)]
             )
         }
-        return (id, token)
+        return IssuedOperator(id: id, token: token)
     }
 
-    public func revokeOperator(id: String, now: Date = Date()) throws {
-        try writer.write { db in
+    public func revokeOperator(id: String, now: Date = Date()) async throws {
+        try await writer.write { db in
             try db.execute(sql: "UPDATE operator SET revoked_at = ? WHERE id = ?", arguments: [Timestamps.iso(now), id])
-            guard db.changesCount == 1 else { throw HubError.notFound("no operator '\(id)'") }
+            guard db.changesCount == 1 else { throw DomainError(.notFound, field: "id", "no operator '\(id)'") }
             try db.execute(sql: "DELETE FROM session WHERE operator = ?", arguments: [id])
         }
     }
 
-    public struct Operator: Sendable, Hashable, Codable {
-        public var id: String
-        public var name: String
-        public var createdAt: String
-        public var revoked: Bool
-        enum CodingKeys: String, CodingKey { case id, name, createdAt = "created_at", revoked }
-    }
-
-    public func listOperators() throws -> [Operator] {
-        try writer.read { db in
+    public func listOperators() async throws -> [OperatorAccount] {
+        try await writer.read { db in
             try Row.fetchAll(db, sql: "SELECT id, name, created_at, revoked_at IS NOT NULL FROM operator ORDER BY created_at")
-                .map { Operator(id: $0[0], name: $0[1], createdAt: $0[2], revoked: $0[3]) }
+                .map { OperatorAccount(id: $0[0], name: $0[1], createdAt: $0[2], revoked: $0[3]) }
         }
     }
 
     /// Resolves a bearer token to its store or operator; nil for unknown, malformed or revoked tokens.
-    public func authenticate(token: String) throws -> Principal? {
+    public func authenticate(token: String) async throws -> Principal? {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count >= 3, let kind = parts.first, let secret = parts.last, secret.utf8.count == 64 else { return nil }
         let id = parts.dropFirst().dropLast().joined(separator: ".")
-        return try writer.read { db -> Principal? in
+        return try await writer.read { db -> Principal? in
             switch kind {
             case "s":
                 guard let row = try Row.fetchOne(
@@ -146,10 +130,12 @@ extension HubDatabase {
     // MARK: - Browser sessions
 
     /// Starts a dashboard session for an operator token; returns the cookie value.
-    public func startSession(operatorToken: String, lifetime: TimeInterval = 12 * 3600, now: Date = Date()) throws -> String? {
-        guard case .operator(let id)? = try authenticate(token: operatorToken) else { return nil }
+    public func startSession(
+        operatorToken: String, lifetime: TimeInterval = 12 * 3600, now: Date = Date()
+    ) async throws -> String? {
+        guard case .operator(let id)? = try await authenticate(token: operatorToken) else { return nil }
         let session = TokenDigest.newSecret()
-        try writer.write { db in
+        try await writer.write { db in
             try db.execute(sql: "DELETE FROM session WHERE expires_at < ?", arguments: [now.timeIntervalSince1970])
             try db.execute(
                 sql: "INSERT INTO session(id_hash, operator, expires_at) VALUES (?, ?, ?)",
@@ -160,9 +146,9 @@ extension HubDatabase {
     }
 
     /// When a live session ends, or nil for an unknown or expired one.
-    public func sessionExpiry(_ session: String, now: Date = Date()) throws -> Date? {
+    public func sessionExpiry(_ session: String, now: Date = Date()) async throws -> Date? {
         guard session.utf8.count == 64 else { return nil }
-        return try writer.read { db in
+        return try await writer.read { db in
             try Double.fetchOne(
                 db, sql: "SELECT expires_at FROM session WHERE id_hash = ? AND expires_at > ?",
                 arguments: [TokenDigest.hex(session), now.timeIntervalSince1970]
@@ -170,9 +156,9 @@ extension HubDatabase {
         }
     }
 
-    public func sessionOperator(_ session: String, now: Date = Date()) throws -> String? {
+    public func sessionOperator(_ session: String, now: Date = Date()) async throws -> String? {
         guard session.utf8.count == 64 else { return nil }
-        return try writer.read { db in
+        return try await writer.read { db in
             try String.fetchOne(
                 db, sql: "SELECT operator FROM session WHERE id_hash = ? AND expires_at > ?",
                 arguments: [TokenDigest.hex(session), now.timeIntervalSince1970]

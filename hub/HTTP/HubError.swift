@@ -3,8 +3,11 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// A refusal or failure of the hub, with the HTTP status it maps to and a code clients can match.
-/// Rendered as `{"error": {"code": ..., "message": ...}}`; the CLI prints the message on one line.
+/// An HTTP refusal or failure of the hub: a status and a code clients can match. Rendered as
+/// `{"error": {"code": ..., "message": ..., "field": ..., "change": ...}}`.
+///
+/// Only the HTTP layer makes these: storage and domain code throw `DomainError`, and
+/// `HubError(_ error: DomainError)` is the one place that decides its status.
 public struct HubError: Error, Sendable, CustomStringConvertible, HTTPResponseError {
     public let status: HTTPResponse.Status
     public let code: String
@@ -27,19 +30,33 @@ public struct HubError: Error, Sendable, CustomStringConvertible, HTTPResponseEr
     }
     public static func notFound(_ message: String) -> HubError { HubError(.notFound, "not_found", message) }
     public static let unauthorized = HubError(.unauthorized, "unauthorized", "a valid bearer token is required")
+    public static let payloadTooLarge = HubError(
+        .contentTooLarge, "payload_too_large", "request body larger than \(HubServerSettings.maxBodyBytes) bytes"
+    )
 
-    /// A bad query parameter or option (a date that does not exist, an unknown unit): 400.
+    /// A bad query parameter (a date that does not exist, an unknown unit): 400 `invalid_parameter`.
     public static func invalidParameter(_ error: DomainError) -> HubError {
         HubError(.badRequest, "invalid_parameter", error.description, field: error.field)
     }
 
-    public init(_ error: DomainError, change: Int? = nil) {
-        let prefix = change.map { "change \($0): " } ?? ""
-        self.init(
-            error.code == .wrongStore ? .forbidden : .unprocessableContent,
-            error.code == .wrongStore ? "forbidden" : "invalid_change",
-            prefix + error.description, field: error.field, change: change
-        )
+    /// The status and code of a domain refusal. A rule broken by one change of a sync batch is 422
+    /// `invalid_change`; the same rule broken by the request itself (its replica id, its counters)
+    /// is 400 `bad_request`.
+    public init(_ error: DomainError) {
+        let (status, code): (HTTPResponse.Status, String)
+        switch error.code {
+        case .wrongStore: (status, code) = (.forbidden, "forbidden")
+        case .notFound: (status, code) = (.notFound, "not_found")
+        case .exists: (status, code) = (.conflict, "exists")
+        case .unsupportedProtocol: (status, code) = (.badRequest, "unsupported_protocol")
+        case .schemaTooNew: (status, code) = (.conflict, "schema_too_new")
+        case .badSchema: (status, code) = (.badRequest, "bad_schema")
+        case .batchTooLarge: (status, code) = (.contentTooLarge, "batch_too_large")
+        case .malformed: (status, code) = (.badRequest, "malformed_json")
+        case .failed: (status, code) = (.internalServerError, "internal")
+        default: (status, code) = error.change == nil ? (.badRequest, "bad_request") : (.unprocessableContent, "invalid_change")
+        }
+        self.init(status, code, error.description, field: error.field.isEmpty ? nil : error.field, change: error.change)
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
@@ -63,12 +80,8 @@ enum JSONResponse {
         body(try encoder.encode(value), status: status, gzip: false)
     }
 
-    /// A JSON answer, gzipped when the client accepts gzip and the body is worth compressing.
-    static func make<T: Encodable>(_ value: T, gzipFor request: Request) throws -> Response {
-        try make(json: encoder.encode(value), gzipFor: request)
-    }
-
-    /// An encoded JSON document (the sync response, written by `SyncWireFormat`), gzipped likewise.
+    /// An encoded JSON document (the sync response, written by `SyncWireFormat`), gzipped when the
+    /// client accepts gzip and the body is worth compressing.
     static func make(json: Data, gzipFor request: Request) -> Response {
         let accepts = request.headers[.acceptEncoding]?.lowercased().contains("gzip") ?? false
         return body(json, status: .ok, gzip: accepts)

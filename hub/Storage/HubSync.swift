@@ -8,58 +8,52 @@ import HTTPTypes
 /// transaction, remember what the replica told us, and answer with what it subscribes to.
 extension HubDatabase {
     /// Checks a batch without touching the database. Any bad change refuses the whole batch.
-    public static func validate(_ request: SyncRequest, authenticatedStore store: String) throws -> [Change] {
+    public static func validate(_ request: SyncRequest, authenticatedStore store: String) throws(DomainError) -> [Change] {
         guard request.protocolVersion == SyncProtocol.protocolVersion else {
-            throw HubError(
-                .badRequest, "unsupported_protocol",
+            throw DomainError(
+                .unsupportedProtocol, field: "protocol",
                 "protocol version \(request.protocolVersion) is not supported (this hub speaks \(SyncProtocol.protocolVersion))"
             )
         }
         guard request.schemaVersion <= SyncProtocol.schemaVersion else {
-            throw HubError(
-                .conflict, "schema_too_new",
+            throw DomainError(
+                .schemaTooNew, field: "schema",
                 "schema version \(request.schemaVersion) is newer than this hub's \(SyncProtocol.schemaVersion); upgrade the hub"
             )
         }
         guard request.schemaVersion >= 1 else {
-            throw HubError.badRequest("schema version \(request.schemaVersion) is not valid", code: "bad_schema")
+            throw DomainError(.badSchema, field: "schema", "schema version \(request.schemaVersion) is not valid")
         }
         guard request.store == store else {
-            throw HubError(.forbidden, "forbidden", "this token belongs to store '\(store)', not to '\(request.store)'")
+            throw DomainError(.wrongStore, field: "store", "this token belongs to store '\(store)', not to '\(request.store)'")
         }
-        do {
-            try Identifier.validate(request.replica, field: "replica")
-        } catch {
-            throw HubError(.badRequest, "bad_request", error.description, field: "replica")
-        }
+        try Identifier.validate(request.replica, field: "replica")
         // A device's replica id is `<store>.<suffix>` (baogong-agent init makes it so): a store cannot
         // borrow another store's replica id and disturb its cursor, counters or status.
         let suffix = request.replica.dropFirst(store.count + 1)
         guard request.replica.hasPrefix(store + "."), !suffix.isEmpty, !suffix.contains(".") else {
-            throw HubError(.forbidden, "forbidden", "replica id '\(request.replica)' does not belong to store '\(store)'", field: "replica")
+            throw DomainError(.wrongStore, field: "replica", "replica id '\(request.replica)' does not belong to store '\(store)'")
         }
         guard request.changes.count <= SyncProtocol.maxBatchChanges else {
-            throw HubError(
-                .contentTooLarge, "batch_too_large",
+            throw DomainError(
+                .batchTooLarge, field: "changes",
                 "\(request.changes.count) changes in one batch; at most \(SyncProtocol.maxBatchChanges)"
             )
         }
         guard request.upto >= 0, request.cursor >= 0, request.pending >= 0, request.sentAt >= 0, (request.acked ?? 0) >= 0 else {
-            throw HubError.badRequest("upto, acked, cursor, pending and sent_at must not be negative")
+            throw DomainError(.negative, field: "", "upto, acked, cursor, pending and sent_at must not be negative")
         }
         let validator = ChangeValidator()
         var changes = [Change]()
         changes.reserveCapacity(request.changes.count)
         for (i, change) in request.changes.enumerated() {
             if let replica = change.replica, replica != request.replica {
-                throw HubError(
-                    .forbidden, "forbidden", "change \(i): written by replica '\(replica)', not by the sender", field: "r", change: i
-                )
+                throw DomainError(.wrongStore, field: "r", "written by replica '\(replica)', not by the sender", change: i)
             }
             do {
                 changes.append(try validator.validate(change, by: .store(store)))
             } catch {
-                throw HubError(error, change: i)
+                throw error.at(change: i)
             }
         }
         return changes
@@ -83,9 +77,9 @@ extension HubDatabase {
     }
 
     /// Merges a validated batch and answers it. Replays change nothing and are answered the same way.
-    public func sync(_ request: SyncRequest, store: String, now: Date = Date()) throws -> SyncResponse {
+    public func sync(_ request: SyncRequest, store: String, now: Date = Date()) async throws -> SyncResponse {
         let changes = try Self.validate(request, authenticatedStore: store)
-        return try writer.write { db in
+        return try await writer.write { db in
             let result = try RecordStore.apply(changes, defaultReplica: request.replica, now: now, in: db)
             // Acknowledge only a contiguous range: if the agent believes the hub holds more than it does
             // (the hub was restored from a backup), the batch is merged but the answer tells the agent

@@ -1,0 +1,110 @@
+import BaogongModel
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+extension SupplyView: ResponseEncodable {}
+extension ReportingView: ResponseEncodable {}
+extension CheckpointView: ResponseEncodable {}
+
+/// The snapshot a view request asks for: `?date=` or the latest date with a report, or today.
+func requestedSnapshot(_ request: Request, _ hub: HubContext) async throws -> CountySnapshot {
+    var requested: CalendarDate?
+    if let text = request.uri.queryParameters.get("date") {
+        do { requested = try CalendarDate(text) } catch { throw HubError.invalidParameter(error) }
+    }
+    let now = hub.clock()
+    var date = requested
+    if date == nil { date = try await hub.database.latestReportDate() }
+    let day = date ?? Timestamps.today(now)
+    return try await hub.database.snapshot(date: day, settings: hub.viewSettings, now: now)
+}
+
+/// `/v1/views/...`: the county views as JSON, for operators.
+func addViewRoutes(to group: RouterGroup<OperatorRequestContext>, _ hub: HubContext) {
+    group.get("supply") { request, _ in
+        var unit: CommodityUnit?
+        if let text = request.uri.queryParameters.get("unit") {
+            do throws(DomainError) {
+                unit = try CommodityUnit(parsing: text)
+                guard unit?.kilograms != nil else {
+                    throw DomainError(.invalidValue, field: "unit", "only mass units convert: use kg or jin")
+                }
+            } catch {
+                throw HubError.invalidParameter(error)
+            }
+        }
+        return try await requestedSnapshot(request, hub).supply(unit: unit)
+    }
+    group.get("alerts") { request, _ in try await requestedSnapshot(request, hub).alerts() }
+    group.get("checkpoints") { request, _ in try await requestedSnapshot(request, hub).checkpointTotals() }
+    group.get("reporting") { request, _ in try await requestedSnapshot(request, hub).reporting() }
+    group.get("stores") { request, _ in try await requestedSnapshot(request, hub).storeHistory() }
+}
+
+/// The dashboard at `/`, behind `SignInRedirect`: a browser that is not signed in goes to `/login`.
+func addDashboard(to group: RouterGroup<OperatorRequestContext>, _ hub: HubContext) {
+    group.get("/") { request, _ -> Response in
+        let language = try Language(parsing: request.uri.queryParameters.get("lang"))
+        let page = DashboardPage(snapshot: try await requestedSnapshot(request, hub), language: language).render()
+        return htmlResponse(page)
+    }
+}
+
+/// What the sign-in form posts (`application/x-www-form-urlencoded`).
+struct SignInForm: Decodable {
+    var token: String?
+}
+
+/// The sign-in page, the form it posts, and sign-in links. Public: they are how an operator gets a session.
+func addSignInRoutes(to router: Router<HubRequestContext>, _ hub: HubContext) {
+    @Sendable func refused(_ language: Language) -> Response {
+        hub.metrics.refused(code: "unauthorized")
+        var response = htmlResponse(SignInPage(language: language, failed: true).render())
+        response.status = .unauthorized
+        return response
+    }
+
+    router.get("/login") { request, _ in
+        htmlResponse(SignInPage(language: try Language(parsing: request.uri.queryParameters.get("lang")), failed: false).render())
+    }
+    // A sign-in link: an existing session id in the path (the demo prints one, tests use one), so a
+    // browser can open the dashboard without typing a token. It carries no token and expires with the session.
+    router.get("/login/session/{id}") { request, context -> Response in
+        let language = try Language(parsing: request.uri.queryParameters.get("lang"))
+        let id = try context.parameters.require("id")
+        let now = hub.clock()
+        guard let expires = try await hub.database.sessionExpiry(id, now: now) else { return refused(language) }
+        var target = "/?lang=\(language.rawValue)"
+        if let date = request.uri.queryParameters.get("date"), (try? CalendarDate(date)) != nil { target += "&date=\(date)" }
+        let maxAge = Int(expires.timeIntervalSince(now))
+        return Response(
+            status: .seeOther,
+            headers: [
+                .location: target,
+                .setCookie: "\(HubServerSettings.sessionCookie)=\(id); Path=/; HttpOnly; SameSite=Lax; Max-Age=\(maxAge)",
+            ]
+        )
+    }
+    router.post("/login") { request, context -> Response in
+        let language = try Language(parsing: request.uri.queryParameters.get("lang"))
+        let form = try await URLEncodedFormDecoder().decode(SignInForm.self, from: request, context: context)
+        let token = (form.token ?? "").trimmingCharacters(in: .whitespaces)
+        guard let session = try await hub.database.startSession(operatorToken: token, lifetime: 12 * 3600, now: hub.clock())
+        else { return refused(language) }
+        return Response(
+            status: .seeOther,
+            headers: [
+                .location: "/?lang=\(language.rawValue)",
+                .setCookie: "\(HubServerSettings.sessionCookie)=\(session); Path=/; HttpOnly; SameSite=Strict; Max-Age=43200",
+            ]
+        )
+    }
+}
+
+func htmlResponse(_ page: String) -> Response {
+    Response(
+        status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+        body: .init(byteBuffer: ByteBuffer(string: page))
+    )
+}

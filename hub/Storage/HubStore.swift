@@ -1,0 +1,64 @@
+import BaogongModel
+import Foundation
+
+/// Everything the hub keeps, as the HTTP routes, the views and the CLI need it, and nothing more.
+///
+/// Every method is `async`: an implementation suspends while it waits for its database instead of
+/// blocking a thread of Swift's cooperative pool. `HubDatabase` (embedded SQLite, GRDB) implements it
+/// today; a PostgreSQL store for several hub processes implements the same protocol with the same
+/// results. Callers never see SQL, and the types here are the hub's own, not a backend's.
+public protocol HubStore: Sendable {
+    // MARK: Sync
+
+    /// Checks, merges and answers a store's batch (docs/protocol.md). Replays change nothing.
+    func sync(_ request: SyncRequest, store: String, now: Date) async throws -> SyncResponse
+
+    // MARK: Identity
+
+    /// The store or operator a bearer token belongs to; nil when unknown, malformed or revoked.
+    func authenticate(token: String) async throws -> Principal?
+    /// Starts a dashboard session for an operator token; returns the cookie value, or nil.
+    func startSession(operatorToken: String, lifetime: TimeInterval, now: Date) async throws -> String?
+    /// The operator of a live session; nil for an unknown or expired one.
+    func sessionOperator(_ session: String, now: Date) async throws -> String?
+    /// When a live session ends; nil for an unknown or expired one.
+    func sessionExpiry(_ session: String, now: Date) async throws -> Date?
+
+    // MARK: Enrolment
+
+    /// Enrols a store and returns its token (shown once; only its digest is kept).
+    func addStore(id: String, name: String, township: String?, kind: StoreKind, now: Date) async throws -> String
+    func listStores() async throws -> [EnrolledStore]
+    func revokeStore(id: String, now: Date) async throws
+    /// A new token for a store (lifting a revocation); the old one stops working at once.
+    func rotateStoreToken(id: String, now: Date) async throws -> String
+    func addOperator(name: String, now: Date) async throws -> IssuedOperator
+    func listOperators() async throws -> [OperatorAccount]
+    /// Refuses an operator's token from now on and ends its sessions.
+    func revokeOperator(id: String, now: Date) async throws
+
+    // MARK: Reference data (written by the hub, sent down to agents)
+
+    func setCatalog(_ commodity: Commodity, now: Date) async throws
+    func catalog() async throws -> [Commodity]
+    /// Posts a notice to every store; returns its id.
+    func postNotice(_ text: String, now: Date) async throws -> String
+    func notices() async throws -> [Notice]
+    /// Records the bureau's decision on a store: authorised to open, or closed by order.
+    func setStoreStatus(
+        store: String, open: Bool, authority: String, reason: String?, since: CalendarDate, now: Date
+    ) async throws
+
+    // MARK: Reads
+
+    func fleetStatus(staleAfter: TimeInterval, now: Date) async throws -> [FleetStatusRow]
+    /// Current values of a record set in change-log order after `afterSeq`, for paging clients.
+    func records(set: RecordSetSchema, store: String?, date: CalendarDate?, afterSeq: Int64, limit: Int) async throws
+        -> [[String: FieldValue]]
+    /// Everything the county views of one date need, from one consistent read.
+    func snapshot(date: CalendarDate, settings: ViewSettings, now: Date) async throws -> CountySnapshot
+    /// The most recent date with any stock report (views default to it).
+    func latestReportDate() async throws -> CalendarDate?
+}
+
+extension HubDatabase: HubStore {}

@@ -1,0 +1,20 @@
+/// What kind of site a store is, as the bureau enrols it (`baogong-hub stores add --kind`).
+public enum StoreKind: String, CaseIterable, Sendable, Codable {
+    case supermarket
+    case market
+    case mall
+
+    /// The accepted values, for messages: "supermarket, market or mall".
+    public static var accepted: String {
+        let names = allCases.map(\.rawValue)
+        return names.dropLast().joined(separator: ", ") + " or " + names.last!
+    }
+
+    /// Parses a kind as given on the wire or a command line.
+    public init(parsing text: String) throws(DomainError) {
+        guard let kind = StoreKind(rawValue: text) else {
+            throw DomainError(.invalidValue, field: "kind", "must be \(Self.accepted), got '\(text)'")
+        }
+        self = kind
+    }
+}
