@@ -1,7 +1,7 @@
 import BaogongModel
 import Foundation
 
-/// The county of SEED-FACTS.md, early 2020: who the sites are and how the weeks unfolded.
+/// The county of the source account (docs/design.md), early 2020: who the sites are and how the weeks unfolded.
 struct CountyScenario {
     struct Site {
         var id: String

@@ -4,7 +4,7 @@ import Foundation
 import GRDB
 import GRDBSQLite
 
-/// Thresholds of the county views (DESIGN.md, "County views"); all configurable.
+/// Thresholds of the county views (docs/views.md); all configurable.
 public struct ViewSettings: Sendable, Hashable {
     /// A price above this multiple of the store's trailing median or of the county median is an alert.
     public var priceAlertRatio = 1.2

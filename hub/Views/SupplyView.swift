@@ -16,7 +16,7 @@ public enum SupplyBand: String, Sendable, Codable, CaseIterable, Comparable {
 
     public var isProblem: Bool { self == .stockOut || self == .critical || self == .atRisk }
 
-    /// DESIGN.md: stock-out (on hand 0 with sales), critical (< 1 day), at risk (< restock + transport
+    /// docs/views.md: stock-out (on hand 0 with sales), critical (< 1 day), at risk (< restock + transport
     /// + 1 days), overstocked (> 30 days), else adequate. No sales at all: adequate while stock lasts.
     public static func classify(onHand: Double?, averageSales: Double?, leadDays: Double, overstockDays: Double)
         -> SupplyBand

@@ -1,4 +1,4 @@
-/// The typical day of one commodity at one supermarket of the source account (SEED-FACTS.md):
+/// The typical day of one commodity at one supermarket of the source account (docs/design.md, "The source account"):
 /// sales, shelf price, restock and transport days, supplier and logistics channel. The demo's
 /// simulated stores and the benchmark's workload both start from these figures.
 public struct CommodityBaseline: Sendable, Hashable {

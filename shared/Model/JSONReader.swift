@@ -280,7 +280,8 @@ struct JSONReader {
     }
 
     /// A JSON number. An integer literal that fits Int64 comes back as `.int`; a fraction, an
-    /// exponent or a larger integer as `.double` (an error when it overflows a Double).
+    /// exponent or a larger integer as `.other`, with its Double value and, when the literal denotes an
+    /// integer that fits Int64 exactly (`1e3`, `2.50e1`), that integer (an error when it overflows a Double).
     mutating func number() throws(WireFormatError) -> Number {
         _ = try peek()
         let start = i

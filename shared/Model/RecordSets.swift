@@ -1,4 +1,4 @@
-/// The record sets of the data model (DESIGN.md, "Data: record sets"): their keys, fields and
+/// The record sets of the data model (docs/design.md, "Data: record sets"): their keys, fields and
 /// who may write them. The record store derives its tables' columns from these schemas.
 
 /// The type a field's value must have.

@@ -2,10 +2,10 @@ import BaogongAgent
 import BaogongModel
 import Foundation
 
-/// Plausible stock reports, as the county's stores send them (SEED-FACTS.md): seven commodities a
+/// Plausible stock reports, as the county's stores send them (docs/design.md, "The source account"): seven commodities a
 /// day per store, with sales, price, supplier and logistics channel. Deterministic for a seed.
 enum Workload {
-    /// The seven commodities and their typical day (SEED-FACTS.md), as the demo uses them.
+    /// The seven commodities and their typical day (docs/design.md, "The source account"), as the demo uses them.
     static let commodities = CommodityBaseline.seedFacts
 
     /// The first day of the lockdown in the source account.
