@@ -196,7 +196,7 @@ public struct AgentDatabase: Sendable {
                 set: "store_status", key: identity.store,
                 fields: [
                     "state": .text(open ? "open" : "closed"), "reason": reason.map(FieldValue.text) ?? .null,
-                    "since": .text(since.description), "authority": .text("store"),
+                    "since": .text(since.description), "authority": .text(StatusAuthority.store.rawValue),
                 ],
                 identity: identity, validator: try Self.validator(db), now: now, in: db
             )

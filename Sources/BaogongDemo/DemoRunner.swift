@@ -184,12 +184,12 @@ public struct DemoRunner {
             clock.set(CountyScenario.time(day, hour: 13))
             for site in CountyScenario.markets {
                 try await hub.setStoreStatus(
-                    store: site.id, open: false, authority: "order", reason: "Farmers' markets closed by order 农贸市场停业",
+                    store: site.id, open: false, authority: .order, reason: "Farmers' markets closed by order 农贸市场停业",
                     since: day, now: clock.now()
                 )
             }
             for site in CountyScenario.supermarkets + CountyScenario.malls {
-                try await hub.setStoreStatus(store: site.id, open: true, authority: "authorised", reason: nil, since: day, now: clock.now())
+                try await hub.setStoreStatus(store: site.id, open: true, authority: .authorised, reason: nil, since: day, now: clock.now())
             }
             try await hub.postNotice(
                 "Farmers' markets close from 13:00 today; the 9 authorised supermarkets report stock, prices and checkpoints daily. "
@@ -204,7 +204,7 @@ public struct DemoRunner {
         if day == CountyScenario.yongjiangClosed {
             clock.set(CountyScenario.time(day, hour: 8))
             try await hub.setStoreStatus(
-                store: "yongjiang", open: false, authority: "order", reason: "Closed because of the epidemic 因疫情停业",
+                store: "yongjiang", open: false, authority: .order, reason: "Closed because of the epidemic 因疫情停业",
                 since: day, now: clock.now()
             )
             try await hub.postNotice("Yongjiang department store closes; 8 supermarkets are monitored from today. 永江百货停业，今起监测8家超市。",

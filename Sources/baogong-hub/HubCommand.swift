@@ -149,7 +149,7 @@ struct StoresCommand: AsyncParsableCommand {
         func validate() throws { try CommandLineTool.validateDate(date) }
         func run() async throws {
             try await guarded {
-                try await db.open().setStoreStatus(store: id, open: true, authority: "authorised", reason: nil, since: try CalendarDate(date))
+                try await db.open().setStoreStatus(store: id, open: true, authority: .authorised, reason: nil, since: try CalendarDate(date))
                 print("\(id) authorised to open from \(date)")
             }
         }
@@ -164,7 +164,7 @@ struct StoresCommand: AsyncParsableCommand {
         func validate() throws { try CommandLineTool.validateDate(date) }
         func run() async throws {
             try await guarded {
-                try await db.open().setStoreStatus(store: id, open: false, authority: "order", reason: reason, since: try CalendarDate(date))
+                try await db.open().setStoreStatus(store: id, open: false, authority: .order, reason: reason, since: try CalendarDate(date))
                 print("\(id) closed by order from \(date): \(reason)")
             }
         }

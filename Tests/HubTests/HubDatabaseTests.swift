@@ -228,7 +228,7 @@ struct HubDatabaseTests {
         let db = try HubDatabase.inMemory()
         _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: Self.now)
         _ = try await db.addStore(id: "S02", name: "Two", township: nil, kind: .market, now: Self.now)
-        try await db.setStoreStatus(store: "S01", open: false, authority: "order", reason: "case nearby", since: F.date("2020-02-10"), now: Self.now)
+        try await db.setStoreStatus(store: "S01", open: false, authority: .order, reason: "case nearby", since: F.date("2020-02-10"), now: Self.now)
         let noticeID = try await db.postNotice("Markets stay closed", now: Self.now)
         let s01 = try await db.sync(Self.request("S01", replica: "S01.a", cursor: 9, upto: 0, []), store: "S01", now: Self.now)
         let s02 = try await db.sync(Self.request("S02", replica: "S02.a", cursor: 9, upto: 0, []), store: "S02", now: Self.now)
@@ -405,7 +405,7 @@ struct HubDatabaseTests {
     @Test func statusHistoryFromTheBureauAndTheStore() async throws {
         let db = try Self.hubSeeded(at: F.instant("2020-02-01T00:00:00Z"))
         _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: F.instant("2020-02-01T00:00:00Z"))
-        try await db.setStoreStatus(store: "S01", open: false, authority: "order", reason: "case nearby",
+        try await db.setStoreStatus(store: "S01", open: false, authority: .order, reason: "case nearby",
                               since: F.date("2020-02-05"), now: F.instant("2020-02-05T01:00:00Z"))
         // The store records itself open from 02-07 (later by date and by clock): the order still stands.
         _ = try await db.sync(Self.request("S01", replica: "S01.a", upto: 1, [
@@ -417,10 +417,10 @@ struct HubDatabaseTests {
         }
         // Both events are in the history: the store's is later by clock, so it won the LWW merge.
         let events = try await db.snapshot(date: F.date("2020-02-08"), now: Self.now).statusEvents["S01"] ?? []
-        #expect(events.map(\.authority) == ["order", "store"])
+        #expect(events.map(\.authority) == [.order, .store])
         #expect(try await db.records(set: .storeStatus, store: "S01", date: nil, afterSeq: 0, limit: 1).first?["state"] == .text("open"))
         #expect(try await !open("2020-02-08"))
-        try await db.setStoreStatus(store: "S01", open: true, authority: "authorised", reason: nil,
+        try await db.setStoreStatus(store: "S01", open: true, authority: .authorised, reason: nil,
                               since: F.date("2020-02-09"), now: F.instant("2020-02-09T01:00:00Z"))
         #expect(try await !open("2020-02-08"))
         #expect(try await open("2020-02-09"))
@@ -435,7 +435,7 @@ struct HubDatabaseTests {
         #expect(error?.field == "authority")
         #expect(error.map { HubError($0).status } == .forbidden)
         let unknown = await #expect(throws: DomainError.self) {
-            try await db.setStoreStatus(store: "S99", open: false, authority: "order", reason: nil, since: F.date("2020-02-10"))
+            try await db.setStoreStatus(store: "S99", open: false, authority: .order, reason: nil, since: F.date("2020-02-10"))
         }
         #expect(unknown?.code == .notFound)
     }
@@ -451,7 +451,7 @@ struct HubDatabaseTests {
                              fields: ["state": .text("closed"), "since": .text("2020-02-10"), "authority": .text("store"),
                                       "reason": .text("staff ill")])
         // 02-12 01:00: the bureau orders it closed from 02-12 on.
-        try await db.setStoreStatus(store: "S01", open: false, authority: "order", reason: "case nearby",
+        try await db.setStoreStatus(store: "S01", open: false, authority: .order, reason: "case nearby",
                               since: F.date("2020-02-12"), now: F.instant("2020-02-12T01:00:00Z"))
         // 02-12 02:00: the device syncs its closure.
         let response = try await db.sync(Self.request("S01", replica: "S01.a", upto: 1, [closure]), store: "S01",
@@ -576,7 +576,7 @@ struct HubDatabaseTests {
     @Test func theSnapshotScansNoLargeTable() async throws {
         let db = try Self.hubSeeded(at: F.instant("2020-02-01T00:00:00Z"))
         _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: F.instant("2020-02-01T00:00:00Z"))
-        try await db.setStoreStatus(store: "S01", open: false, authority: "order", reason: nil,
+        try await db.setStoreStatus(store: "S01", open: false, authority: .order, reason: nil,
                               since: F.date("2020-02-05"), now: F.instant("2020-02-05T01:00:00Z"))
         let statements = Mutex<[String]>([])
         try await db.writer.writeWithoutTransaction { db in

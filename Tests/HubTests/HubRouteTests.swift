@@ -469,7 +469,7 @@ struct HubRouteTests {
         }
     }
 
-    /// docs/protocol.md: from a store, a `store_status` change must carry `authority: "store"`; without it
+    /// docs/protocol.md: from a store, a `store_status` change must carry `authority: .store`; without it
     /// the merged record could keep the bureau's authority next to the store's state, so it is refused.
     @Test func aStoreStatusWithoutAuthorityIsRefused() async throws {
         let hub = try await Self.makeHub()

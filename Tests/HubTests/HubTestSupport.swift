@@ -27,7 +27,7 @@ enum Fixture {
     }
 
     static func status(
-        _ store: String, _ state: String, authority: String, since: String, ts: UInt64, reason: String? = nil
+        _ store: String, _ state: String, authority: StatusAuthority, since: String, ts: UInt64, reason: String? = nil
     ) -> StatusEvent {
         StatusEvent(
             store: store, state: state, authority: authority, reason: reason, since: date(since),

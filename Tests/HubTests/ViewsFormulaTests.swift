@@ -244,10 +244,10 @@ struct ViewsFormulaTests {
             stores: [F.store("A"), F.store("B"), F.store("C")],
             statusEvents: [
                 "A": [
-                    F.status("A", "closed", authority: "order", since: "2020-02-18", ts: 1_000),
-                    F.status("A", "open", authority: "authorised", since: "2020-02-19", ts: 2_000),
+                    F.status("A", "closed", authority: .order, since: "2020-02-18", ts: 1_000),
+                    F.status("A", "open", authority: .authorised, since: "2020-02-19", ts: 2_000),
                 ],
-                "C": [F.status("C", "closed", authority: "order", since: "2020-02-20", ts: 3_000)],
+                "C": [F.status("C", "closed", authority: .order, since: "2020-02-20", ts: 3_000)],
             ],
             stock: [
                 F.stock("A", "vegetables", "2020-02-17", sold: 100),
@@ -460,7 +460,7 @@ struct ViewsFormulaTests {
         let snapshot = CountySnapshot(
             date: F.date("2020-02-10"), asOf: F.instant("2020-02-11T02:00:00Z"),
             stores: ["S01", "S02", "S03", "S04", "S05", "S06"].map { F.store($0, revoked: $0 == "S05") },
-            statusEvents: ["S04": [F.status("S04", "closed", authority: "store", since: "2020-02-09", ts: 5)]],
+            statusEvents: ["S04": [F.status("S04", "closed", authority: .store, since: "2020-02-09", ts: 5)]],
             stock: [
                 F.stock("S01", "rice", "2020-02-10", onHand: 10),
                 F.stock("S06", "rice", "2020-02-10", onHand: 10),
@@ -504,13 +504,13 @@ struct ViewsFormulaTests {
             date: F.date("2020-02-12"), asOf: F.instant("2020-02-12T12:00:00Z"), stores: [F.store("S01")],
             statusEvents: [
                 "S01": [
-                    F.status("S01", "closed", authority: "order", since: "2020-02-05", ts: 100),
+                    F.status("S01", "closed", authority: .order, since: "2020-02-05", ts: 100),
                     // The store records itself open later, by date and by clock: the order still stands.
-                    F.status("S01", "open", authority: "store", since: "2020-02-07", ts: 200),
+                    F.status("S01", "open", authority: .store, since: "2020-02-07", ts: 200),
                     // The bureau authorises it from 02-09.
-                    F.status("S01", "open", authority: "authorised", since: "2020-02-09", ts: 300),
+                    F.status("S01", "open", authority: .authorised, since: "2020-02-09", ts: 300),
                     // The store closes itself from 02-11.
-                    F.status("S01", "closed", authority: "store", since: "2020-02-11", ts: 400),
+                    F.status("S01", "closed", authority: .store, since: "2020-02-11", ts: 400),
                 ]
             ]
         )
@@ -526,8 +526,8 @@ struct ViewsFormulaTests {
                 date: F.date("2020-02-12"), asOf: F.instant("2020-02-12T12:00:00Z"), stores: [F.store("S01")],
                 statusEvents: [
                     "S01": [
-                        F.status("S01", "closed", authority: "order", since: "2020-02-12", ts: orderTs),
-                        F.status("S01", "open", authority: "authorised", since: "2020-02-12", ts: authorisedTs),
+                        F.status("S01", "closed", authority: .order, since: "2020-02-12", ts: orderTs),
+                        F.status("S01", "open", authority: .authorised, since: "2020-02-12", ts: authorisedTs),
                     ]
                 ]
             )
@@ -542,10 +542,10 @@ struct ViewsFormulaTests {
             stores: [F.store("S01"), F.store("S02")],
             statusEvents: [
                 "S01": [
-                    F.status("S01", "closed", authority: "store", since: "2020-02-10", ts: 10),
-                    F.status("S01", "open", authority: "store", since: "2020-02-12", ts: 20),
+                    F.status("S01", "closed", authority: .store, since: "2020-02-10", ts: 10),
+                    F.status("S01", "open", authority: .store, since: "2020-02-12", ts: 20),
                 ],
-                "S02": [F.status("S02", "closed", authority: "store", since: "2020-02-11", ts: 30)],
+                "S02": [F.status("S02", "closed", authority: .store, since: "2020-02-11", ts: 30)],
             ],
             stock: [
                 F.stock("S01", "rice", "2020-02-11", sold: 999),  // closed that day: not averaged
@@ -567,7 +567,7 @@ struct ViewsFormulaTests {
         let snapshot = CountySnapshot(
             date: F.date("2020-02-10"), asOf: F.instant("2020-02-10T12:00:00Z"),
             stores: [F.store("S01"), F.store("S02"), F.store("S03"), F.store("S04")],
-            statusEvents: ["S04": [F.status("S04", "closed", authority: "order", since: "2020-02-01", ts: 1)]],
+            statusEvents: ["S04": [F.status("S04", "closed", authority: .order, since: "2020-02-01", ts: 1)]],
             checkpoints: [
                 F.checkpoint("S01", checked: 550, fever: 1, noMask: 2, staff: 10, disinfections: 4),  // exactly 4: compliant
                 F.checkpoint("S02", checked: 300, fever: 0, noMask: 3, staff: 8, disinfections: 3),  // 3 < 4

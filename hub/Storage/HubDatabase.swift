@@ -143,7 +143,7 @@ public struct HubDatabase: Sendable {
 
     /// Records a store's status as the bureau decides it: authorised to open, or closed by order.
     public func setStoreStatus(
-        store: String, open: Bool, authority: String, reason: String?, since: CalendarDate, now: Date = Date()
+        store: String, open: Bool, authority: StatusAuthority, reason: String?, since: CalendarDate, now: Date = Date()
     ) async throws {
         try await writer.write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM enrolment WHERE store = ?", arguments: [store]) == true else {
@@ -153,7 +153,7 @@ public struct HubDatabase: Sendable {
                 set: "store_status", key: store,
                 fields: [
                     "state": .text(open ? "open" : "closed"), "reason": reason.map(FieldValue.text) ?? .null,
-                    "since": .text(since.description), "authority": .text(authority),
+                    "since": .text(since.description), "authority": .text(authority.rawValue),
                 ],
                 now: now, in: db
             )

@@ -46,7 +46,7 @@ public protocol HubStore: Sendable {
     func notices() async throws -> [Notice]
     /// Records the bureau's decision on a store: authorised to open, or closed by order.
     func setStoreStatus(
-        store: String, open: Bool, authority: String, reason: String?, since: CalendarDate, now: Date
+        store: String, open: Bool, authority: StatusAuthority, reason: String?, since: CalendarDate, now: Date
     ) async throws
 
     // MARK: Reads

@@ -35,7 +35,7 @@ public struct StoreInfo: Sendable, Hashable, Codable {
 public struct StatusEvent: Sendable, Hashable, Codable {
     public var store: String
     public var state: String
-    public var authority: String
+    public var authority: StatusAuthority
     public var reason: String?
     public var since: CalendarDate
     public var timestamp: HLCTimestamp
@@ -114,7 +114,7 @@ public struct CountySnapshot: Sendable {
         var bureau: StatusEvent?
         var own: StatusEvent?
         for e in events where e.since.dayNumber <= day {
-            if e.authority == "store" {
+            if e.authority == .store {
                 if own.map({ ($0.since, $0.timestamp) < (e.since, e.timestamp) }) ?? true { own = e }
             } else if bureau.map({ ($0.since, $0.timestamp) < (e.since, e.timestamp) }) ?? true {
                 bureau = e
@@ -159,7 +159,7 @@ extension HubDatabase {
                 else { continue }
                 snapshot.statusEvents[logged.change.key, default: []].append(
                     StatusEvent(
-                        store: logged.change.key, state: state, authority: f["authority"]?.textValue ?? "store",
+                        store: logged.change.key, state: state, authority: f["authority"]?.textValue.flatMap(StatusAuthority.init(rawValue:)) ?? .store,
                         reason: f["reason"]?.textValue, since: since, timestamp: logged.change.timestamp
                     )
                 )

@@ -136,7 +136,7 @@ extension RecordSetSchema {
             FieldSpec("state", .register, .choice(["open", "closed"])),
             FieldSpec("reason", .register, .text, maximum: 500),
             FieldSpec("since", .register, .date),
-            FieldSpec("authority", .register, .choice(["store", "authorised", "order"])),
+            FieldSpec("authority", .register, .choice(StatusAuthority.allCases.map(\.rawValue))),
         ],
         writers: .storesAndHub,
         keepsHistory: true

@@ -18,3 +18,11 @@ public enum StoreKind: String, CaseIterable, Sendable, Codable {
         self = kind
     }
 }
+
+/// Who set a store's open/closed status: the store itself, or the bureau (an authorisation to open,
+/// or a closure order). The bureau's decisions outrank the store's (docs/views.md).
+public enum StatusAuthority: String, CaseIterable, Sendable, Codable {
+    case store
+    case authorised
+    case order
+}

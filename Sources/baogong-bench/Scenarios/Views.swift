@@ -95,7 +95,7 @@ struct ViewsScenario {
             cursor = try await hub.sync(request, store: store).cursor
         }
         for i in stride(from: 1, through: stores, by: 37) {
-            try await hub.setStoreStatus(store: Workload.storeID(i), open: false, authority: "order", reason: "Closed by order",
+            try await hub.setStoreStatus(store: Workload.storeID(i), open: false, authority: .order, reason: "Closed by order",
                                    since: CalendarDate(dayNumber: Workload.firstDay.dayNumber + days / 2))
         }
         return try await hub.addOperator(name: "bench operator").token
