@@ -161,7 +161,7 @@ let package = Package(
         .testTarget(
             name: "HubTests",
             dependencies: [
-                "BaogongModel", "BaogongRecordStore", "BaogongHub", "BaogongAgent", "BaogongTestSupport",
+                "BaogongModel", "BaogongRecordStore", "BaogongHub",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
