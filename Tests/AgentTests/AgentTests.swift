@@ -34,12 +34,16 @@ struct RecordingTests {
         try await agent.database.recordIncident(temperature: 38.2, action: "refused", time: Date())
         try await agent.database.setStoreStatus(open: false, reason: "staff quarantined", since: day("2020-02-11"))
         let status = try await agent.database.status()
-        #expect(status.pending == 5 && status.ackedSeq == 0 && status.lastSyncAt == nil)
+        #expect(status.pending == 5)
+        #expect(status.ackedSeq == 0)
+        #expect(status.lastSyncAt == nil)
         #expect(status.oldestPendingAt != nil)
         let checkpoints = try await agent.database.checkpoints(date: day("2020-02-10"))
         #expect(checkpoints.first?.checked == 120, "this device's increments add up")
         let stock = try await agent.database.stock(date: nil)
-        #expect(stock.count == 1 && stock[0].price == 5.2 && stock[0].onHand == 1000)
+        try #require(stock.count == 1)
+        #expect(stock[0].price == 5.2)
+        #expect(stock[0].onHand == 1000)
     }
 
     @Test func reRecordingOnlyChangesTheFieldsGiven() async throws {
@@ -47,7 +51,10 @@ struct RecordingTests {
         try await agent.database.recordStock(StockEntry(date: day("2020-02-10"), commodity: "rice", onHand: 1000, sold: 100, priceFen: 520, source: "Qijia"))
         try await agent.database.recordStock(StockEntry(date: day("2020-02-10"), commodity: "rice", onHand: 900, priceFen: 530))
         let row = try #require(try await agent.database.stock(date: day("2020-02-10")).first)
-        #expect(row.onHand == 900 && row.price == 5.3 && row.sold == 100 && row.source == "Qijia")
+        #expect(row.onHand == 900)
+        #expect(row.price == 5.3)
+        #expect(row.sold == 100)
+        #expect(row.source == "Qijia")
     }
 
     @Test func badInputChangesNothing() async throws {
@@ -99,14 +106,18 @@ struct RecordingTests {
     @Test func devicesOfOneStoreGetTheirOwnReplicaIds() async throws {
         let a = try ScratchAgent(), b = try ScratchAgent()
         let ra = try await a.database.identity().replica, rb = try await b.database.identity().replica
-        #expect(ra != rb && ra.hasPrefix("S01.") && rb.hasPrefix("S01."))
+        #expect(ra != rb)
+        #expect(ra.hasPrefix("S01."))
+        #expect(rb.hasPrefix("S01."))
     }
 
     @Test func backoffGrowsExponentiallyWithJitterAndACap() {
         let d0 = AgentSyncService.delay(interval: 10, failures: 0, maxBackoff: 300, jitter: 0.5)
         let d3 = AgentSyncService.delay(interval: 10, failures: 3, maxBackoff: 300, jitter: 0.5)
         let d20 = AgentSyncService.delay(interval: 10, failures: 20, maxBackoff: 300, jitter: 0.5)
-        #expect(d0 == 10 && d3 == 80 && d20 == 300)
+        #expect(d0 == 10)
+        #expect(d3 == 80)
+        #expect(d20 == 300)
         #expect(AgentSyncService.delay(interval: 10, failures: 3, maxBackoff: 300, jitter: 0) == 64)
         #expect(AgentSyncService.delay(interval: 10, failures: 3, maxBackoff: 300, jitter: 1) == 96)
     }
@@ -121,10 +132,15 @@ struct CSVTests {
             + "\n" + #"lines""# + "\n" + "2020-02-10,pork,50.5,,,38,,,,,\r\n\n"
         let entries = try StockCSV.parseWithLines(csv)
         #expect(entries.count == 2)
-        #expect(entries[0].entry.source == "Qijia Gaofeng, Yongxing" && entries[0].entry.channel == "green \"channel\"")
-        #expect(entries[0].entry.note == "two\nlines" && entries[0].entry.priceFen == 520 && entries[0].entry.restockDays == 2)
+        #expect(entries[0].entry.source == "Qijia Gaofeng, Yongxing")
+        #expect(entries[0].entry.channel == "green \"channel\"")
+        #expect(entries[0].entry.note == "two\nlines")
+        #expect(entries[0].entry.priceFen == 520)
+        #expect(entries[0].entry.restockDays == 2)
         #expect(entries[1].line == 4, "a quoted line break moves the next record's line")
-        #expect(entries[1].entry.sold == nil && entries[1].entry.onHand == 50.5 && entries[1].entry.priceFen == 3800)
+        #expect(entries[1].entry.sold == nil)
+        #expect(entries[1].entry.onHand == 50.5)
+        #expect(entries[1].entry.priceFen == 3800)
     }
 
     @Test func aBadRowNamesItsLineAndColumn() {
@@ -205,13 +221,16 @@ struct SyncClientTests {
         let hub = FakeHub()
         let client = SyncClient(database: agent.database, transport: hub, batchSize: 10)
         let report = try await client.syncOnce()
-        #expect(report.batches == 3 && report.sent == 23)
+        #expect(report.batches == 3)
+        #expect(report.sent == 23)
         #expect(hub.requests.map(\.changes.count) == [10, 10, 3])
         #expect(hub.requests.map(\.pending) == [13, 3, 0])
         #expect(try await agent.database.status().pending == 0)
         #expect(try await agent.database.notices().map(\.text) == ["Report by 20:00"], "reference data came down")
         let again = try await client.syncOnce()
-        #expect(again.sent == 0 && again.received == 0 && hub.requests.last?.changes.isEmpty == true)
+        #expect(again.sent == 0)
+        #expect(again.received == 0)
+        #expect(hub.requests.last?.changes.isEmpty == true)
         let hubStock = try await hub.store.writer.read { db in try RecordStore.allStates(set: "stock", in: db) }
         let agentStock = try await agent.database.store.writer.read { db in try RecordStore.allStates(set: "stock", in: db) }
         #expect(hubStock == agentStock)
@@ -226,10 +245,13 @@ struct SyncClientTests {
         let failure = await #expect(throws: AgentError.self) { _ = try await client.syncOnce() }
         #expect(failure?.code == .hubUnreachable)
         let failed = try await agent.database.status()
-        #expect(failed.pending == 1 && failed.lastError == "hub unreachable (test)")
+        #expect(failed.pending == 1)
+        #expect(failed.lastError == "hub unreachable (test)")
         _ = try await client.syncOnce()
         let ok = try await agent.database.status()
-        #expect(ok.pending == 0 && ok.lastError == nil && ok.lastSyncAt != nil)
+        #expect(ok.pending == 0)
+        #expect(ok.lastError == nil)
+        #expect(ok.lastSyncAt != nil)
         let checked = try await hub.store.writer.read { db in try RecordStore.state(set: "checkpoint", key: "S01/2020-02-10", in: db)?["checked"] }
         #expect(checked == .int(7))
     }

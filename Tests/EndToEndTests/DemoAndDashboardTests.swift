@@ -64,7 +64,8 @@ struct DemoAndDashboardTests {
         let base = "http://127.0.0.1:\(port)"
         let supply = try JSONDecoder().decode(SupplyView.self, from: httpGet("\(base)/v1/views/supply", token: operatorToken).body)
         let checkpoints = try JSONDecoder().decode(CheckpointView.self, from: httpGet("\(base)/v1/views/checkpoints", token: operatorToken).body)
-        #expect(supply.date == "2020-02-29" && supply.commodities.count == 7)
+        #expect(supply.date == "2020-02-29")
+        #expect(supply.commodities.count == 7)
 
         let dom = try run(browser, ["--headless=new", "--no-sandbox", "--disable-gpu", "--dump-dom", link], timeout: 120)
         #expect(dom.status == 0, "\(dom.stderr.suffix(500))")
@@ -76,8 +77,10 @@ struct DemoAndDashboardTests {
             #expect(html.contains("<td class=\"num on-hand\">\(String(format: "%.1f", row.onHand))</td>"), "on hand of \(row.commodity)")
         }
         #expect(html.contains("data-key=\"checked\">\(checkpoints.checked)<"))
-        #expect(html.contains("id=\"store-grid\"") && html.contains("data-band=\"stock_out\""), "the vegetable stock-out is coloured")
-        #expect(html.contains("id=\"alerts-list\"") && html.contains("Farmers' market 1"))
+        #expect(html.contains("id=\"store-grid\""), "the vegetable stock-out is coloured")
+        #expect(html.contains("data-band=\"stock_out\""), "the vegetable stock-out is coloured")
+        #expect(html.contains("id=\"alerts-list\""))
+        #expect(html.contains("Farmers' market 1"))
 
         let png = dir.path("dashboard.png")
         let shot = try run(browser, ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1280,1600",

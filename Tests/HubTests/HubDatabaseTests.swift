@@ -44,7 +44,9 @@ struct HubDatabaseTests {
         let bytes = Data(needle.utf8)
         return try db.writer.read { db in
             let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
-            #expect(tables.contains("enrolment") && tables.contains("operator") && tables.contains("change_log"))
+            #expect(tables.contains("enrolment"))
+            #expect(tables.contains("operator"))
+            #expect(tables.contains("change_log"))
             for table in tables {
                 for row in try Row.fetchAll(db, sql: "SELECT * FROM \"\(table)\"") {
                     for value in row.databaseValues {
@@ -138,7 +140,8 @@ struct HubDatabaseTests {
         #expect(try await db.authenticate(token: token) == nil)
         // Rotation lifts the revocation; the old token stays refused, the new one works.
         let rotated = try await db.rotateStoreToken(id: "S01", now: Self.now)
-        #expect(rotated != token && rotated.hasPrefix("s.S01."))
+        #expect(rotated != token)
+        #expect(rotated.hasPrefix("s.S01."))
         #expect(try await db.authenticate(token: token) == nil)
         #expect(try await db.authenticate(token: rotated) == .store("S01"))
         #expect(try await db.listStores().first { $0.id == "S01" }?.revoked == false)
@@ -192,7 +195,9 @@ struct HubDatabaseTests {
             Self.checkpoint("S01/2020-02-10", at: "2020-02-10T11:30:00Z", ["checked": 150, "disinfections": 4]),
         ])
         let first = try await db.sync(batch, store: "S01", now: Self.now)
-        #expect(first.acked == 12 && first.merged == 3 && !first.more)
+        #expect(first.acked == 12)
+        #expect(first.merged == 3)
+        #expect(!first.more)
         // The three changes are logged as 10, 11 and 12.
         #expect(first.cursor == 12)
         // Downstream: the 7 catalog rows and S01's own registry row (not S02's), each from the hub; not
@@ -202,26 +207,36 @@ struct HubDatabaseTests {
         #expect(first.changes.filter { $0.set == "stores" }.map(\.key) == ["S01"])
         #expect(first.changes.allSatisfy { $0.replica == "hub" })
         let rice = try #require(first.changes.first { $0.key == "rice" })
-        #expect(rice.fields["unit"] == .text("kg") && rice.fields["min_days"] == .int(7) && rice.fields["name_zh"] == .text("大米"))
+        #expect(rice.fields["unit"] == .text("kg"))
+        #expect(rice.fields["min_days"] == .int(7))
+        #expect(rice.fields["name_zh"] == .text("大米"))
 
         let stock = try await db.records(set: .stock, store: "S01", date: CalendarDate("2020-02-10"), afterSeq: 0, limit: 10)
         #expect(stock.count == 1)
-        #expect(stock.first?["on_hand"] == .real(1000) && stock.first?["price"] == .int(520))
+        #expect(stock.first?["on_hand"] == .real(1000))
+        #expect(stock.first?["price"] == .int(520))
         let cp = try await db.records(set: .checkpoint, store: "S01", date: nil, afterSeq: 0, limit: 10)
         // Slot totals: the later 150 replaces 100 (same device), fever stays 1, disinfections 4.
-        #expect(cp.first?["checked"] == .int(150) && cp.first?["refused_fever"] == .int(1) && cp.first?["disinfections"] == .int(4))
+        #expect(cp.first?["checked"] == .int(150))
+        #expect(cp.first?["refused_fever"] == .int(1))
+        #expect(cp.first?["disinfections"] == .int(4))
 
         // Replay after a lost answer: nothing merged, same acked, no new log rows, same values.
         let logRows = try db.count("change_log")
         let records = try db.fingerprint().filter { ["stock", "checkpoint", "change_log"].contains($0.key) }
         let again = try await db.sync(batch, store: "S01", now: Self.now.addingTimeInterval(60))
-        #expect(again.merged == 0 && again.acked == 12 && again.cursor == 12)
+        #expect(again.merged == 0)
+        #expect(again.acked == 12)
+        #expect(again.cursor == 12)
         #expect(try db.count("change_log") == logRows)
         #expect(try db.fingerprint().filter { ["stock", "checkpoint", "change_log"].contains($0.key) } == records)
 
         // With the cursor raised to 12 nothing comes down; an older `upto` never lowers `acked`.
         let caughtUp = try await db.sync(Self.request("S01", replica: "S01.0b047020", cursor: 12, upto: 5, []), store: "S01", now: Self.now)
-        #expect(caughtUp.changes.isEmpty && caughtUp.acked == 12 && caughtUp.cursor == 12 && caughtUp.merged == 0)
+        #expect(caughtUp.changes.isEmpty)
+        #expect(caughtUp.acked == 12)
+        #expect(caughtUp.cursor == 12)
+        #expect(caughtUp.merged == 0)
     }
 
     @Test func hubWrittenStatusGoesOnlyToItsStore() async throws {
@@ -236,11 +251,13 @@ struct HubDatabaseTests {
         #expect(s01.changes.map(\.set) == ["store_status", "notices"])
         #expect(s01.changes.first?.fields["authority"] == .text("order"))
         #expect(s02.changes.map(\.key) == [noticeID])
-        #expect(s01.cursor == 11 && s02.cursor == 11)
+        #expect(s01.cursor == 11)
+        #expect(s02.cursor == 11)
         // A cursor beyond the log (a hub restored from backup) starts over from 0: all of S01's come down:
         // 7 catalog rows, its own registry row, its closure order and the notice (not S02's registry row).
         let restored = try await db.sync(Self.request("S01", replica: "S01.a", cursor: 500, upto: 0, []), store: "S01", now: Self.now)
-        #expect(restored.changes.count == 10 && restored.cursor == 11)
+        #expect(restored.changes.count == 10)
+        #expect(restored.cursor == 11)
     }
 
     @Test func downstreamIsPagedBeyondMaxResponseChanges() async throws {
@@ -258,14 +275,20 @@ struct HubDatabaseTests {
         try addNotices(1...(limit - 8))
         let exact = try await db.sync(Self.request("S01", replica: "S01.a", upto: 0, []), store: "S01", now: Self.now)
         // Exactly 5,000 waiting: one page, no more.
-        #expect(exact.changes.count == limit && !exact.more && exact.cursor == Int64(limit))
+        #expect(exact.changes.count == limit)
+        #expect(!exact.more)
+        #expect(exact.cursor == Int64(limit))
 
         try addNotices((limit - 7)...(limit - 7))
         let page1 = try await db.sync(Self.request("S01", replica: "S01.a", upto: 0, []), store: "S01", now: Self.now)
         // 5,001 waiting: the first 5,000, cursor at the 5,000th, more.
-        #expect(page1.changes.count == limit && page1.more && page1.cursor == Int64(limit))
+        #expect(page1.changes.count == limit)
+        #expect(page1.more)
+        #expect(page1.cursor == Int64(limit))
         let page2 = try await db.sync(Self.request("S01", replica: "S01.a", cursor: page1.cursor, upto: 0, []), store: "S01", now: Self.now)
-        #expect(page2.changes.map(\.key) == ["n\(limit - 7)"] && !page2.more && page2.cursor == Int64(limit + 1))
+        #expect(page2.changes.map(\.key) == ["n\(limit - 7)"])
+        #expect(!page2.more)
+        #expect(page2.cursor == Int64(limit + 1))
     }
 
     @Test func twoDevicesOfOneStoreAddUp() async throws {
@@ -327,11 +350,19 @@ struct HubDatabaseTests {
         try #require(fresh.count == 2)
         // Problems first: S02 never synced.
         let silent = fresh[0]
-        #expect(silent.store == "S02" && silent.replica == nil && silent.stale && silent.lastHeardAt == nil && silent.ackedSeq == 0)
+        #expect(silent.store == "S02")
+        #expect(silent.replica == nil)
+        #expect(silent.stale)
+        #expect(silent.lastHeardAt == nil)
+        #expect(silent.ackedSeq == 0)
         let device = fresh[1]
-        #expect(device.store == "S01" && device.replica == "S01.a" && device.name == "One")
+        #expect(device.store == "S01")
+        #expect(device.replica == "S01.a")
+        #expect(device.name == "One")
         #expect(device.clockSkewMs == -86_400_000)
-        #expect(device.ackedSeq == 7 && device.pendingReported == 3 && device.futureChanges == 1)
+        #expect(device.ackedSeq == 7)
+        #expect(device.pendingReported == 3)
+        #expect(device.futureChanges == 1)
         #expect(device.lastHeardAt == "2020-02-10T12:00:00Z")
         // Heard exactly 6 h ago: not yet stale; one second later: stale.
         #expect(!device.stale)
@@ -342,7 +373,9 @@ struct HubDatabaseTests {
         _ = try await db.sync(Self.request("S01", replica: "S01.a", upto: 7, sentAt: Self.nowMs + 60_000 + 500, []), store: "S01",
                         now: Self.now.addingTimeInterval(60))
         let row = try #require(try await db.fleetStatus(now: Self.now.addingTimeInterval(60)).first { $0.replica == "S01.a" })
-        #expect(row.clockSkewMs == 500 && row.futureChanges == 1 && row.pendingReported == 0)
+        #expect(row.clockSkewMs == 500)
+        #expect(row.futureChanges == 1)
+        #expect(row.pendingReported == 0)
     }
 
     // MARK: - From synced records to views
@@ -368,7 +401,9 @@ struct HubDatabaseTests {
         #expect(snapshot.arrivals["S02"]?.receivedAt == nextMorning)
         #expect(snapshot.arrivals["S02"]?.recordedAt == F.instant("2020-02-10T11:00:00Z"))
         let reporting = snapshot.reporting()
-        #expect(reporting.reported == 2 && reporting.late == ["S02"] && reporting.stale.isEmpty)
+        #expect(reporting.reported == 2)
+        #expect(reporting.late == ["S02"])
+        #expect(reporting.stale.isEmpty)
     }
 
     @Test func syncedWorkedExampleGivesTheSameFigures() async throws {
@@ -397,8 +432,11 @@ struct HubDatabaseTests {
         let supply = try await db.snapshot(date: F.date("2020-02-10"), now: Self.now).supply()
         let rice = try #require(supply.commodities.first { $0.commodity == "rice" })
         // As worked example 1: 1500 on hand, 150 a day, 10.0 days; the revoked S09 is left out.
-        #expect(rice.onHand == 1500 && rice.avgDailySales == 150 && close(rice.daysOfSupply, 10))
-        #expect(rice.storesExpected == 2 && close(rice.priceMedian, 5.85))
+        #expect(rice.onHand == 1500)
+        #expect(rice.avgDailySales == 150)
+        #expect(close(rice.daysOfSupply, 10))
+        #expect(rice.storesExpected == 2)
+        #expect(close(rice.priceMedian, 5.85))
         #expect(supply.priceAlerts.map(\.store) == ["S02"])
     }
 

@@ -199,7 +199,8 @@ struct HubRouteTests {
                 response in
                 #expect(response.status == .ok)
                 let answer = try JSONDecoder().decode(SyncResponse.self, from: Data(String(buffer: response.body).utf8))
-                #expect(answer.acked == 20_000 && answer.merged == 1)
+                #expect(answer.acked == 20_000)
+                #expect(answer.merged == 1)
             }
         }
         #expect(try await hub.db.records(set: .checkpoint, store: "S01", date: nil, afterSeq: 0, limit: 1).first?["checked"] == .int(1))
@@ -301,7 +302,9 @@ struct HubRouteTests {
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType] == "application/json; charset=utf-8")
                 let answer = try JSONDecoder().decode(SyncResponse.self, from: Data(String(buffer: response.body).utf8))
-                #expect(answer.acked == 3 && answer.merged == 3 && !answer.more)
+                #expect(answer.acked == 3)
+                #expect(answer.merged == 3)
+                #expect(!answer.more)
             }
         }
     }
@@ -346,7 +349,8 @@ struct HubRouteTests {
                 let parsed = try #require(try JSONSerialization.jsonObject(with: Data(served.utf8)) as? [String: Any])
                 #expect(parsed["openapi"] as? String == "3.0.3")
                 let paths = try #require(parsed["paths"] as? [String: Any])
-                #expect(paths["/v1/sync"] != nil && paths["/v1/views/supply"] != nil)
+                #expect(paths["/v1/sync"] != nil)
+                #expect(paths["/v1/views/supply"] != nil)
             }
         }
     }
@@ -363,10 +367,14 @@ struct HubRouteTests {
                     #expect(view.date == "2020-02-10")
                     let rice = try #require(view.commodities.first { $0.commodity == "rice" })
                     // 1000 + 500 = 1500; 100 + 50 = 150; 10.0 days; median (5.20 + 6.50) / 2 = 5.85.
-                    #expect(rice.onHand == 1500 && rice.avgDailySales == 150 && close(rice.daysOfSupply, 10))
-                    #expect(rice.band == .adequate && close(rice.priceMedian, 5.85))
+                    #expect(rice.onHand == 1500)
+                    #expect(rice.avgDailySales == 150)
+                    #expect(close(rice.daysOfSupply, 10))
+                    #expect(rice.band == .adequate)
+                    #expect(close(rice.priceMedian, 5.85))
                     // S03 is revoked: 2 expected.
-                    #expect(rice.storesExpected == 2 && rice.storesReporting == 2)
+                    #expect(rice.storesExpected == 2)
+                    #expect(rice.storesReporting == 2)
                     #expect(view.priceAlerts.map(\.store) == ["S02"])
                 }
             }
@@ -376,8 +384,10 @@ struct HubRouteTests {
                 let rows = object?["commodities"] as? [[String: Any]] ?? []
                 let rice = try #require(rows.first { $0["commodity"] as? String == "rice" })
                 // × 2 for jin: 3000 on hand, 300 a day; prices ÷ 2: median 2.925.
-                #expect(object?["unit"] as? String == "jin" && rice["unit"] as? String == "jin")
-                #expect(rice["on_hand"] as? Double == 3000 && rice["avg_daily_sales"] as? Double == 300)
+                #expect(object?["unit"] as? String == "jin")
+                #expect(rice["unit"] as? String == "jin")
+                #expect(rice["on_hand"] as? Double == 3000)
+                #expect(rice["avg_daily_sales"] as? Double == 300)
                 #expect(close(rice["price_median"] as? Double, 2.925))
             }
             try await client.execute(uri: "/v1/status", method: .get, headers: Self.headers(bearer: hub.operatorToken, json: false)) {
@@ -410,7 +420,8 @@ struct HubRouteTests {
             try await client.execute(uri: "/?lang=en&date=2020-02-10", method: .get,
                                      headers: Self.headers(bearer: hub.operatorToken, json: false)) { response in
                 let page = String(buffer: response.body)
-                #expect(page.contains(">Rice<") && !page.contains("大米"))
+                #expect(page.contains(">Rice<"))
+                #expect(!page.contains("大米"))
             }
             try await client.execute(uri: "/?lang=zh", method: .get, headers: Self.headers(bearer: hub.operatorToken, json: false)) {
                 #expect(String(buffer: $0.body).contains("大米"))
@@ -433,7 +444,8 @@ struct HubRouteTests {
                 #expect($0.status == .seeOther)
             }
             try await client.execute(uri: "/login", method: .get) { response in
-                #expect(response.status == .ok && String(buffer: response.body).contains(#"name="token""#))
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains(#"name="token""#))
             }
             let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
             let wrong = String(hub.operatorToken.dropLast()) + (hub.operatorToken.last == "0" ? "1" : "0")
@@ -453,7 +465,8 @@ struct HubRouteTests {
                 let pair = try #require(setCookie.split(separator: ";").first)
                 #expect(pair.hasPrefix("baogong_session="))
                 // The cookie is a fresh session id, never the token.
-                #expect(!setCookie.contains(hub.operatorToken) && !setCookie.contains(String(hub.operatorToken.suffix(64))))
+                #expect(!setCookie.contains(hub.operatorToken))
+                #expect(!setCookie.contains(String(hub.operatorToken.suffix(64))))
                 return String(pair)
             }
             try await client.execute(uri: "/?lang=en", method: .get, headers: [.cookie: cookie]) { response in
@@ -504,11 +517,14 @@ struct HubRouteTests {
                 #expect(response.status == .ok)
                 let answer = try JSONDecoder().decode(SyncResponse.self, from: Data(String(buffer: response.body).utf8))
                 // One change merged; the log holds 7 catalog + 3 registry rows before it: cursor 11.
-                #expect(answer.merged == 1 && answer.acked == 1 && answer.cursor == 11)
+                #expect(answer.merged == 1)
+                #expect(answer.acked == 1)
+                #expect(answer.cursor == 11)
             }
         }
         let stock = await try hub.db.records(set: .stock, store: "S01", date: CalendarDate("2020-02-10"), afterSeq: 0, limit: 5)
-        #expect(stock.first?["on_hand"] == .real(1000) && stock.first?["price"] == .int(520))
+        #expect(stock.first?["on_hand"] == .real(1000))
+        #expect(stock.first?["price"] == .int(520))
     }
 
     /// Names and notices are typed by people: the dashboard shows them as text, never as markup.

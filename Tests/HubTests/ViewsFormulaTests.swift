@@ -41,19 +41,33 @@ struct ViewsFormulaTests {
         #expect(close(rice.daysOfSupply, 10.0))
         // 10.0 ≥ min_days 7 and ≤ 30: adequate.
         #expect(rice.band == .adequate)
-        #expect(rice.minDays == 7 && rice.unit == "kg")
-        #expect(rice.storesReporting == 2 && rice.storesExpected == 2 && rice.storesAtRisk == 0)
+        #expect(rice.minDays == 7)
+        #expect(rice.unit == "kg")
+        #expect(rice.storesReporting == 2)
+        #expect(rice.storesExpected == 2)
+        #expect(rice.storesAtRisk == 0)
         // Prices on D: 5.20 and 6.50; median (5.20 + 6.50) / 2 = 5.85.
-        #expect(close(rice.priceMin, 5.20) && close(rice.priceMedian, 5.85) && close(rice.priceMax, 6.50))
+        #expect(close(rice.priceMin, 5.20))
+        #expect(close(rice.priceMedian, 5.85))
+        #expect(close(rice.priceMax, 6.50))
 
         let s01 = try #require(view.stores.first { $0.store == "S01" && $0.commodity == "rice" })
         // S01: 1000 / 100 = 10.0 days, lead 2 + 1 = 3.
-        #expect(s01.onHand == 1000 && s01.avgDailySales == 100 && close(s01.daysOfSupply, 10))
-        #expect(s01.leadDays == 3 && s01.band == .adequate && s01.reportedToday && close(s01.price, 5.20))
+        #expect(s01.onHand == 1000)
+        #expect(s01.avgDailySales == 100)
+        #expect(close(s01.daysOfSupply, 10))
+        #expect(s01.leadDays == 3)
+        #expect(s01.band == .adequate)
+        #expect(s01.reportedToday)
+        #expect(close(s01.price, 5.20))
         let s02 = try #require(view.stores.first { $0.store == "S02" && $0.commodity == "rice" })
         // S02: 500 / 50 = 10.0 days, lead 3 + 1 = 4.
-        #expect(s02.onHand == 500 && s02.avgDailySales == 50 && close(s02.daysOfSupply, 10))
-        #expect(s02.leadDays == 4 && s02.band == .adequate && close(s02.price, 6.50))
+        #expect(s02.onHand == 500)
+        #expect(s02.avgDailySales == 50)
+        #expect(close(s02.daysOfSupply, 10))
+        #expect(s02.leadDays == 4)
+        #expect(s02.band == .adequate)
+        #expect(close(s02.price, 6.50))
         // Nobody reported the other commodities: one store row per store, for rice only.
         #expect(view.stores.count == 2)
 
@@ -61,8 +75,11 @@ struct ViewsFormulaTests {
         // County: 1.2 × 5.85 = 7.02 > 6.50: no county reason. S01: 1.2 × 5.20 = 6.24 > 5.20: no alert.
         #expect(view.priceAlerts.count == 1)
         let alert = try #require(view.priceAlerts.first)
-        #expect(alert.store == "S02" && alert.commodity == "rice")
-        #expect(close(alert.price, 6.50) && close(alert.ownMedian, 5.00) && close(alert.countyMedian, 5.85))
+        #expect(alert.store == "S02")
+        #expect(alert.commodity == "rice")
+        #expect(close(alert.price, 6.50))
+        #expect(close(alert.ownMedian, 5.00))
+        #expect(close(alert.countyMedian, 5.85))
         #expect(alert.reason == "above 1.2× the store's own 7-day median")
     }
 
@@ -72,11 +89,17 @@ struct ViewsFormulaTests {
         let rice = try #require(view.commodities.first { $0.commodity == "rice" })
         // f = 1 kg / 0.5 kg = 2: on hand 1500 × 2 = 3000 jin, sales 150 × 2 = 300 jin/day, still 3000/300 = 10 days.
         #expect(rice.unit == "jin")
-        #expect(close(rice.onHand, 3000) && close(rice.avgDailySales, 300) && close(rice.daysOfSupply, 10))
+        #expect(close(rice.onHand, 3000))
+        #expect(close(rice.avgDailySales, 300))
+        #expect(close(rice.daysOfSupply, 10))
         // Prices halve: 5.20/2 = 2.60, 5.85/2 = 2.925, 6.50/2 = 3.25 yuan per jin.
-        #expect(close(rice.priceMin, 2.60) && close(rice.priceMedian, 2.925) && close(rice.priceMax, 3.25))
+        #expect(close(rice.priceMin, 2.60))
+        #expect(close(rice.priceMedian, 2.925))
+        #expect(close(rice.priceMax, 3.25))
         let alert = try #require(view.priceAlerts.first)
-        #expect(close(alert.price, 3.25) && close(alert.ownMedian, 2.50) && close(alert.countyMedian, 2.925))
+        #expect(close(alert.price, 3.25))
+        #expect(close(alert.ownMedian, 2.50))
+        #expect(close(alert.countyMedian, 2.925))
     }
 
     /// One store, one report dated D with sold 100: the band follows on hand (docs/views.md, "Bands").
@@ -153,25 +176,34 @@ struct ViewsFormulaTests {
         let view = Self.porkExample().supply()
         func row(_ s: String) -> StoreSupply? { view.stores.first { $0.store == s && $0.commodity == "pork" } }
         // A: (50 + 60 + 55 + 45 + 40) / 5 = 50; 120 / 50 = 2.4 < 1 + 1 + 1 = 3: at risk.
-        #expect(row("A")?.avgDailySales == 50 && close(row("A")?.daysOfSupply, 2.4) && row("A")?.band == .atRisk)
+        #expect(row("A")?.avgDailySales == 50)
+        #expect(close(row("A")?.daysOfSupply, 2.4))
+        #expect(row("A")?.band == .atRisk)
         // B: (40 + 40) / 2 = 40; 20 / 40 = 0.5: critical.
-        #expect(row("B")?.avgDailySales == 40 && close(row("B")?.daysOfSupply, 0.5) && row("B")?.band == .critical)
+        #expect(row("B")?.avgDailySales == 40)
+        #expect(close(row("B")?.daysOfSupply, 0.5))
+        #expect(row("B")?.band == .critical)
         // C: 0 on hand, average 30: stock-out.
-        #expect(row("C")?.avgDailySales == 30 && row("C")?.band == .stockOut)
+        #expect(row("C")?.avgDailySales == 30)
+        #expect(row("C")?.band == .stockOut)
         // Worst band first.
         #expect(view.stores.map(\.store) == ["C", "B", "A"])
         let pork = try #require(view.commodities.first { $0.commodity == "pork" })
         // County: 140 / (50 + 40 + 30) = 140 / 120 = 1.1667; ≥ 1 but < min_days 3: at risk.
-        #expect(pork.onHand == 140 && pork.avgDailySales == 120)
+        #expect(pork.onHand == 140)
+        #expect(pork.avgDailySales == 120)
         #expect(close(pork.daysOfSupply, 140.0 / 120.0))
-        #expect(pork.band == .atRisk && pork.storesAtRisk == 3 && pork.storesReporting == 3)
+        #expect(pork.band == .atRisk)
+        #expect(pork.storesAtRisk == 3)
+        #expect(pork.storesReporting == 3)
         // Prices 30, 29, 36: median 30. C: own median 28 (02-04), 1.2 × 28 = 33.6 < 36: alert;
         // 1.2 × 30 = 36 is not exceeded by 36: no county reason.
         #expect(close(pork.priceMedian, 30))
         #expect(view.priceAlerts.count == 1)
         #expect(view.priceAlerts.first?.store == "C")
         #expect(view.priceAlerts.first?.reason == "above 1.2× the store's own 7-day median")
-        #expect(close(view.priceAlerts.first?.ownMedian, 28) && close(view.priceAlerts.first?.countyMedian, 30))
+        #expect(close(view.priceAlerts.first?.ownMedian, 28))
+        #expect(close(view.priceAlerts.first?.countyMedian, 30))
     }
 
     @Test func porkAlertsMostSevereFirst() throws {
@@ -203,10 +235,14 @@ struct ViewsFormulaTests {
         )
         let rice = snapshot.supply().commodities[0]
         // Σ on hand 200 + 100 = 300 (S01's latest, not 300 + 200); Σ sales 0: days none, adequate.
-        #expect(rice.onHand == 300 && rice.avgDailySales == 0)
-        #expect(rice.daysOfSupply == nil && rice.band == .adequate)
+        #expect(rice.onHand == 300)
+        #expect(rice.avgDailySales == 0)
+        #expect(rice.daysOfSupply == nil)
+        #expect(rice.band == .adequate)
         let s01 = try #require(snapshot.supply().stores.first { $0.store == "S01" })
-        #expect(s01.avgDailySales == nil && s01.daysOfSupply == nil && s01.band == .adequate)
+        #expect(s01.avgDailySales == nil)
+        #expect(s01.daysOfSupply == nil)
+        #expect(s01.band == .adequate)
     }
 
     @Test func aDateWithNoData() {
@@ -218,23 +254,35 @@ struct ViewsFormulaTests {
         #expect(supply.commodities.count == Commodity.defaults.count)
         for row in supply.commodities {
             #expect(row.band == .noData, "\(row.commodity)")
-            #expect(row.onHand == 0 && row.avgDailySales == 0 && row.daysOfSupply == nil)
-            #expect(row.priceMin == nil && row.priceMedian == nil && row.priceMax == nil)
-            #expect(row.storesExpected == 2 && row.storesReporting == 0 && row.storesAtRisk == 0)
+            #expect(row.onHand == 0)
+            #expect(row.avgDailySales == 0)
+            #expect(row.daysOfSupply == nil)
+            #expect(row.priceMin == nil)
+            #expect(row.priceMedian == nil)
+            #expect(row.priceMax == nil)
+            #expect(row.storesExpected == 2)
+            #expect(row.storesReporting == 0)
+            #expect(row.storesAtRisk == 0)
         }
-        #expect(supply.stores.isEmpty && supply.priceAlerts.isEmpty)
+        #expect(supply.stores.isEmpty)
+        #expect(supply.priceAlerts.isEmpty)
         let reporting = snapshot.reporting()
         // Both expected stores are missing: rate 0 / 2 = 0.
-        #expect(reporting.expected == 2 && reporting.reported == 0 && reporting.rate == 0)
+        #expect(reporting.expected == 2)
+        #expect(reporting.reported == 0)
+        #expect(reporting.rate == 0)
         #expect(reporting.missing == ["S01", "S02"])
         let checkpoints = snapshot.checkpointTotals()
-        #expect(checkpoints.reportingStores == 0 && checkpoints.compliantStores == 0 && checkpoints.nonCompliant.isEmpty)
+        #expect(checkpoints.reportingStores == 0)
+        #expect(checkpoints.compliantStores == 0)
+        #expect(checkpoints.nonCompliant.isEmpty)
         // Only the two missing reports alert: no band is a problem.
         #expect(snapshot.alerts().map(\.kind) == ["missing_report", "missing_report"])
 
         // Nobody expected: the rate is 1, not a division by zero.
         let empty = CountySnapshot(date: F.date("2020-02-10"), asOf: F.instant("2020-02-10T12:00:00Z"))
-        #expect(empty.reporting().rate == 1 && empty.reporting().expected == 0)
+        #expect(empty.reporting().rate == 1)
+        #expect(empty.reporting().expected == 0)
     }
 
     /// docs/views.md worked example 3: vegetables with a closure and a missing store, D = 2020-02-20.
@@ -266,23 +314,34 @@ struct ViewsFormulaTests {
         let view = snapshot.supply()
         let a = try #require(view.stores.first { $0.store == "A" })
         // A was closed on 02-18: that day's 10 is left out. (100 + 80 + 120) / 3 = 100; 400 / 100 = 4.0.
-        #expect(a.avgDailySales == 100 && close(a.daysOfSupply, 4.0) && a.reportedToday)
+        #expect(a.avgDailySales == 100)
+        #expect(close(a.daysOfSupply, 4.0))
+        #expect(a.reportedToday)
         let b = try #require(view.stores.first { $0.store == "B" })
         // B: latest on hand in the window 150 (02-18); (70 + 50) / 2 = 60; 150 / 60 = 2.5; not reported today.
-        #expect(b.onHand == 150 && b.avgDailySales == 60 && close(b.daysOfSupply, 2.5))
-        #expect(!b.reportedToday && b.price == nil)
+        #expect(b.onHand == 150)
+        #expect(b.avgDailySales == 60)
+        #expect(close(b.daysOfSupply, 2.5))
+        #expect(!b.reportedToday)
+        #expect(b.price == nil)
         // C is closed on D: no row at all.
         #expect(!view.stores.contains { $0.store == "C" })
         let veg = try #require(view.commodities.first { $0.commodity == "vegetables" })
         // County: 400 + 150 = 550; 100 + 60 = 160; 550 / 160 = 3.4375 ≥ min_days 2: adequate.
-        #expect(veg.onHand == 550 && veg.avgDailySales == 160 && close(veg.daysOfSupply, 3.4375))
+        #expect(veg.onHand == 550)
+        #expect(veg.avgDailySales == 160)
+        #expect(close(veg.daysOfSupply, 3.4375))
         #expect(veg.band == .adequate)
         // Expected A and B (C closed); only A reported vegetables on D.
-        #expect(veg.storesExpected == 2 && veg.storesReporting == 1)
+        #expect(veg.storesExpected == 2)
+        #expect(veg.storesReporting == 1)
 
         let reporting = snapshot.reporting()
-        #expect(reporting.expected == 2 && reporting.reported == 1 && reporting.rate == 0.5)
-        #expect(reporting.missing == ["B"] && reporting.closed == ["C"])
+        #expect(reporting.expected == 2)
+        #expect(reporting.reported == 1)
+        #expect(reporting.rate == 0.5)
+        #expect(reporting.missing == ["B"])
+        #expect(reporting.closed == ["C"])
     }
 
     @Test func theSameDataOnTheClosureDay() throws {
@@ -290,12 +349,16 @@ struct ViewsFormulaTests {
         let reporting = snapshot.reporting()
         // On 02-18 A is closed by order; B (reported that day) and C (no order yet) are expected; C is missing.
         #expect(reporting.closed == ["A"])
-        #expect(reporting.expected == 2 && reporting.reported == 1 && reporting.missing == ["C"])
+        #expect(reporting.expected == 2)
+        #expect(reporting.reported == 1)
+        #expect(reporting.missing == ["C"])
         let view = snapshot.supply()
         #expect(!view.stores.contains { $0.store == "A" })
         let b = try #require(view.stores.first { $0.store == "B" })
         // B on 02-18: on hand 150, (70 + 50) / 2 = 60, reported today.
-        #expect(b.onHand == 150 && b.avgDailySales == 60 && b.reportedToday)
+        #expect(b.onHand == 150)
+        #expect(b.avgDailySales == 60)
+        #expect(b.reportedToday)
     }
 
     @Test func onlyTheTrailingSevenDaysCount() throws {
@@ -314,8 +377,10 @@ struct ViewsFormulaTests {
         let view = snapshot.supply()
         // S01: (100 + 100) / 2 = 100, not (1000 + 100 + 100) / 3 = 400; 500 / 100 = 5 days.
         try #require(view.stores.count == 1)
-        #expect(view.stores[0].avgDailySales == 100 && close(view.stores[0].daysOfSupply, 5))
-        #expect(view.commodities[0].onHand == 500 && view.commodities[0].avgDailySales == 100)
+        #expect(view.stores[0].avgDailySales == 100)
+        #expect(close(view.stores[0].daysOfSupply, 5))
+        #expect(view.commodities[0].onHand == 500)
+        #expect(view.commodities[0].avgDailySales == 100)
     }
 
     @Test func revokedStoresTakeNoPart() {
@@ -329,12 +394,17 @@ struct ViewsFormulaTests {
             checkpoints: [F.checkpoint("S09", checked: 40, disinfections: 1)]
         )
         let rice = snapshot.supply().commodities[0]
-        #expect(rice.onHand == 500 && rice.storesExpected == 1 && rice.storesReporting == 1)
+        #expect(rice.onHand == 500)
+        #expect(rice.storesExpected == 1)
+        #expect(rice.storesReporting == 1)
         let reporting = snapshot.reporting()
-        #expect(reporting.expected == 1 && !reporting.stores.contains { $0.store == "S09" })
+        #expect(reporting.expected == 1)
+        #expect(!reporting.stores.contains { $0.store == "S09" })
         // Its checkpoint counts still add to the county totals, but it is not judged for compliance.
         let checkpoints = snapshot.checkpointTotals()
-        #expect(checkpoints.checked == 40 && checkpoints.openStores == 1 && checkpoints.nonCompliant.isEmpty)
+        #expect(checkpoints.checked == 40)
+        #expect(checkpoints.openStores == 1)
+        #expect(checkpoints.nonCompliant.isEmpty)
     }
 
     // MARK: - Units
@@ -360,25 +430,41 @@ struct ViewsFormulaTests {
         let pork = try #require(kg.commodities.first { $0.commodity == "pork" })
         // 1 jin = 0.5 kg: f = 0.5. 200 jin = 100 kg, 40 jin/day = 20 kg/day, 100 / 20 = 5 days (as 200 / 40).
         #expect(pork.unit == "kg")
-        #expect(close(pork.onHand, 100) && close(pork.avgDailySales, 20) && close(pork.daysOfSupply, 5))
+        #expect(close(pork.onHand, 100))
+        #expect(close(pork.avgDailySales, 20))
+        #expect(close(pork.daysOfSupply, 5))
         // 15.00 yuan/jin ÷ 0.5 = 30.00 yuan/kg.
-        #expect(close(pork.priceMin, 30) && close(pork.priceMedian, 30) && close(pork.priceMax, 30))
+        #expect(close(pork.priceMin, 30))
+        #expect(close(pork.priceMedian, 30))
+        #expect(close(pork.priceMax, 30))
         let porkStore = try #require(kg.stores.first { $0.commodity == "pork" })
-        #expect(close(porkStore.onHand, 100) && close(porkStore.avgDailySales, 20) && close(porkStore.price, 30))
+        #expect(close(porkStore.onHand, 100))
+        #expect(close(porkStore.avgDailySales, 20))
+        #expect(close(porkStore.price, 30))
         // Alert in kg: own median 10.00 yuan/jin = 20.00 yuan/kg; 30 > 1.2 × 20 = 24.
         let alert = try #require(kg.priceAlerts.first { $0.commodity == "pork" })
-        #expect(close(alert.price, 30) && close(alert.ownMedian, 20) && close(alert.countyMedian, 30))
+        #expect(close(alert.price, 30))
+        #expect(close(alert.ownMedian, 20))
+        #expect(close(alert.countyMedian, 30))
         // Barrels are not a mass: unchanged. Rice is already in kg: unchanged.
         let oil = try #require(kg.commodities.first { $0.commodity == "oil" })
-        #expect(oil.unit == "barrel" && oil.onHand == 30 && oil.avgDailySales == 3 && close(oil.priceMedian, 60))
+        #expect(oil.unit == "barrel")
+        #expect(oil.onHand == 30)
+        #expect(oil.avgDailySales == 3)
+        #expect(close(oil.priceMedian, 60))
         let rice = try #require(kg.commodities.first { $0.commodity == "rice" })
-        #expect(rice.unit == "kg" && rice.onHand == 100 && close(rice.priceMedian, 5))
+        #expect(rice.unit == "kg")
+        #expect(rice.onHand == 100)
+        #expect(close(rice.priceMedian, 5))
 
         // Without a unit: catalog units.
         let plain = snapshot.supply()
         #expect(plain.unit == nil)
         let porkJin = try #require(plain.commodities.first { $0.commodity == "pork" })
-        #expect(porkJin.unit == "jin" && porkJin.onHand == 200 && porkJin.avgDailySales == 40 && close(porkJin.priceMedian, 15))
+        #expect(porkJin.unit == "jin")
+        #expect(porkJin.onHand == 200)
+        #expect(porkJin.avgDailySales == 40)
+        #expect(close(porkJin.priceMedian, 15))
     }
 
     // MARK: - Price alerts
@@ -407,7 +493,9 @@ struct ViewsFormulaTests {
         // County median of 6.00, 6.00, 6.01, 7.00 = (6.00 + 6.01) / 2 = 6.005; 1.2 × 6.005 = 7.206: no county alert.
         #expect(alerts.map(\.store) == ["S01"])
         let a = try #require(alerts.first)
-        #expect(close(a.price, 6.01) && close(a.ownMedian, 5.00) && close(a.countyMedian, 6.005))
+        #expect(close(a.price, 6.01))
+        #expect(close(a.ownMedian, 5.00))
+        #expect(close(a.countyMedian, 6.005))
         #expect(a.reason == "above 1.2× the store's own 7-day median")
     }
 
@@ -427,7 +515,8 @@ struct ViewsFormulaTests {
         let alerts = snapshot.supply().priceAlerts
         #expect(alerts.map(\.store) == ["S05"])
         #expect(alerts.first?.reason == "above 1.2× today's county median")
-        #expect(alerts.first?.ownMedian == nil && close(alerts.first?.countyMedian, 5.00))
+        #expect(alerts.first?.ownMedian == nil)
+        #expect(close(alerts.first?.countyMedian, 5.00))
         #expect(snapshot.supply().commodities[0].priceMedian == 5.00)
     }
 
@@ -493,8 +582,12 @@ struct ViewsFormulaTests {
         #expect(r.closed == ["S04"])
         #expect(r.stores.map(\.store) == ["S01", "S02", "S03", "S04", "S06"])
         let s02 = try #require(r.stores.first { $0.store == "S02" })
-        #expect(s02.receivedAt == "2020-02-10T16:00:01Z" && s02.late && s02.reported && !s02.stale)
-        #expect(r.asOf == "2020-02-11T02:00:00Z" && r.date == "2020-02-10")
+        #expect(s02.receivedAt == "2020-02-10T16:00:01Z")
+        #expect(s02.late)
+        #expect(s02.reported)
+        #expect(!s02.stale)
+        #expect(r.asOf == "2020-02-11T02:00:00Z")
+        #expect(r.date == "2020-02-10")
     }
 
     // MARK: - Store status
@@ -553,10 +646,13 @@ struct ViewsFormulaTests {
                 F.stock("S02", "rice", "2020-02-12", onHand: 50, sold: 50),  // closed on D: left out
             ]
         )
-        #expect(!snapshot.isOpen("S01", day: F.day("2020-02-11")) && snapshot.isOpen("S01", day: F.day("2020-02-12")))
+        #expect(!snapshot.isOpen("S01", day: F.day("2020-02-11")))
+        #expect(snapshot.isOpen("S01", day: F.day("2020-02-12")))
         let rice = snapshot.supply().commodities[0]
         // Only S01 counts: on hand 300, sales 100 (999 on a closed day is left out): 3 days.
-        #expect(rice.onHand == 300 && rice.avgDailySales == 100 && close(rice.daysOfSupply, 3))
+        #expect(rice.onHand == 300)
+        #expect(rice.avgDailySales == 100)
+        #expect(close(rice.daysOfSupply, 3))
         #expect(rice.storesExpected == 1)
         #expect(snapshot.reporting().closed == ["S02"])
     }
@@ -577,13 +673,21 @@ struct ViewsFormulaTests {
         )
         let c = snapshot.checkpointTotals()
         // 550 + 300 = 850 checked; 1 + 0 fever; 2 + 3 no mask; 10 + 8 staff; 4 + 3 = 7 rounds.
-        #expect(c.checked == 850 && c.refusedFever == 1 && c.refusedNoMask == 5 && c.staffChecked == 18)
-        #expect(c.disinfections == 7 && c.requiredDisinfections == 4 && c.incidents == 2)
+        #expect(c.checked == 850)
+        #expect(c.refusedFever == 1)
+        #expect(c.refusedNoMask == 5)
+        #expect(c.staffChecked == 18)
+        #expect(c.disinfections == 7)
+        #expect(c.requiredDisinfections == 4)
+        #expect(c.incidents == 2)
         // Open: S01, S02, S03 (S04 closed by order). S03 sent no checkpoint record: not non-compliant.
-        #expect(c.openStores == 3 && c.reportingStores == 2 && c.compliantStores == 1)
+        #expect(c.openStores == 3)
+        #expect(c.reportingStores == 2)
+        #expect(c.compliantStores == 1)
         #expect(c.nonCompliant == ["S02"])
         let s03 = try #require(c.stores.first { $0.store == "S03" })
-        #expect(!s03.reported && !s03.compliant)
+        #expect(!s03.reported)
+        #expect(!s03.compliant)
         #expect(c.stores.map(\.store) == ["S01", "S02", "S03"])
         // Alerts: S03 missing (no stock, no checkpoint) and S02's disinfection shortfall.
         let kinds = snapshot.alerts().map { "\($0.kind) \($0.store ?? "-")" }
@@ -630,7 +734,9 @@ struct ViewsFormulaTests {
         )
         let c = snapshot.checkpointTotals()
         // S01 reported (0 ≥ 0 rounds: compliant); S02 sent nothing: neither compliant nor non-compliant.
-        #expect(c.reportingStores == 1 && c.compliantStores == 1 && c.nonCompliant.isEmpty)
+        #expect(c.reportingStores == 1)
+        #expect(c.compliantStores == 1)
+        #expect(c.nonCompliant.isEmpty)
         #expect(c.stores.map(\.compliant) == [true, false])
     }
 }

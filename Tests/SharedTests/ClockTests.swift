@@ -14,8 +14,10 @@ struct ClockTests {
         let a = clock.tick(wallMilliseconds: now)
         let b = clock.tick(wallMilliseconds: now - 3_600_000)  // wall clock set back an hour
         let c = clock.tick(wallMilliseconds: now - 3_600_000)
-        #expect(a < b && b < c)
-        #expect(b.milliseconds == now && b.counter == 1)
+        #expect(a < b)
+        #expect(b < c)
+        #expect(b.milliseconds == now)
+        #expect(b.counter == 1)
         let d = clock.tick(wallMilliseconds: now + 5)
         #expect(d == HLCTimestamp(milliseconds: now + 5, counter: 0))
     }
@@ -28,7 +30,8 @@ struct ClockTests {
 
     @Test func packedOrderIsMillisecondsThenCounter() throws {
         let t = HLCTimestamp(milliseconds: now, counter: 7)
-        #expect(t.milliseconds == now && t.counter == 7)
+        #expect(t.milliseconds == now)
+        #expect(t.counter == 7)
         #expect(HLCTimestamp(milliseconds: now, counter: 65535) < HLCTimestamp(milliseconds: now + 1, counter: 0))
         let json = try JSONEncoder().encode(t)
         #expect(try JSONDecoder().decode(HLCTimestamp.self, from: json) == t)
@@ -87,7 +90,8 @@ struct ClockTests {
         #expect(observation.isSkewed)
         let a = clock.tick(wallMilliseconds: now + 1)
         let b = clock.tick(wallMilliseconds: now + 1)
-        #expect(a.milliseconds == now + 1 && b > a, "the clock kept running from the wall clock")
+        #expect(a.milliseconds == now + 1, "the clock kept running from the wall clock")
+        #expect(b > a, "the clock kept running from the wall clock")
         // Within the adoption bound (30 days) a remote timestamp still carries causality forward.
         clock.receive(HLCTimestamp(milliseconds: now + day, counter: 0), wallMilliseconds: now)
         #expect(clock.tick(wallMilliseconds: now).milliseconds == now + day)

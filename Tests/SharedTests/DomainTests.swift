@@ -17,21 +17,27 @@ struct DomainTests {
 
     @Test func negativeStockPriceAndCountsAreRefusedNamingTheField() {
         let e1 = error { _ = try validator.validate(stock(["on_hand": .real(-1)]), by: .store("S01")) }
-        #expect(e1?.code == .negative && e1?.field == "on_hand")
+        #expect(e1?.code == .negative)
+        #expect(e1?.field == "on_hand")
         let e2 = error { _ = try validator.validate(stock(["price": .int(-520)]), by: .store("S01")) }
-        #expect(e2?.code == .negative && e2?.field == "price")
+        #expect(e2?.code == .negative)
+        #expect(e2?.field == "price")
         let counts = Change(set: "checkpoint", key: "S01/2020-02-10", timestamp: .zero, replica: "S01.a", counters: ["checked": -3])
         let e3 = error { _ = try validator.validate(counts, by: .store("S01")) }
-        #expect(e3?.code == .negative && e3?.field == "checked")
+        #expect(e3?.code == .negative)
+        #expect(e3?.field == "checked")
     }
 
     @Test func unknownCommodityAndUnknownFieldsAreRefused() {
         let e1 = error { _ = try validator.validate(stock(["on_hand": .real(1)], key: "S01/caviar/2020-02-10"), by: .store("S01")) }
-        #expect(e1?.code == .unknownCommodity && e1?.field == "commodity")
+        #expect(e1?.code == .unknownCommodity)
+        #expect(e1?.field == "commodity")
         let e2 = error { _ = try validator.validate(stock(["colour": .text("red")]), by: .store("S01")) }
-        #expect(e2?.code == .unknownField && e2?.field == "colour")
+        #expect(e2?.code == .unknownField)
+        #expect(e2?.field == "colour")
         let e3 = error { _ = try validator.validate(stock(["on_hand": .text("lots")]), by: .store("S01")) }
-        #expect(e3?.code == .wrongType && e3?.field == "on_hand")
+        #expect(e3?.code == .wrongType)
+        #expect(e3?.field == "on_hand")
         let unknownSet = Change(set: "gossip", key: "x", timestamp: .zero, replica: nil)
         #expect(error { _ = try validator.validate(unknownSet, by: .hub) }?.code == .unknownRecordSet)
     }
@@ -39,7 +45,8 @@ struct DomainTests {
     @Test func datesMustBeRealCalendarDates() throws {
         for bad in ["2020-02-30", "2019-02-29", "2020-13-01", "2020-2-1", "20200210", "2020-04-31", ""] {
             let e = error { _ = try CalendarDate(bad) }
-            #expect(e?.code == .invalidDate && e?.field == "date", "\(bad) accepted")
+            #expect(e?.code == .invalidDate, "\(bad) accepted")
+            #expect(e?.field == "date", "\(bad) accepted")
         }
         #expect(try CalendarDate("2020-02-29").description == "2020-02-29")
         #expect(try CalendarDate("2000-02-29").day == 29)
@@ -88,6 +95,7 @@ struct DomainTests {
         #expect(c.fields["on_hand"] == .real(5))
         #expect(c.fields["price"] == .int(520))
         let e = error { _ = try validator.validate(stock(["price": .real(5.2)]), by: .store("S01")) }
-        #expect(e?.code == .wrongType && e?.field == "price", "prices travel as integer fen")
+        #expect(e?.code == .wrongType, "prices travel as integer fen")
+        #expect(e?.field == "price", "prices travel as integer fen")
     }
 }

@@ -15,8 +15,10 @@ struct ProtocolTests {
         let json = String(decoding: try encoder.encode(change), as: UTF8.self)
         #expect(json == #"{"f":{"on_hand":1000,"price":520,"source":"Qijia"},"k":"S01/rice/2020-02-10","s":"stock","t":103632076800000002}"#)
         let decoded = try JSONDecoder().decode(Change.self, from: Data(json.utf8))
-        #expect(decoded.key == change.key && decoded.timestamp == change.timestamp)
-        #expect(decoded.fields["price"] == .int(520) && decoded.fields["source"] == .text("Qijia"))
+        #expect(decoded.key == change.key)
+        #expect(decoded.timestamp == change.timestamp)
+        #expect(decoded.fields["price"] == .int(520))
+        #expect(decoded.fields["source"] == .text("Qijia"))
     }
 
     @Test func requestCarriesProtocolAndSchemaVersions() throws {
@@ -28,11 +30,25 @@ struct ProtocolTests {
     }
 
     @Test func malformedValuesAreDecodingErrors() {
-        #expect(throws: DecodingError.self) {
+        let negative = #expect(throws: DecodingError.self) {
             try JSONDecoder().decode(Change.self, from: Data(#"{"s":"stock","k":"a","t":-1}"#.utf8))
         }
-        #expect(throws: DecodingError.self) {
+        #expect(negative?.context?.debugDescription == "timestamp out of range (negative or beyond the year 6429)")
+        let array = #expect(throws: DecodingError.self) {
             try JSONDecoder().decode(Change.self, from: Data(#"{"s":"stock","k":"a","t":1,"f":{"x":[1]}}"#.utf8))
+        }
+        #expect(array?.context?.debugDescription == "a field value must be a number, a string or null")
+    }
+}
+
+private extension DecodingError {
+    /// The context every case carries: the coding path and what was wrong.
+    var context: Context? {
+        switch self {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context), .dataCorrupted(let context):
+            context
+        @unknown default:
+            nil
         }
     }
 }

@@ -30,9 +30,11 @@ struct RecordStoreTests {
             checkpoint("S01.a", 30, ts: 8),
         ]
         let first = try store.apply(batch, defaultReplica: "S01.a")
-        #expect(first.merged == 2 && first.lastSeq == 2)
+        #expect(first.merged == 2)
+        #expect(first.lastSeq == 2)
         let again = try store.apply(batch, defaultReplica: "S01.a")
-        #expect(again.merged == 0 && again.lastSeq == nil)
+        #expect(again.merged == 0)
+        #expect(again.lastSeq == nil)
         let log = try store.writer.read { db in try RecordStore.changes(after: 0, limit: 10, in: db) }
         #expect(log.map(\.seq) == [1, 2])
         #expect(log[0].change.fields["price"] == .int(520))
@@ -99,7 +101,8 @@ struct RecordStoreTests {
         let store = try RecordStore.inMemory()
         let good = checkpoint("S01.a", 1, ts: 1)
         let bad = Change(set: "nonsense", key: "k", timestamp: .zero, replica: "S01.a")
-        #expect(throws: DomainError.self) { try store.apply([good, bad], defaultReplica: "S01.a") }
+        let error = #expect(throws: DomainError.self) { try store.apply([good, bad], defaultReplica: "S01.a") }
+        #expect(error?.code == .unknownRecordSet)
         let count = try store.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM change_log") }
         #expect(count == 0)
     }
