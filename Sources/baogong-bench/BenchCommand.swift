@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+
+/// baogong-bench: the release-mode benchmark of docs/performance.md.
+@main
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "baogong-bench",
+        abstract: "The release-mode benchmark of docs/performance.md."
+    )
+
+    @Option(
+        help: ArgumentHelp("Comma-separated scenarios: \(Options.allScenarios.joined(separator: ",")).", valueName: "list"),
+        transform: BenchCommand.scenarios
+    )
+    var only: [String]?
+    @Flag(help: "Smaller sizes (a smoke run of a minute or two).")
+    var quick = false
+    @Option(help: ArgumentHelp("Where to write the results.", valueName: "path"))
+    var json = "bench-results/results.json"
+    @Option(help: ArgumentHelp("Where the databases go (default: a new folder under the temp dir).", valueName: "dir"))
+    var workDir: String?
+    @Flag(help: "Keep the databases after the run.")
+    var keep = false
+    @Option(help: ArgumentHelp("Largest hub for the scaling curve, e.g. 3M (default 10M, quick 100K).", valueName: "n"))
+    var scalingMax: Count?
+    @Option(help: ArgumentHelp("Folder of baogong-agent and baogong-hub (default: beside this program).", valueName: "dir"))
+    var binDir: String?
+    @Option(help: ArgumentHelp(
+        "Only apply N changes through RecordStore.apply (run it under perf or callgrind).", valueName: "n"
+    ))
+    var profileMerge: Count?
+
+    /// A count written `10000`, `10K` or `3M`.
+    struct Count: ExpressibleByArgument {
+        var value: Int
+
+        init?(argument: String) {
+            let upper = argument.uppercased()
+            let (digits, factor) = switch upper.last {
+            case "K": (upper.dropLast(), 1_000)
+            case "M": (upper.dropLast(), 1_000_000)
+            default: (Substring(upper), 1)
+            }
+            guard let n = Int(digits) else { return nil }
+            let (product, overflow) = n.multipliedReportingOverflow(by: factor)
+            if overflow { return nil }
+            value = product
+        }
+    }
+
+    /// The `--only` list, in the order of `Options.allScenarios`.
+    static func scenarios(_ text: String) throws -> [String] {
+        let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        for name in names where !Options.allScenarios.contains(name) {
+            throw ValidationError("unknown scenario '\(name)'; known: \(Options.allScenarios.joined(separator: ","))")
+        }
+        return Options.allScenarios.filter(names.contains)
+    }
+
+    var options: Options {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        return Options(
+            scenarios: only ?? Options.allScenarios, quick: quick, jsonPath: json, workDirectory: workDir, keep: keep,
+            scalingMax: scalingMax?.value, binDirectory: binDir ?? executable.deletingLastPathComponent().path,
+            profileMerge: profileMerge?.value
+        )
+    }
+
+    /// Argument-parser's own start, except that a usage error exits 2 (as before, and as the other tools do), not 64.
+    static func main() async {
+        do {
+            try await parse().run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data("\(fullMessage(for: error))\n".utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
+
+    func run() async throws {
+        do {
+            try await BenchRunner(options: options).run()
+        } catch {
+            FileHandle.standardError.write(Data("baogong-bench: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}
