@@ -522,7 +522,7 @@ struct HubRouteTests {
                 #expect(answer.cursor == 11)
             }
         }
-        let stock = await try hub.db.records(set: .stock, store: "S01", date: CalendarDate("2020-02-10"), afterSeq: 0, limit: 5)
+        let stock = try await hub.db.records(set: .stock, store: "S01", date: CalendarDate("2020-02-10"), afterSeq: 0, limit: 5)
         #expect(stock.first?["on_hand"] == .real(1000))
         #expect(stock.first?["price"] == .int(520))
     }
@@ -530,8 +530,8 @@ struct HubRouteTests {
     /// Names and notices are typed by people: the dashboard shows them as text, never as markup.
     @Test func theDashboardEscapesNamesAndNotices() async throws {
         let hub = try await Self.makeHub()
-        _ = await try hub.db.addStore(id: "S04", name: "<script>alert('store')</script>", township: nil, kind: .market, now: Self.now)
-        await try hub.db.postNotice("<img src=x onerror=alert(1)> Markets closed", now: Self.now)
+        _ = try await hub.db.addStore(id: "S04", name: "<script>alert('store')</script>", township: nil, kind: .market, now: Self.now)
+        try await hub.db.postNotice("<img src=x onerror=alert(1)> Markets closed", now: Self.now)
         try await hub.app.test(.router) { client in
             try await client.execute(uri: "/?lang=en&date=2020-02-10", method: .get,
                                      headers: Self.headers(bearer: hub.operatorToken, json: false)) { response in
