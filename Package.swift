@@ -123,7 +123,7 @@ let package = Package(
         .executableTarget(
             name: "baogong-bench",
             dependencies: [
-                "BaogongModel", "BaogongRecordStore", "BaogongHub", "BaogongAgent",
+                "BaogongModel", "BaogongRecordStore", "BaogongHub", "BaogongAgent", "BaogongCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),

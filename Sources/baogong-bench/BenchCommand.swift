@@ -1,4 +1,5 @@
 import ArgumentParser
+import BaogongCommandLine
 import Foundation
 
 /// baogong-bench: the release-mode benchmark of docs/performance.md.
@@ -67,18 +68,8 @@ struct BenchCommand: AsyncParsableCommand {
         )
     }
 
-    /// Argument-parser's own start, except that a usage error exits 2 (as before, and as the other tools do), not 64.
-    static func main() async {
-        do {
-            try await parse().run()
-        } catch {
-            if exitCode(for: error) == .validationFailure {
-                FileHandle.standardError.write(Data("\(fullMessage(for: error))\n".utf8))
-                Foundation.exit(2)
-            }
-            exit(withError: error)
-        }
-    }
+    /// The tools' shared start: a usage error exits 2 with one line (`CommandLineTool.main`).
+    static func main() async { await CommandLineTool.main(Self.self) }
 
     func run() async throws {
         do {
