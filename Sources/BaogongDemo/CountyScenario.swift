@@ -39,6 +39,9 @@ struct CountyScenario {
 
     static var sites: [Site] { supermarkets + markets + malls }
 
+    /// Farms, co-operatives, collection points and growers of the matching desk (they report no stock).
+    static var suppliers: [Site] { MatchingScenario.suppliers.map(\.site) }
+
     /// The commodities of every store, from the source account.
     static let baselines = CommodityBaseline.seedFacts
 

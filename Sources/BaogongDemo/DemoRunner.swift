@@ -49,12 +49,12 @@ public struct DemoRunner {
         let hub = try HubDatabase.open(path: hubPath, now: clock.now())
 
         var tokens = [String: String]()
-        for site in CountyScenario.sites {
+        for site in CountyScenario.sites + CountyScenario.suppliers {
             tokens[site.id] = try await hub.addStore(
                 id: site.id, name: "\(site.name) \(site.nameChinese)", township: site.township, kind: site.kind, now: clock.now()
             )
         }
-        let operatorToken = try await hub.addOperator(name: "demo operator", now: clock.now()).token
+        let operatorToken = try await hub.addOperator(name: "demo operator", role: .admin, now: clock.now()).token
 
         let context = HubContext(database: hub, logger: logger, clock: { clock.now() })
         let running = try await RunningHub.start(context, port: port, shutdownSignals: [.sigterm, .sigint])
@@ -96,6 +96,24 @@ public struct DemoRunner {
         let lastEvening = candidates.filter { offline[$0] == nil }.randomElement(using: &random)!
         offline[lastEvening] = CountyScenario.lastDay.dayNumber...CountyScenario.lastDay.dayNumber
 
+        // Suppliers run the same agent, one device each; they draw nothing from the random stream, so
+        // the stores' month is the same with or without them.
+        for site in CountyScenario.suppliers {
+            let path = directory.appendingPathComponent("agents/\(site.id)-1.sqlite").path
+            let database = try AgentDatabase.create(path: path, store: site.id, hub: hubURL, token: tokens[site.id]!)
+            let client = SyncClient(database: database, logger: logger, clock: { clock.now() })
+            devices.append(Device(site: site, index: 0, database: database, client: client))
+        }
+        let matching = DemoMatching(
+            hub: hub, clock: clock,
+            devices: Dictionary(devices.filter { $0.index == 0 }.map { ($0.site.id, $0) }, uniquingKeysWith: { a, _ in a })
+        )
+        func online(_ site: String, _ day: CalendarDate) -> Bool { !(offline[site]?.contains(day.dayNumber) ?? false) }
+        // Deliveries wait for a day on which both sites have a link; received ones add to the store's stock.
+        var waiting = MatchingScenario.deliveries
+        var toReceive = [DemoMatching.Confirmed]()
+        var delivered = [String: Double]()
+
         // Each site's own prices and starting stock.
         var onHand = [String: Double]()
         var priceFactor = [String: Double]()
@@ -109,6 +127,12 @@ public struct DemoRunner {
         var day = CountyScenario.firstDay
         while day <= CountyScenario.lastDay {
             try await hubEvents(hub: hub, day: day, clock: clock)
+            func due(_ d: MatchingScenario.Delivery, evening: Bool) -> Bool {
+                d.day <= day && (d.hour >= 18) == evening && online(d.store, day) && online(d.supplier, day)
+            }
+            // Morning: needs and offers posted, matched, accepted.
+            for d in waiting where due(d, evening: false) { toReceive.append(try await matching.postAndConfirm(d, on: day)) }
+            waiting.removeAll { due($0, evening: false) }
             let open = devices.filter { isOpen($0.site, on: day) }
             // Daytime: entrance checkpoints at every open site, each device counting its own entrance.
             for device in open {
@@ -129,6 +153,12 @@ public struct DemoRunner {
                     )
                 }
             }
+            // Afternoon: the goods of the morning's matches arrive and are recorded.
+            for c in toReceive where !c.delivery.receivedNextDay && online(c.delivery.store, day) {
+                try await matching.receive(c, at: CountyScenario.time(day, hour: 16))
+                delivered[c.delivery.store + c.delivery.commodity, default: 0] += c.quantity
+            }
+            toReceive.removeAll { !$0.delivery.receivedNextDay && online($0.delivery.store, day) }
             // Evening: each open site reports stock, sales and prices of every commodity.
             for device in open where device.index == 0 {
                 clock.set(CountyScenario.time(day, hour: 18, minute: 0))
@@ -143,7 +173,8 @@ public struct DemoRunner {
                         && day >= CountyScenario.vegetableShortage.from
                     let deliveryDay = (day.dayNumber + site.id.utf8.count) % Int(b.restockDays) == 0
                     let target = b.dailySales * site.size * 10
-                    let received = shortage || !deliveryDay ? 0 : round(max(0, target - (onHand[key]! - sold)))
+                    let matched = delivered.removeValue(forKey: key) ?? 0
+                    let received = (shortage || !deliveryDay ? 0 : round(max(0, target - (onHand[key]! - sold)))) + matched
                     onHand[key] = max(0, onHand[key]! - sold + received)
                     // Fresh food costs more while panic buying lasts; the daily price moves a little.
                     let fresh = ["pork", "vegetables", "eggs"].contains(b.commodity)
@@ -162,18 +193,26 @@ public struct DemoRunner {
                     )
                 }
             }
+            // After the report: urgent needs of the evening, matched within minutes.
+            for d in waiting where due(d, evening: true) { toReceive.append(try await matching.postAndConfirm(d, on: day)) }
+            waiting.removeAll { due($0, evening: true) }
             // 20:00: every device that has a link syncs.
             for (i, device) in devices.enumerated() where !(offline[device.site.id]?.contains(day.dayNumber) ?? false) {
                 clock.set(CountyScenario.time(day, hour: 20, minute: i))
                 _ = try await device.client.syncOnce()
             }
+            // 21:00: what an urgent match brought the evening before arrives (counted in tomorrow's stock).
+            for c in toReceive where c.delivery.receivedNextDay && c.delivery.day < day && online(c.delivery.store, day) {
+                try await matching.receive(c, at: CountyScenario.time(day, hour: 21))
+            }
+            toReceive.removeAll { $0.delivery.receivedNextDay && $0.delivery.day < day && online($0.delivery.store, day) }
             day = day.adding(days: 1)
         }
         clock.set(CountyScenario.time(CountyScenario.lastDay, hour: 22))
     }
 
     func isOpen(_ site: CountyScenario.Site, on day: CalendarDate) -> Bool {
-        if site.kind == .market { return false }
+        if site.kind == .market || site.kind == .supplier { return false }
         if site.id == "yongjiang" && day >= CountyScenario.yongjiangClosed { return false }
         return true
     }
@@ -221,7 +260,8 @@ public struct DemoRunner {
 
         print("Baogong 保供 demo — Yongxing County, \(CountyScenario.firstDay) to \(day) (seed \(seed))")
         print("Hub: \(url)   data: \(directory.path)")
-        print("Sites: 9 authorised supermarkets, 7 farmers' markets (closed by order from 24 Jan), 3 malls;"
+        print("Sites: 9 authorised supermarkets, 7 farmers' markets (closed by order from 24 Jan), 3 malls,"
+              + " \(snapshot.stores.filter { $0.kind == .supplier }.count) suppliers on the matching desk;"
               + " \(snapshot.fleet.filter { $0.replica != nil }.count) agent devices synced over HTTP.")
         for s in snapshot.stores where s.kind == .supermarket {
             print("  \(s.name)\(snapshot.isOpen(s.id, day: day.dayNumber) ? "" : "  [closed 停业]")")
@@ -236,6 +276,8 @@ public struct DemoRunner {
         print("Reporting 报送 \(day): \(reporting.reported)/\(reporting.expected) expected sites reported;"
               + " missing: \(named(reporting.missing)); late: \(named(reporting.late)); stale: \(named(reporting.stale));"
               + " closed: \(reporting.closed.count)")
+        let names = Dictionary(snapshot.stores.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        for line in DemoMatching.board(snapshot.matching, names: names) { print(line) }
         print("Checkpoints 测温 \(day): checked \(checkpoints.checked), refused for fever \(checkpoints.refusedFever),"
               + " refused without mask \(checkpoints.refusedNoMask), staff checked \(checkpoints.staffChecked),"
               + " disinfections \(checkpoints.disinfections) (\(checkpoints.compliantStores)/\(checkpoints.reportingStores) reporting sites ≥ \(checkpoints.requiredDisinfections))")

@@ -18,7 +18,8 @@ struct AgentCommand: AsyncParsableCommand {
         abstract: "Baogong store agent (保供门店端): record stock and checkpoints offline, sync to the county hub.",
         subcommands: [
             Init.self, Config.self, StockCommand.self, CheckpointCommand.self, IncidentCommand.self, StoreCommand.self,
-            ImportCommand.self, ShowCommand.self, Sync.self, Run.self, Status.self,
+            ImportCommand.self, ShowCommand.self, NeedCommand.self, OfferCommand.self, MatchesCommand.self, MatchCommand.self,
+            Sync.self, Run.self, Status.self,
         ]
     )
 }

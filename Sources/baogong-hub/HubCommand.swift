@@ -18,7 +18,7 @@ struct HubCommand: AsyncParsableCommand {
         subcommands: [
             Serve.self, StoresCommand.self, OperatorsCommand.self, CatalogCommand.self, NoticesCommand.self,
             Status.self, BackupCommand.self, Supply.self, Alerts.self, Checkpoints.self, Reporting.self, ReportCommand.self,
-            DemoCommand.self, OpenAPI.self,
+            MatchingCommand.self, DemoCommand.self, OpenAPI.self,
         ]
     )
 }
@@ -88,7 +88,7 @@ struct StoresCommand: AsyncParsableCommand {
         @Option var id: String
         @Option var name: String
         @Option var township: String?
-        @Option(help: "supermarket, market or mall") var kind: StoreKind = .supermarket
+        @Option(help: "supermarket, market, mall or supplier") var kind: StoreKind = .supermarket
         @Flag var json = false
         func run() async throws {
             try await guarded {
@@ -173,7 +173,7 @@ struct StoresCommand: AsyncParsableCommand {
 
 struct OperatorsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "operators", abstract: "Operator (read) tokens.", subcommands: [Add.self, List.self, Revoke.self]
+        commandName: "operators", abstract: "Operator tokens and their roles.", subcommands: [Add.self, List.self, Revoke.self]
     )
 
     struct List: AsyncParsableCommand {
@@ -183,7 +183,9 @@ struct OperatorsCommand: AsyncParsableCommand {
             try await guarded {
                 let operators = try await db.open().listOperators()
                 if json { return try printJSON(operators) }
-                for o in operators { print("\(o.id)\t\(o.name)\t\(o.createdAt)\t\(o.revoked ? "REVOKED" : "active")") }
+                for o in operators {
+                    print("\(o.id)\t\(o.name)\t\(o.role.rawValue)\t\(o.createdAt)\t\(o.revoked ? "REVOKED" : "active")")
+                }
             }
         }
     }
@@ -203,12 +205,13 @@ struct OperatorsCommand: AsyncParsableCommand {
     struct Add: AsyncParsableCommand {
         @OptionGroup var db: HubDatabaseOptions
         @Option var name: String
+        @Option(help: "viewer (reads only), dispatcher (also confirms matches) or admin.") var role: OperatorRole = .viewer
         @Flag var json = false
         func run() async throws {
             try await guarded {
-                let issued = try await db.open(create: true).addOperator(name: name)
-                if json { return try printJSON(["id": issued.id, "name": name, "token": issued.token]) }
-                print("operator \(name) (\(issued.id)); token, shown only now:\n\(issued.token)")
+                let issued = try await db.open(create: true).addOperator(name: name, role: role)
+                if json { return try printJSON(["id": issued.id, "name": name, "role": role.rawValue, "token": issued.token]) }
+                print("operator \(name) (\(issued.id), \(role.rawValue)); token, shown only now:\n\(issued.token)")
             }
         }
     }

@@ -23,7 +23,13 @@ struct DemoAndDashboardTests {
         for commodity in ["Rice 大米", "Flour 面粉", "Cooking oil 食用油", "Pork 猪肉", "Eggs 鸡蛋", "Instant noodles 方便面", "Vegetables 蔬菜"] {
             #expect(out.contains(commodity))
         }
-        #expect(out.contains("20 agent devices synced over HTTP"))
+        #expect(out.contains("10 suppliers on the matching desk; 30 agent devices synced over HTTP"))
+        // The matching desk ends with the source account's figures, read back from the hub.
+        #expect(out.contains("From farms 农场: 22,700 kg of rice and 30,500 kg of vegetables to Duolefu"))
+        #expect(out.contains("From collection points 收购点: 26,800 kg of vegetables and 1,400 jin (700 kg) of scallion and garlic"))
+        #expect(out.contains("3,000 jin of Chinese cabbage from Grower in Yangtang 洋塘种植户, matched in 8 minutes"))
+        #expect(out.contains("a farmer's 1,000 jin of red cabbage stalks and 500 jin of Chinese cabbage matched to"))
+        #expect(out.contains("within 24 minutes of posting"))
         #expect(out.contains("Shengyuan Supermarket 1 盛源超市一店: vegetables is out of stock"))
         #expect(out.contains("Wanjiahe North 万家和北店: rice at 6.90 yuan"))
         #expect(out.contains("closed: 8"), "7 farmers' markets and Yongjiang are closed on 29 Feb")

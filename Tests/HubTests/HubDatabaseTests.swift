@@ -160,7 +160,7 @@ struct HubDatabaseTests {
         let db = try HubDatabase.inMemory()
         let op = try await db.addOperator(name: "Duty officer", now: Self.now)
         let other = try await db.addOperator(name: "Second", now: Self.now)
-        #expect(try await db.authenticate(token: op.token) == .operator(op.id))
+        #expect(try await db.authenticate(token: op.token) == .operator(op.id, .viewer))
         let secret = String(op.token.suffix(64))
         #expect(try await db.authenticate(token: "o.\(other.id).\(secret)") == nil)
         #expect(try await db.authenticate(token: "s.\(op.id).\(secret)") == nil)
@@ -170,13 +170,13 @@ struct HubDatabaseTests {
         // A session lasts 12 h and dies with the operator.
         let session = try #require(try await db.startSession(operatorToken: op.token, now: Self.now))
         #expect(try !Self.databaseContains(db, session))
-        #expect(try await db.sessionOperator(session, now: Self.now.addingTimeInterval(11 * 3600)) == op.id)
+        #expect(try await db.sessionOperator(session, now: Self.now.addingTimeInterval(11 * 3600)) == .operator(op.id, .viewer))
         #expect(try await db.sessionOperator(session, now: Self.now.addingTimeInterval(12 * 3600 + 1)) == nil)
         #expect(try await db.startSession(operatorToken: wrong, now: Self.now) == nil)
         try await db.revokeOperator(id: op.id, now: Self.now)
         #expect(try await db.authenticate(token: op.token) == nil)
         #expect(try await db.sessionOperator(session, now: Self.now) == nil)
-        #expect(try await db.authenticate(token: other.token) == .operator(other.id))
+        #expect(try await db.authenticate(token: other.token) == .operator(other.id, .viewer))
     }
 
     // MARK: - Sync

@@ -144,7 +144,7 @@ struct HubRouteTests {
                 status: .unprocessableContent, code: "invalid_change", field: "date", change: 0),
         BadSync(name: "a key with too few parts", token: .s01, body: envelope([stockChange("S01/rice")]),
                 status: .unprocessableContent, code: "invalid_change", field: "key", change: 0),
-        BadSync(name: "schema newer than the hub", token: .s01, body: envelope([stockChange()], schema: "2"),
+        BadSync(name: "schema newer than the hub", token: .s01, body: envelope([stockChange()], schema: "\(SyncProtocol.schemaVersion + 1)"),
                 status: .conflict, code: "schema_too_new"),
         BadSync(name: "schema 0", token: .s01, body: envelope([stockChange()], schema: "0"), status: .badRequest, code: "bad_schema"),
         BadSync(name: "unsupported protocol", token: .s01, body: envelope([stockChange()], protocolVersion: "2"),

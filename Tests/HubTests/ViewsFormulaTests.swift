@@ -214,13 +214,18 @@ struct ViewsFormulaTests {
             "critical critical_supply B",
             "warning county_at_risk -",
             "warning at_risk_supply A",
+            // B (half a day left) and C (out) have posted no need on the matching desk.
+            "warning post_need C",
+            "warning post_need B",
             "warning price C",
         ])
-        try #require(alerts.count == 5)
+        try #require(alerts.count == 7)
         // 140 / 120 = 1.17, printed with one decimal.
         #expect(alerts[2].message == "County supply of Pork is 1.2 days, below 3")
         #expect(alerts[2].messageZh == "全县猪肉可供天数 1.2 天，低于 3 天")
-        #expect(alerts[4].message == "Store C: pork at 36.00 yuan, above 1.2× the store's own 7-day median")
+        #expect(alerts[4].message == "Store C: pork has 0.0 days of supply and no open need: post a need")
+        #expect(alerts[5].message == "Store B: pork has 0.5 days of supply and no open need: post a need")
+        #expect(alerts[6].message == "Store C: pork at 36.00 yuan, above 1.2× the store's own 7-day median")
     }
 
     @Test func noSalesAtAll() throws {

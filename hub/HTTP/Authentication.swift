@@ -20,7 +20,7 @@ struct HubAuthenticator: AuthenticatorMiddleware {
             return try await store.authenticate(token: token)
         }
         if let cookie = request.cookies[HubServerSettings.sessionCookie]?.value {
-            return try await store.sessionOperator(cookie, now: clock()).map(Principal.operator)
+            return try await store.sessionOperator(cookie, now: clock())
         }
         return nil
     }
@@ -49,11 +49,12 @@ struct StoreRequestContext: ChildRequestContext {
 struct OperatorRequestContext: ChildRequestContext {
     var coreContext: CoreRequestContextStorage
     let operatorID: String
+    let role: OperatorRole
     var responseEncoder: JSONEncoder { JSONResponse.encoder }
 
     init(context: HubRequestContext) throws {
         switch context.identity {
-        case .operator(let id)?: operatorID = id
+        case .operator(let id, let role)?: (operatorID, self.role) = (id, role)
         case .store?: throw HubError(.forbidden, "forbidden", "an operator token is required; store tokens may only sync")
         case nil: throw HubError.unauthorized
         }
@@ -72,5 +73,40 @@ struct SignInRedirect: RouterMiddleware {
             return Response(status: .seeOther, headers: [.location: "/login?lang=\(language.rawValue)"])
         }
         return try await next(request, context)
+    }
+}
+
+/// Cross-site request forgery protection for forms a signed-in browser posts. A browser sends the
+/// session cookie with any request, even one another site's page makes it send; the token proves the
+/// form came from a page the hub rendered for this session. It is derived from the session secret
+/// (SHA-256 of `csrf.` + secret), so it needs no storage and no other site can compute it.
+/// Requests with a bearer token carry no ambient credential and need none.
+enum CSRF {
+    static func token(session: String) -> String { TokenDigest.hex("csrf." + session) }
+
+    /// The session cookie of a browser request (nil for a request with an `Authorization` header).
+    static func session(of request: Request) -> String? {
+        guard request.headers[.authorization] == nil else { return nil }
+        return request.cookies[HubServerSettings.sessionCookie]?.value
+    }
+
+    /// Refuses (403 `csrf`) a cookie-authenticated request whose token is missing or wrong.
+    static func check(_ request: Request, presented: String?) throws {
+        guard let session = session(of: request) else { return }
+        guard let presented, TokenDigest.matches("csrf." + session, storedHex: presented) else {
+            throw HubError(.forbidden, "csrf", "the form's CSRF token is missing or does not belong to this session; reload the page")
+        }
+    }
+}
+
+extension OperatorRequestContext {
+    /// Refuses (403 `forbidden`) an operator whose role may not dispatch on the matching desk.
+    func requireDispatcher() throws {
+        guard role.mayDispatch else {
+            throw HubError(
+                .forbidden, "forbidden",
+                "operator \(operatorID) has the role \(role.rawValue); confirming and cancelling matches needs dispatcher or admin"
+            )
+        }
     }
 }

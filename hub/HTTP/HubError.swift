@@ -54,6 +54,9 @@ public struct HubError: Error, Sendable, CustomStringConvertible, HTTPResponseEr
         case .batchTooLarge: (status, code) = (.contentTooLarge, "batch_too_large")
         case .malformed: (status, code) = (.badRequest, "malformed_json")
         case .failed: (status, code) = (.internalServerError, "internal")
+        case .forbidden: (status, code) = (.forbidden, "forbidden")
+        case .overAllocated: (status, code) = (.conflict, "over_allocated")
+        case .notOpen: (status, code) = (.conflict, "not_open")
         default: (status, code) = error.change == nil ? (.badRequest, "bad_request") : (.unprocessableContent, "invalid_change")
         }
         self.init(status, code, error.description, field: error.field.isEmpty ? nil : error.field, change: error.change)

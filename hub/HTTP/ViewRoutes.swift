@@ -44,11 +44,15 @@ func addViewRoutes(to group: RouterGroup<OperatorRequestContext>, _ hub: HubCont
 
 /// The dashboard at `/`, behind `SignInRedirect`: a browser that is not signed in goes to `/login`.
 func addDashboard(to group: RouterGroup<OperatorRequestContext>, _ hub: HubContext) {
-    group.get("/") { request, _ -> Response in
+    group.get("/") { request, context -> Response in
         let language = try Language(parsing: request.uri.queryParameters.get("lang"))
-        let page = DashboardPage(snapshot: try await requestedSnapshot(request, hub), language: language).render()
+        let page = DashboardPage(
+            snapshot: try await requestedSnapshot(request, hub), language: language, role: context.role,
+            csrfToken: CSRF.session(of: request).map { CSRF.token(session: $0) }
+        ).render()
         return htmlResponse(page)
     }
+    addMatchingForm(to: group, hub)
 }
 
 /// What the sign-in form posts (`application/x-www-form-urlencoded`).

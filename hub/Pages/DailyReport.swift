@@ -53,10 +53,40 @@ public struct DailyReport {
                       "compliant_stores", "reporting_stores", "open_stores", "incidents"])
         lines.append(["checkpoints", "\(c.checked)", "\(c.refusedFever)", "\(c.refusedNoMask)", "\(c.staffChecked)",
                       "\(c.disinfections)", "\(c.compliantStores)", "\(c.reportingStores)", "\(c.openStores)", "\(c.incidents)"])
+        lines.append([])
+        lines.append(["section", "period", "needs_open", "offers_open", "matches", "delivered", "minutes_to_match_p50",
+                      "minutes_to_match_p90"])
+        for (period, stats) in matchingStats() {
+            lines.append(["matching", period, "\(stats.needsOpen)", "\(stats.offersOpen)", "\(stats.matches)",
+                          stats.delivered.sorted { $0.key < $1.key }.map { "\($0.key)=\(fmt($0.value))" }.joined(separator: " "),
+                          fmt(stats.minutesToMatchP50, 0), fmt(stats.minutesToMatchP90, 0)])
+        }
         return lines.map { $0.map(Self.csvField).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
     }
 
     func htmlPage() -> String { page().description }
+
+    /// The matching desk on the report's day, and from the start up to it.
+    func matchingStats() -> [(String, MatchingStats)] {
+        let view = MatchingView(snapshot)
+        return [("day", view.stats(from: snapshot.date, to: snapshot.date)), ("to_date", view.stats(to: snapshot.date))]
+    }
+
+    func matchingRows(_ l: Labels) -> HTML {
+        let names = Dictionary(snapshot.catalog.map { ($0.id, language == .zh ? $0.nameChinese : $0.nameEnglish) },
+                               uniquingKeysWith: { a, _ in a })
+        let rows: [HTML] = matchingStats().map { period, s in
+            let delivered = s.delivered.sorted { $0.key < $1.key }.map { "\(names[$0.key] ?? $0.key) \(fmt($0.value))" }
+            return """
+                <tr><th>\(period == "day" ? l["date"] + " " + snapshot.date.description : l["to_date"])</th>\
+                <td class="n">\(s.needsOpen)</td><td class="n">\(s.offersOpen)</td><td class="n">\(s.matches)</td>\
+                <td>\(delivered.isEmpty ? "–" : delivered.joined(separator: "、"))</td>\
+                <td class="n">\(fmt(s.minutesToMatchP50, 0)) / \(fmt(s.minutesToMatchP90, 0)) \(l["minutes"])</td></tr>
+
+                """
+        }
+        return rows.joined()
+    }
 
     func page() -> HTML {
         let l = Labels(language: language)
@@ -121,6 +151,11 @@ public struct DailyReport {
             <th>\(l["compliance"])</th><td class="n">\(c.compliantStores)/\(c.reportingStores)</td></tr>
             <tr><th>\(l["incidents"])</th><td class="n">\(c.incidents)</td><td></td><td></td></tr>
             </tbody></table>
+            <h2>\(l.both("matching"))</h2>
+            <table id="matching"><thead><tr><th></th><th>\(l["open_needs"])</th><th>\(l["open_offers"])</th>\
+            <th>\(l["recent_matches"])</th><th>\(l["matches_delivered"])</th><th>\(l["time_to_match"]) p50 / p90</th></tr></thead>
+            <tbody>
+            \(matchingRows(l))</tbody></table>
             </body></html>
 
             """

@@ -6,6 +6,10 @@ import Foundation
 struct DashboardPage {
     let snapshot: CountySnapshot
     let language: Language
+    /// The signed-in operator's role: the matching panel shows its confirm forms only to dispatchers.
+    var role: OperatorRole? = nil
+    /// The session's CSRF token, put in every form that posts.
+    var csrfToken: String? = nil
 
     func render() -> String { page().description }
 
@@ -22,6 +26,10 @@ struct DashboardPage {
             section("prices", l["price_trend"], priceTrend(l)),
             section("checkpoints", l["checkpoints"], checkpointTable(checkpoints, l)),
             section("reporting", l["reporting"], reportingBlock(board, l)),
+            section(
+                "matching", l["matching"],
+                MatchingPanel(snapshot: snapshot, supply: supply, labels: l, role: role, csrfToken: csrfToken).render()
+            ),
             section("notices", l["notices"], noticesList(l)),
         ]
         return """
@@ -124,7 +132,7 @@ struct DashboardPage {
         let headings: [HTML] = supply.commodities.map { c in "<th>\(l.commodity(c))</th>" }
         // Problems first; a county of thousands of stores shows its worst rows here and the rest in the API.
         let worst = Dictionary(grouping: supply.stores, by: \.store).mapValues { $0.map(\.band).min() ?? .noData }
-        let ordered = snapshot.activeStores.sorted {
+        let ordered = snapshot.reportingStores.sorted {
             (worst[$0.id] ?? .noData, $0.id) < (worst[$1.id] ?? .noData, $1.id)
         }
         let shown = ordered.prefix(Self.gridRows)
@@ -294,5 +302,24 @@ struct SignInPage {
             <input type="password" name="token" autocomplete="off" required></label>
             <button type="submit">\(l["sign_in"])</button></form></body></html>
             """
+    }
+}
+
+/// A short page that says why a form was refused, with a way back to the board.
+struct RefusalPage {
+    let language: Language
+    let message: String
+
+    func render() -> String {
+        let l = Labels(language: language)
+        let page: HTML = """
+            <!doctype html><html lang="\(language == .zh ? "zh-CN" : "en")"><head><meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1"><title>Baogong</title>
+            <style>body{font-family:system-ui,sans-serif;max-width:640px;margin:40px auto;padding:0 16px}</style>
+            </head><body><h1>保供 Baogong</h1>
+            <p id="refusal" style="color:#b91c1c">\(message)</p>
+            <p><a href="/?lang=\(language.rawValue)#matching">\(l["title"])</a></p></body></html>
+            """
+        return page.description
     }
 }

@@ -69,8 +69,8 @@ extension HubDatabase {
         return token
     }
 
-    /// Adds an operator (read access to views and the dashboard) and returns the token, shown once.
-    public func addOperator(name: String, now: Date = Date()) async throws -> IssuedOperator {
+    /// Adds an operator (views and the dashboard; more by role) and returns the token, shown once.
+    public func addOperator(name: String, role: OperatorRole = .viewer, now: Date = Date()) async throws -> IssuedOperator {
         guard !name.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw DomainError(.missing, field: "name", "must not be empty")
         }
@@ -78,11 +78,11 @@ extension HubDatabase {
         let token = "o.\(id).\(TokenDigest.newSecret())"
         try await writer.write { db in
             try db.execute(
-                sql: "INSERT INTO operator(id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [id, name, TokenDigest.hex(token), Timestamps.iso(now)]
+                sql: "INSERT INTO operator(id, name, token_hash, created_at, role) VALUES (?, ?, ?, ?, ?)",
+                arguments: [id, name, TokenDigest.hex(token), Timestamps.iso(now), role.rawValue]
             )
         }
-        return IssuedOperator(id: id, token: token)
+        return IssuedOperator(id: id, role: role, token: token)
     }
 
     public func revokeOperator(id: String, now: Date = Date()) async throws {
@@ -95,8 +95,12 @@ extension HubDatabase {
 
     public func listOperators() async throws -> [OperatorAccount] {
         try await writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, name, created_at, revoked_at IS NOT NULL FROM operator ORDER BY created_at")
-                .map { OperatorAccount(id: $0[0], name: $0[1], createdAt: $0[2], revoked: $0[3]) }
+            try Row.fetchAll(db, sql: "SELECT id, name, role, created_at, revoked_at IS NOT NULL FROM operator ORDER BY created_at")
+                .map {
+                    OperatorAccount(
+                        id: $0[0], name: $0[1], role: OperatorRole(rawValue: $0[2]) ?? .viewer, createdAt: $0[3], revoked: $0[4]
+                    )
+                }
         }
     }
 
@@ -116,11 +120,12 @@ extension HubDatabase {
                 return TokenDigest.matches(token, storedHex: stored) && revoked == nil ? .store(id) : nil
             case "o":
                 guard let row = try Row.fetchOne(
-                    db, sql: "SELECT token_hash, revoked_at FROM operator WHERE id = ?", arguments: [id]
+                    db, sql: "SELECT token_hash, revoked_at, role FROM operator WHERE id = ?", arguments: [id]
                 ) else { return nil }
                 let stored: String = row[0]
                 let revoked: String? = row[1]
-                return TokenDigest.matches(token, storedHex: stored) && revoked == nil ? .operator(id) : nil
+                let role = OperatorRole(rawValue: row[2]) ?? .viewer
+                return TokenDigest.matches(token, storedHex: stored) && revoked == nil ? .operator(id, role) : nil
             default:
                 return nil
             }
@@ -133,7 +138,7 @@ extension HubDatabase {
     public func startSession(
         operatorToken: String, lifetime: TimeInterval = 12 * 3600, now: Date = Date()
     ) async throws -> String? {
-        guard case .operator(let id)? = try await authenticate(token: operatorToken) else { return nil }
+        guard case .operator(let id, _)? = try await authenticate(token: operatorToken) else { return nil }
         let session = TokenDigest.newSecret()
         try await writer.write { db in
             try db.execute(sql: "DELETE FROM session WHERE expires_at < ?", arguments: [now.timeIntervalSince1970])
@@ -156,13 +161,18 @@ extension HubDatabase {
         }
     }
 
-    public func sessionOperator(_ session: String, now: Date = Date()) async throws -> String? {
+    /// The operator (with its current role) of a live session; nil for an unknown or expired one, or
+    /// once the operator is revoked.
+    public func sessionOperator(_ session: String, now: Date = Date()) async throws -> Principal? {
         guard session.utf8.count == 64 else { return nil }
         return try await writer.read { db in
-            try String.fetchOne(
-                db, sql: "SELECT operator FROM session WHERE id_hash = ? AND expires_at > ?",
+            try Row.fetchOne(
+                db, sql: """
+                    SELECT s.operator, o.role FROM session s JOIN operator o ON o.id = s.operator
+                    WHERE s.id_hash = ? AND s.expires_at > ? AND o.revoked_at IS NULL
+                    """,
                 arguments: [TokenDigest.hex(session), now.timeIntervalSince1970]
-            )
+            ).map { .operator($0[0], OperatorRole(rawValue: $0[1]) ?? .viewer) }
         }
     }
 }

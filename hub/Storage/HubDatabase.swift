@@ -74,6 +74,10 @@ public struct HubDatabase: Sendable {
                 CREATE INDEX change_log_store_status ON change_log(key, seq) WHERE record_set = 'store_status';
                 """)
         }
+        migrator.registerMigration("v2-operator-roles") { db in
+            // Operators made before roles could do everything an operator could: they stay admins.
+            try db.execute(sql: "ALTER TABLE operator ADD COLUMN role TEXT NOT NULL DEFAULT 'admin'")
+        }
     }
 
     // MARK: - Hub-written records

@@ -19,8 +19,8 @@ public protocol HubStore: Sendable {
     func authenticate(token: String) async throws -> Principal?
     /// Starts a dashboard session for an operator token; returns the cookie value, or nil.
     func startSession(operatorToken: String, lifetime: TimeInterval, now: Date) async throws -> String?
-    /// The operator of a live session; nil for an unknown or expired one.
-    func sessionOperator(_ session: String, now: Date) async throws -> String?
+    /// The operator of a live session, with its role; nil for an unknown or expired one.
+    func sessionOperator(_ session: String, now: Date) async throws -> Principal?
     /// When a live session ends; nil for an unknown or expired one.
     func sessionExpiry(_ session: String, now: Date) async throws -> Date?
 
@@ -32,7 +32,7 @@ public protocol HubStore: Sendable {
     func revokeStore(id: String, now: Date) async throws
     /// A new token for a store (lifting a revocation); the old one stops working at once.
     func rotateStoreToken(id: String, now: Date) async throws -> String
-    func addOperator(name: String, now: Date) async throws -> IssuedOperator
+    func addOperator(name: String, role: OperatorRole, now: Date) async throws -> IssuedOperator
     func listOperators() async throws -> [OperatorAccount]
     /// Refuses an operator's token from now on and ends its sessions.
     func revokeOperator(id: String, now: Date) async throws
@@ -48,6 +48,16 @@ public protocol HubStore: Sendable {
     func setStoreStatus(
         store: String, open: Bool, authority: StatusAuthority, reason: String?, since: CalendarDate, now: Date
     ) async throws
+
+    // MARK: Matching desk
+
+    /// Needs, offers and matches, from one consistent read.
+    func matchingBook() async throws -> MatchingBook
+    /// Allocates `quantity` (catalog unit) of an offer to a need in one transaction; refuses with
+    /// `over_allocated` rather than allocate either beyond its quantity.
+    func confirmMatch(need: String, offer: String, quantity: Double, reason: String?, now: Date) async throws -> MatchRecord
+    /// Cancels an open match, releasing its quantity.
+    func cancelMatch(id: String, reason: String?, now: Date) async throws -> MatchRecord
 
     // MARK: Reads
 

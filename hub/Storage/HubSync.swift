@@ -50,6 +50,13 @@ extension HubDatabase {
             if let replica = change.replica, replica != request.replica {
                 throw DomainError(.wrongStore, field: "r", "written by replica '\(replica)', not by the sender", change: i)
             }
+            if let schema = RecordSetSchema.named(change.set), schema.sinceSchema > request.schemaVersion {
+                throw DomainError(
+                    .unknownRecordSet, field: "set",
+                    "'\(change.set)' needs schema version \(schema.sinceSchema); the request says \(request.schemaVersion)",
+                    change: i
+                )
+            }
             do {
                 changes.append(try validator.validate(change, by: .store(store)))
             } catch {
@@ -107,6 +114,11 @@ extension HubDatabase {
                 ]
             )
             try Self.recordArrivals(changes, store: store, now: nowSeconds, in: db)
+            // A site's answer to a match moves the match's status, published to both parties.
+            let answered = Set(changes.lazy.filter { $0.set == RecordSetSchema.matchAnswer.name }.compactMap {
+                $0.key.split(separator: "/").last.map(String.init)
+            })
+            for id in answered.sorted() { try Self.foldAnswers(match: id, now: now, in: db) }
             let lastSeq = try RecordStore.lastSeq(in: db)
             // A cursor beyond the log means the hub was restored from an older backup: start over.
             let cursor = request.cursor > lastSeq ? 0 : request.cursor
@@ -114,9 +126,13 @@ extension HubDatabase {
             let downstream = try RecordStore.changes(forStore: store, after: cursor, limit: limit + 1, in: db)
             let more = downstream.count > limit
             let sent = downstream.prefix(limit)
+            // An agent of an older schema gets only the sets it knows; its cursor passes the others.
+            let known = sent.lazy.map(\.change).filter {
+                (RecordSetSchema.named($0.set)?.sinceSchema ?? 1) <= request.schemaVersion
+            }
             return SyncResponse(
                 acked: acked, cursor: more ? sent.last!.seq : lastSeq, more: more, merged: result.merged,
-                changes: sent.map(\.change)
+                changes: Array(known)
             )
         }
     }

@@ -11,7 +11,7 @@ public struct Alert: Sendable, Hashable, Codable {
 
     public var severity: Severity
     /// stock_out, critical_supply, at_risk_supply, county_at_risk, price, missing_report, late_report,
-    /// stale_store, disinfection, clock_skew
+    /// stale_store, disinfection, clock_skew, post_need, offer_expiring
     public var kind: String
     public var store: String?
     public var commodity: String?
@@ -62,6 +62,36 @@ extension CountySnapshot {
                                     message: "\(n(s.store)): \(s.commodity) has \(dos) days of supply, less than restock time",
                                     messageZh: "\(n(s.store))：\(c)可供 \(dos) 天，少于补货时间"))
             }
+        }
+        // The matching desk: a store running out within its lead time should ask for goods, and a
+        // surplus about to expire unmatched should be placed.
+        // A need counts while it is open and either unallocated or not yet due (its goods are on the way).
+        let day = date.description
+        let openNeeds = Set(
+            matching.needs.filter { $0.status == .open && ($0.remaining > 1e-9 || ($0.by ?? "") >= day) }
+                .map { $0.store + "/" + $0.commodity }
+        )
+        for s in supply.stores where !openNeeds.contains(s.store + "/" + s.commodity) {
+            // Under its lead time, or within a day of running out (stock-out, critical).
+            guard let days = s.daysOfSupply, days < Double(s.leadDays) || s.band == .stockOut || s.band == .critical else { continue }
+            let c = zh[s.commodity] ?? s.commodity
+            let dos = String(format: "%.1f", days)
+            let underLead = days < Double(s.leadDays)
+            alerts.append(Alert(severity: .warning, kind: "post_need", store: s.store, commodity: s.commodity,
+                                message: "\(n(s.store)): \(s.commodity) has \(dos) days of supply"
+                                    + (underLead ? ", under its \(s.leadDays)-day lead time," : "") + " and no open need: post a need",
+                                messageZh: "\(n(s.store))：\(c)可供 \(dos) 天" + (underLead ? "，少于 \(s.leadDays) 天补货周期" : "")
+                                    + "，尚未发布需求：请发布需求"))
+        }
+        let today = Timestamps.today(asOf)
+        let soon = today.adding(days: 1).description
+        for o in matching.offers where o.status == .open && o.remaining > 1e-9 {
+            guard let until = o.until, until >= today.description, until <= soon else { continue }
+            let c = zh[o.commodity] ?? o.commodity
+            let left = String(format: "%g", (o.remaining * 10).rounded() / 10)
+            alerts.append(Alert(severity: .info, kind: "offer_expiring", store: o.store, commodity: o.commodity,
+                                message: "\(n(o.store)): offer \(o.id) of \(left) \(o.commodity) ends \(until) unmatched",
+                                messageZh: "\(n(o.store))：货源 \(o.id)（\(c) \(left)）将于 \(until) 到期，尚未对接"))
         }
         for p in supply.priceAlerts {
             let c = zh[p.commodity] ?? p.commodity

@@ -85,6 +85,8 @@ public struct CountySnapshot: Sendable {
     public var fleet: [FleetStatusRow]
     public var notices: [Notice]
     public var incidents: Int
+    /// The matching desk as of the snapshot: needs, offers, matches.
+    public var matching: MatchingBook = .empty
 
     public init(
         date: CalendarDate, asOf: Date, settings: ViewSettings = ViewSettings(), catalog: [Commodity] = Commodity.defaults,
@@ -126,8 +128,12 @@ public struct CountySnapshot: Sendable {
         return own.open
     }
 
-    /// Enrolled, non-revoked stores.
+    /// Enrolled, non-revoked sites of every kind.
     public var activeStores: [StoreInfo] { stores.filter { !$0.revoked } }
+
+    /// Enrolled, non-revoked sites that report stock: every kind but suppliers, which post surpluses
+    /// on the matching desk and are never expected to report (nor counted as missing).
+    public var reportingStores: [StoreInfo] { stores.filter { !$0.revoked && $0.kind != .supplier } }
 }
 
 extension HubDatabase {
@@ -164,6 +170,7 @@ extension HubDatabase {
                     )
                 )
             }
+            snapshot.matching = try Self.matchingBook(in: db)
             snapshot.stock = try Self.stockWindow(
                 from: date.adding(days: -settings.trailingDays), to: date, in: db
             )

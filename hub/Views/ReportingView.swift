@@ -115,7 +115,7 @@ extension CountySnapshot {
             lastHeard[row.store] = (newest, allStale && row.stale)
         }
         var lines = [ReportingView.StoreLine]()
-        for store in activeStores {
+        for store in reportingStores {
             let expected = isOpen(store.id, day: day)
             let reported = reportedStores.contains(store.id)
             let arrival = arrivals[store.id]
@@ -156,7 +156,7 @@ extension CountySnapshot {
                 staffChecked: c.staffChecked, disinfections: c.disinfections
             )
         }
-        let open = activeStores.filter { isOpen($0.id, day: day) }
+        let open = reportingStores.filter { isOpen($0.id, day: day) }
         let lines = open.map { store in
             let t = byStore[store.id]
             return CheckpointView.StoreLine(

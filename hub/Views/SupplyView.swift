@@ -116,7 +116,7 @@ extension CountySnapshot {
     public func supply(unit requested: CommodityUnit? = nil) -> SupplyView {
         let day = date.dayNumber
         let trailing = settings.trailingDays
-        let active = activeStores
+        let active = reportingStores
         let openToday = active.filter { isOpen($0.id, day: day) }
         // Index stores and commodities once; group observations by (store, commodity) without string keys.
         var storeIndex = [String: Int](minimumCapacity: openToday.count)

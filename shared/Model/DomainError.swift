@@ -34,6 +34,12 @@ public struct DomainError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let badSchema = Code("bad_schema")
         /// A body or file that cannot be read as the format it claims (JSON, gzip).
         public static let malformed = Code("malformed")
+        /// Confirming a match would allocate more of a need or an offer than it holds.
+        public static let overAllocated = Code("over_allocated")
+        /// A need, offer or match that is no longer open to the operation asked (cancelled, declined).
+        public static let notOpen = Code("not_open")
+        /// The caller may not do this (an operator role without the right, a site that is not a party).
+        public static let forbidden = Code("forbidden")
         /// The machine failed (a disk full, a file that cannot be written), not the input.
         public static let failed = Code("failed")
     }

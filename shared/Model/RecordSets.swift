@@ -12,6 +12,8 @@ public enum FieldType: Sendable, Hashable {
     case date
     /// One of a fixed list of words.
     case choice([String])
+    /// A commodity id: an identifier, and one of the catalog's once a catalog is known.
+    case commodity
 }
 
 /// One field of a record set.
@@ -63,12 +65,16 @@ public struct RecordSetSchema: Sendable, Hashable {
     /// Every distinct change is kept in the change log, even one that loses to a later write, because
     /// the history itself matters (store status: who closed or opened a store, from when).
     public let keepsHistory: Bool
+    /// The schema version that introduced this set: a hub sends it only to agents of that version or
+    /// later, and refuses it from older ones (docs/protocol.md, "Versions").
+    public let sinceSchema: Int
     private let fieldIndex: [String: FieldSpec]
 
     public init(
         name: String, keyParts: [KeyPart], fields: [FieldSpec], writers: Writers, isReference: Bool = false,
-        isPerStoreReference: Bool = false, keepsHistory: Bool = false
+        isPerStoreReference: Bool = false, keepsHistory: Bool = false, sinceSchema: Int = 1
     ) {
+        self.sinceSchema = sinceSchema
         self.isPerStoreReference = isPerStoreReference
         self.name = name
         self.keyParts = keyParts
@@ -161,7 +167,7 @@ extension RecordSetSchema {
         fields: [
             FieldSpec("name", .register, .text, maximum: 200),
             FieldSpec("township", .register, .text, maximum: 200),
-            FieldSpec("kind", .register, .choice(["supermarket", "market", "mall"])),
+            FieldSpec("kind", .register, .choice(StoreKind.allCases.map(\.rawValue))),
         ],
         writers: .hub,
         isPerStoreReference: true
@@ -179,7 +185,9 @@ extension RecordSetSchema {
     )
 
     /// Every record set, in a stable order.
-    public static let all: [RecordSetSchema] = [stock, checkpoint, incident, storeStatus, catalog, stores, notices]
+    public static let all: [RecordSetSchema] = [
+        stock, checkpoint, incident, storeStatus, catalog, stores, notices, need, offer, match, matchAnswer,
+    ]
 
     private static let byName: [String: RecordSetSchema] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
 

@@ -3,8 +3,11 @@ public enum StoreKind: String, CaseIterable, Sendable, Codable {
     case supermarket
     case market
     case mall
+    /// A farm, co-operative, e-commerce seller or village collection point: posts surpluses on the
+    /// matching desk, runs the same agent, and is not expected to report stock (never "missing").
+    case supplier
 
-    /// The accepted values, for messages: "supermarket, market or mall".
+    /// The accepted values, for messages: "supermarket, market, mall or supplier".
     public static var accepted: String {
         let names = allCases.map(\.rawValue)
         return names.dropLast().joined(separator: ", ") + " or " + names.last!

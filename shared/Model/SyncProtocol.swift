@@ -3,8 +3,9 @@
 public enum SyncProtocol {
     /// Version of the request/response envelope.
     public static let protocolVersion = 1
-    /// Version of the data model (record sets and fields) this build knows.
-    public static let schemaVersion = 1
+    /// Version of the data model (record sets and fields) this build knows. 2 added the matching
+    /// desk's sets (`need`, `offer`, `match`, `match_answer`) and the store kind `supplier`.
+    public static let schemaVersion = 2
     /// The replica id the hub writes its own changes under.
     public static let hubReplica: ReplicaID = "hub"
     /// Most changes one request may carry; agents cut their outbox into batches of at most this.

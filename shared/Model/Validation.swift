@@ -55,6 +55,9 @@ public struct ChangeValidator: Sendable {
                 throw DomainError(.unknownField, field: name, "'\(name)' is not a field of \(schema.name)")
             }
             let checked = try Self.validate(value, spec: spec)
+            if spec.type == .commodity, let known = knownCommodities, let id = checked.textValue, !known.contains(id) {
+                throw DomainError(.unknownCommodity, field: name, "'\(id)' is not in the catalog")
+            }
             if checked != value { normalised.fields[name] = checked }  // copy the dictionary only when needed
         }
         for (name, total) in change.counters {
@@ -137,6 +140,12 @@ public struct ChangeValidator: Sendable {
                 throw DomainError(.wrongType, field: name, "must be a date YYYY-MM-DD, got '\(value)'")
             }
             _ = try CalendarDate(v, field: name)
+            return value
+        case .commodity:
+            guard let v = value.textValue else {
+                throw DomainError(.wrongType, field: name, "must be a commodity id, got '\(value)'")
+            }
+            try Identifier.validate(v, field: name)
             return value
         case .choice(let options):
             guard let v = value.textValue, options.contains(v) else {

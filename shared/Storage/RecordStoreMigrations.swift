@@ -90,5 +90,41 @@ enum RecordStoreMigrations {
                 DROP INDEX stock_by_date;
                 """)
         }
+        migrator.registerMigration("v3-matching") { db in
+            // The matching desk (schema version 2). "by" and "match" are SQL keywords: always quoted.
+            try db.execute(sql: """
+                CREATE TABLE need (
+                    key TEXT PRIMARY KEY NOT NULL, store TEXT NOT NULL, id TEXT NOT NULL,
+                    commodity TEXT, variety TEXT, quantity REAL, "by" TEXT, note TEXT, posted_at TEXT, status TEXT,
+                    deleted INTEGER NOT NULL DEFAULT 0, crdt BLOB NOT NULL, seq INTEGER NOT NULL
+                );
+                CREATE INDEX need_by_id ON need(id);
+
+                CREATE TABLE offer (
+                    key TEXT PRIMARY KEY NOT NULL, store TEXT NOT NULL, id TEXT NOT NULL,
+                    commodity TEXT, variety TEXT, quantity REAL, "until" TEXT, location TEXT, price INTEGER,
+                    posted_at TEXT, status TEXT,
+                    deleted INTEGER NOT NULL DEFAULT 0, crdt BLOB NOT NULL, seq INTEGER NOT NULL
+                );
+                CREATE INDEX offer_by_id ON offer(id);
+
+                CREATE TABLE "match" (
+                    key TEXT PRIMARY KEY NOT NULL, store TEXT NOT NULL, id TEXT NOT NULL,
+                    side TEXT, need TEXT, offer TEXT, need_store TEXT, offer_store TEXT, counterpart_name TEXT,
+                    commodity TEXT, variety TEXT, quantity REAL, unit TEXT, location TEXT, status TEXT,
+                    posted_at TEXT, confirmed_at TEXT, received REAL, closed_at TEXT, reason TEXT,
+                    deleted INTEGER NOT NULL DEFAULT 0, crdt BLOB NOT NULL, seq INTEGER NOT NULL
+                );
+                CREATE INDEX match_by_id ON "match"(id);
+                CREATE INDEX match_by_need ON "match"(need) WHERE side = 'need';
+                CREATE INDEX match_by_offer ON "match"(offer) WHERE side = 'need';
+
+                CREATE TABLE match_answer (
+                    key TEXT PRIMARY KEY NOT NULL, store TEXT NOT NULL, id TEXT NOT NULL,
+                    answer TEXT, reason TEXT, received REAL, received_at TEXT,
+                    deleted INTEGER NOT NULL DEFAULT 0, crdt BLOB NOT NULL, seq INTEGER NOT NULL
+                );
+                """)
+        }
     }
 }

@@ -1,0 +1,130 @@
+import BaogongModel
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+extension NeedPosting: ResponseEncodable {}
+extension OfferPosting: ResponseEncodable {}
+extension MatchRecord: ResponseEncodable {}
+extension MatchSuggestion: ResponseEncodable {}
+extension MatchingStats: ResponseEncodable {}
+
+/// `POST /v1/matching/confirm` body.
+struct ConfirmMatchBody: Decodable {
+    var need: String
+    var offer: String
+    var quantity: Double
+    /// Unit of `quantity` (default: the commodity's catalog unit).
+    var unit: String?
+}
+
+/// `POST /v1/matching/matches/{id}/cancel` body (optional).
+struct CancelMatchBody: Decodable {
+    var reason: String?
+}
+
+/// What the dashboard's confirm form posts (`application/x-www-form-urlencoded`).
+struct ConfirmMatchForm: Decodable {
+    var need: String?
+    var offer: String?
+    var quantity: String?
+    var csrf: String?
+    var lang: String?
+}
+
+/// The matching desk's view and the snapshot it was computed from (suggestions need the supply).
+func matchingView(_ hub: HubContext) async throws -> (MatchingView, CountySnapshot) {
+    let now = hub.clock()
+    let today = Timestamps.today(now)
+    let day = min(try await hub.database.latestReportDate() ?? today, today)
+    let snapshot = try await hub.database.snapshot(date: day, settings: hub.viewSettings, now: now)
+    return (MatchingView(snapshot), snapshot)
+}
+
+/// Confirms a pair with the quantity given in `unit` (nil: the catalog unit).
+func confirm(_ hub: HubContext, need: String, offer: String, quantity: Double, unit: CommodityUnit?) async throws -> MatchRecord {
+    let book = try await hub.database.matchingBook()
+    let commodity = book.needs.first { $0.id == need || "\($0.store)/\($0.id)" == need }?.commodity
+    var amount = quantity
+    if let entry = try await hub.database.catalog().first(where: { $0.id == commodity }) {
+        amount = try Quantities.inCatalogUnit(quantity, unit: unit, commodity: entry)
+    }
+    return try await hub.database.confirmMatch(need: need, offer: offer, quantity: amount, reason: nil, now: hub.clock())
+}
+
+/// `/v1/matching/...`: the desk for operators; confirming and cancelling need a dispatcher or admin.
+func addMatchingRoutes(to group: RouterGroup<OperatorRequestContext>, _ hub: HubContext) {
+    group.get("needs") { _, _ in try await matchingView(hub).0.openNeeds }
+    group.get("offers") { _, _ in try await matchingView(hub).0.openOffers }
+    group.get("suggestions") { _, _ in
+        let (view, snapshot) = try await matchingView(hub)
+        return view.suggestions(supply: snapshot.supply().stores)
+    }
+    group.get("matches") { request, _ in
+        var status: MatchStatus?
+        if let text = request.uri.queryParameters.get("status") {
+            guard let s = MatchStatus(rawValue: text) else {
+                throw HubError.invalidParameter(DomainError(
+                    .invalidValue, field: "status",
+                    "must be one of \(MatchStatus.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'"
+                ))
+            }
+            status = s
+        }
+        return try await matchingView(hub).0.matches(status: status)
+    }
+    group.get("stats") { request, _ in
+        let query = request.uri.queryParameters
+        var from: CalendarDate?, to: CalendarDate?
+        do throws(DomainError) {
+            from = try query.get("from").map { t throws(DomainError) in try CalendarDate(t, field: "from") }
+            to = try query.get("to").map { t throws(DomainError) in try CalendarDate(t, field: "to") }
+        } catch {
+            throw HubError.invalidParameter(error)
+        }
+        return try await matchingView(hub).0.stats(from: from, to: to)
+    }
+    group.post("confirm") { request, context -> Response in
+        try context.requireDispatcher()
+        try CSRF.check(request, presented: request.headers[HTTPField.Name("X-CSRF-Token")!])
+        let body = try await request.decode(as: ConfirmMatchBody.self, context: context)
+        let unit = try body.unit.map { u throws(DomainError) in try CommodityUnit(parsing: u) }
+        let match = try await confirm(hub, need: body.need, offer: body.offer, quantity: body.quantity, unit: unit)
+        hub.logger.info("match confirmed", metadata: ["match": "\(match.id)", "operator": "\(context.operatorID)"])
+        return try JSONResponse.make(match, status: .created)
+    }
+    group.post("matches/{id}/cancel") { request, context -> MatchRecord in
+        try context.requireDispatcher()
+        try CSRF.check(request, presented: request.headers[HTTPField.Name("X-CSRF-Token")!])
+        let id = try context.parameters.require("id")
+        let body = try? await request.decode(as: CancelMatchBody.self, context: context)
+        return try await hub.database.cancelMatch(id: id, reason: body?.reason, now: hub.clock())
+    }
+}
+
+/// `POST /matching/confirm`: the dashboard's confirm form. Answers with a redirect back to the panel,
+/// or with a short page saying why not (403 for a viewer or a bad CSRF token, 409 over-allocated).
+func addMatchingForm(to group: RouterGroup<OperatorRequestContext>, _ hub: HubContext) {
+    group.post("/matching/confirm") { request, context -> Response in
+        let form = try await URLEncodedFormDecoder().decode(ConfirmMatchForm.self, from: request, context: context)
+        let language = (try? Language(parsing: form.lang)) ?? .zh
+        do {
+            try context.requireDispatcher()
+            try CSRF.check(request, presented: form.csrf)
+            guard let need = form.need, let offer = form.offer, let text = form.quantity else {
+                throw HubError.badRequest("need, offer and quantity are required", code: "bad_request")
+            }
+            let quantity = try NumberParsing.quantity(text, field: "quantity")
+            let match = try await confirm(hub, need: need, offer: offer, quantity: quantity, unit: nil)
+            hub.logger.info("match confirmed", metadata: ["match": "\(match.id)", "operator": "\(context.operatorID)"])
+            return Response(status: .seeOther, headers: [.location: "/?lang=\(language.rawValue)&confirmed=\(match.id)#matching"])
+        } catch {
+            let refusal = HubErrorMiddleware.map(error)
+            hub.metrics.refused(code: refusal.code)
+            var response = htmlResponse(RefusalPage(language: language, message: refusal.message).render())
+            response.status = refusal.status
+            return response
+        }
+    }
+}
