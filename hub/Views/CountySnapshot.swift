@@ -141,7 +141,7 @@ extension HubDatabase {
     public func snapshot(date: CalendarDate, settings: ViewSettings = ViewSettings(), now: Date = Date()) async throws
         -> CountySnapshot
     {
-        try await writer.read { db in
+        try await writer.readOnQueue { db in
             var snapshot = CountySnapshot(date: date, asOf: now, settings: settings)
             snapshot.fleet = try Self.fleetStatus(staleAfter: settings.staleAfter, now: now, in: db)
             snapshot.catalog = try RecordStore.catalog(in: db)
