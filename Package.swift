@@ -33,7 +33,12 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         // The pure model agent and hub share: CRDT types, hybrid logical clock, record-set schemas,
         // validation, the sync wire format. No database.
-        .target(name: "BaogongModel", dependencies: ["CZlib"], path: "shared/Model", swiftSettings: swiftSettings),
+        .target(
+            name: "BaogongModel",
+            dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            path: "shared/Model",
+            swiftSettings: swiftSettings
+        ),
         // The SQLite record store on GRDB: merge in transactions, change log, cursors, reference data.
         .target(
             name: "BaogongRecordStore",
@@ -163,6 +168,7 @@ let package = Package(
             dependencies: [
                 "BaogongModel", "BaogongRecordStore", "BaogongHub",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -9,7 +9,9 @@ results, one per step:
   {"eval": JS}                    evaluate an expression (promises are awaited); result: its value
   {"click": CSS}                  click the element and wait for the next page; result: the final URL
   {"fill": CSS, "value": TEXT}    set an input's value; result: true
+  {"screenshot": PATH}            save the page as PNG (width × height from "size", default 800x1200); result: PATH
 """
+import base64
 import json
 import os
 import subprocess
@@ -109,6 +111,14 @@ def main():
             elif "fill" in step:
                 results.append(browser.evaluate(
                     f"(e => (e.value = {json.dumps(step['value'])}, true))(document.querySelector({json.dumps(step['fill'])}))"))
+            elif "screenshot" in step:
+                width, height = (int(v) for v in step.get("size", "800x1200").split("x"))
+                browser.call("Emulation.setDeviceMetricsOverride",
+                             {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}, session=True)
+                shot = browser.call("Page.captureScreenshot", {"format": "png"}, session=True)
+                with open(step["screenshot"], "wb") as f:
+                    f.write(base64.b64decode(shot["data"]))
+                results.append(step["screenshot"])
             elif "eval" in step:
                 results.append(browser.evaluate(step["eval"]))
     finally:

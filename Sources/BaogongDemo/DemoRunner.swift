@@ -110,6 +110,12 @@ public struct DemoRunner {
         )
         func online(_ site: String, _ day: CalendarDate) -> Bool { !(offline[site]?.contains(day.dayNumber) ?? false) }
         // Deliveries wait for a day on which both sites have a link; received ones add to the store's stock.
+        // Online orders: each open supermarket's share of the source's totals, recorded every evening.
+        let sizes = Dictionary(CountyScenario.supermarkets.map { ($0.id, $0.size) }, uniquingKeysWith: { a, _ in a })
+        let orders = OnlineOrders.plan(sizes: sizes, lastDay: CountyScenario.lastDay) { store, day in
+            let site = CountyScenario.supermarkets.first { $0.id == store }!
+            return isOpen(site, on: day) && (day < CountyScenario.lastDay || online(store, day))
+        }
         var waiting = MatchingScenario.deliveries
         var toReceive = [DemoMatching.Confirmed]()
         var delivered = [String: Double]()
@@ -193,6 +199,10 @@ public struct DemoRunner {
                     )
                 }
             }
+            // Online orders delivered today, added by each store's first device.
+            for device in open where device.index == 0 {
+                if let entry = orders["\(device.site.id)/\(day)"] { try await device.database.recordDelivery(entry, now: clock.now()) }
+            }
             // After the report: urgent needs of the evening, matched within minutes.
             for d in waiting where due(d, evening: true) { toReceive.append(try await matching.postAndConfirm(d, on: day)) }
             waiting.removeAll { due($0, evening: true) }
@@ -236,6 +246,19 @@ public struct DemoRunner {
                 now: clock.now()
             )
         }
+        if day == (try! CalendarDate("2020-01-27")) {
+            // Green-channel passes for the trucks that bring the supermarkets' goods from outside the county.
+            clock.set(CountyScenario.time(day, hour: 10))
+            for (i, site) in CountyScenario.supermarkets.filter({ $0.id != "yongjiang" }).enumerated() {
+                for truck in 0..<8 {
+                    _ = try await hub.issuePass(
+                        store: site.id, plate: "湘L\(String(format: "%05d", 10_000 + 1_237 * (i * 8 + truck) % 89_999))",
+                        driver: nil, cargo: "urgent living supplies 紧急生活物资", route: "Changsha / Chenzhou → Yongxing",
+                        from: day, to: try! CalendarDate("2020-03-31"), now: clock.now()
+                    )
+                }
+            }
+        }
         if day == (try! CalendarDate("2020-01-29")) {
             clock.set(CountyScenario.time(day, hour: 9))
             try await hub.postNotice("The closure of farmers' markets is extended. 农贸市场延长关闭。", now: clock.now())
@@ -278,6 +301,18 @@ public struct DemoRunner {
               + " closed: \(reporting.closed.count)")
         let names = Dictionary(snapshot.stores.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         for line in DemoMatching.board(snapshot.matching, names: names) { print(line) }
+        let delivered = DeliveriesView(snapshot.deliveries, to: day)
+        let units = Dictionary(snapshot.catalog.map { ($0.id, $0.unit.rawValue) }, uniquingKeysWith: { a, _ in a })
+        let plural = ["barrel": "barrels", "bag": "bags", "case": "cases"]
+        let goods = OnlineOrders.quantities.map { c, _ in
+            let unit = units[c] ?? ""
+            return "\(c == "noodles" ? "instant noodles" : c) \(Int64((delivered.quantities[c] ?? 0).rounded()).formatted()) \(plural[unit] ?? unit)"
+        }
+        print("Online orders 线上订单 to \(day): \(delivered.orders.formatted()) orders; \(goods.joined(separator: ", "));"
+              + " \(Int64(delivered.revenue.rounded()).formatted()) yuan; \(delivered.served.formatted()) person-times served;"
+              + " \(delivered.vehicles) vehicles, \(delivered.staff) staff, \(delivered.groups) order groups")
+        let activePasses = snapshot.passes.filter { $0.isActive(on: day) }.count
+        print("Green-channel passes 绿色通道通行证: \(snapshot.passes.count) issued, \(activePasses) valid on \(day)")
         print("Checkpoints 测温 \(day): checked \(checkpoints.checked), refused for fever \(checkpoints.refusedFever),"
               + " refused without mask \(checkpoints.refusedNoMask), staff checked \(checkpoints.staffChecked),"
               + " disinfections \(checkpoints.disinfections) (\(checkpoints.compliantStores)/\(checkpoints.reportingStores) reporting sites ≥ \(checkpoints.requiredDisinfections))")

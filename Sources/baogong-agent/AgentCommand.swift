@@ -19,6 +19,7 @@ struct AgentCommand: AsyncParsableCommand {
         subcommands: [
             Init.self, Config.self, StockCommand.self, CheckpointCommand.self, IncidentCommand.self, StoreCommand.self,
             ImportCommand.self, ShowCommand.self, NeedCommand.self, OfferCommand.self, MatchesCommand.self, MatchCommand.self,
+            PassesCommand.self, PassCommand.self, DeliveryCommand.self,
             Sync.self, Run.self, Status.self,
         ]
     )
@@ -278,8 +279,27 @@ struct ImportCommand: AsyncParsableCommand {
 
 struct ShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "show", abstract: "What is recorded locally.", subcommands: [Stock.self, Checkpoint.self, Notices.self]
+        commandName: "show", abstract: "What is recorded locally.",
+        subcommands: [Stock.self, Checkpoint.self, Notices.self, Delivery.self]
     )
+
+    struct Delivery: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Online orders and deliveries per day, as this device knows them.")
+        @OptionGroup var db: DatabaseOptions
+        @Flag var json = false
+        func run() async throws {
+            try await guarded {
+                let rows = try await db.open().deliveries()
+                if json { return try printJSON(rows) }
+                if rows.isEmpty { print("no deliveries recorded (线上订单)") }
+                for r in rows {
+                    let q = r.quantities.sorted { $0.key < $1.key }.map { "\($0.key) \(formatQuantity($0.value))" }.joined(separator: ", ")
+                    print("\(r.date)\torders \(r.orders)\tserved \(r.served)\tsales \(String(format: "%.2f", r.revenue))"
+                          + "\tvehicles \(r.vehicles.map(String.init) ?? "-")\t\(q)")
+                }
+            }
+        }
+    }
 
     struct Stock: AsyncParsableCommand {
         @OptionGroup var db: DatabaseOptions

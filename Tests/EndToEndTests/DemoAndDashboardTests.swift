@@ -30,6 +30,10 @@ struct DemoAndDashboardTests {
         #expect(out.contains("3,000 jin of Chinese cabbage from Grower in Yangtang 洋塘种植户, matched in 8 minutes"))
         #expect(out.contains("a farmer's 1,000 jin of red cabbage stalks and 500 jin of Chinese cabbage matched to"))
         #expect(out.contains("within 24 minutes of posting"))
+        #expect(out.contains("Online orders 线上订单 to 2020-02-29: 9,884 orders; rice 255,000 kg, oil 22,000 barrels, flour 6,000 bags,"
+                             + " instant noodles 126 cases, vegetables 5,573 kg, pork 3,605 kg; 2,628,000 yuan; 15,463 person-times served;"
+                             + " 40 vehicles, 92 staff, 85 order groups"))
+        #expect(out.contains("Green-channel passes 绿色通道通行证: 64 issued, 64 valid on 2020-02-29"))
         #expect(out.contains("Shengyuan Supermarket 1 盛源超市一店: vegetables is out of stock"))
         #expect(out.contains("Wanjiahe North 万家和北店: rice at 6.90 yuan"))
         #expect(out.contains("closed: 8"), "7 farmers' markets and Yongjiang are closed on 29 Feb")

@@ -171,6 +171,7 @@ func addOperatorAPI(to group: RouterGroup<OperatorRequestContext>, _ hub: HubCon
     }
     addViewRoutes(to: group.group("views"), hub)
     addMatchingRoutes(to: group.group("matching"), hub)
+    addPassAndDeliveryRoutes(to: group, hub)
 }
 
 /// Reads the body up to the limit; an announced length over the limit is refused before reading.

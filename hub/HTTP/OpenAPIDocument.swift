@@ -6,7 +6,7 @@ public enum OpenAPIDocument {
   "openapi": "3.0.3",
   "info": {
     "title": "Baogong hub API",
-    "version": "1.1.0",
+    "version": "1.2.0",
     "description": "County hub of Baogong (保供): store agents sync conflict-free record sets; operators read county views. Errors are {\"error\": {\"code\", \"message\", \"field\"?, \"change\"?}}."
   },
   "servers": [{"url": "http://127.0.0.1:8080"}],
@@ -20,7 +20,7 @@ public enum OpenAPIDocument {
       "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
         "code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": "string"}, "change": {"type": "integer"}}}}},
       "Change": {"type": "object", "required": ["s", "k", "t"], "properties": {
-        "s": {"type": "string", "description": "record set", "enum": ["stock", "checkpoint", "incident", "store_status", "catalog", "stores", "notices", "need", "offer", "match", "match_answer"]},
+        "s": {"type": "string", "description": "record set", "enum": ["stock", "checkpoint", "incident", "store_status", "catalog", "stores", "notices", "need", "offer", "match", "match_answer", "pass_key", "pass_revocation", "pass", "delivery", "delivery_quantity"]},
         "k": {"type": "string", "description": "record key, parts separated by /"},
         "t": {"type": "integer", "format": "int64", "description": "hybrid logical clock: ms << 16 | counter"},
         "r": {"type": "string", "description": "replica; omitted inside a batch from that replica"},
@@ -68,6 +68,18 @@ public enum OpenAPIDocument {
         "by": {"type": "string", "nullable": true}, "until": {"type": "string", "nullable": true}, "location": {"type": "string", "nullable": true},
         "price": {"type": "number", "nullable": true}, "note": {"type": "string", "nullable": true},
         "posted_at": {"type": "string", "nullable": true}, "status": {"type": "string", "enum": ["open", "cancelled"]}}},
+      "Pass": {"type": "object", "properties": {
+        "id": {"type": "string"}, "code": {"type": "string", "description": "BGP1.<payload>.<Ed25519 signature>, base64url"},
+        "store": {"type": "string"}, "plate": {"type": "string"}, "driver": {"type": "string", "nullable": true},
+        "cargo": {"type": "string", "nullable": true}, "route": {"type": "string", "nullable": true},
+        "valid_from": {"type": "string", "format": "date"}, "valid_to": {"type": "string", "format": "date"},
+        "issued_at": {"type": "string"}, "revoked_at": {"type": "string", "nullable": true}, "reason": {"type": "string", "nullable": true}}},
+      "Deliveries": {"type": "object", "properties": {
+        "from": {"type": "string", "nullable": true}, "to": {"type": "string", "nullable": true},
+        "orders": {"type": "integer"}, "served": {"type": "integer"}, "revenue": {"type": "number", "description": "yuan"},
+        "vehicles": {"type": "integer"}, "staff": {"type": "integer"}, "groups": {"type": "integer"},
+        "quantities": {"type": "object", "additionalProperties": {"type": "number"}},
+        "by_store": {"type": "array", "items": {"type": "object"}}, "by_day": {"type": "array", "items": {"type": "object"}}}},
       "MatchingStats": {"type": "object", "properties": {
         "from": {"type": "string", "nullable": true}, "to": {"type": "string", "nullable": true},
         "needs_open": {"type": "integer"}, "offers_open": {"type": "integer"}, "matches": {"type": "integer"},
@@ -148,6 +160,21 @@ public enum OpenAPIDocument {
         "need": {"type": "string"}, "offer": {"type": "string"}, "quantity": {"type": "string"}, "csrf": {"type": "string"}, "lang": {"type": "string"}}}}}},
       "responses": {"303": {"description": "back to the dashboard's matching panel"}, "403": {"description": "role or CSRF token refused (HTML)"},
         "409": {"description": "over-allocated (HTML); nothing was written"}}}},
+    "/v1/passes": {"get": {"summary": "Green-channel passes, revoked or not", "security": [{"operatorToken": []}],
+      "responses": {"200": {"description": "passes", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Pass"}}}}},
+        "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}}},
+    "/v1/passes/{id}": {"get": {"summary": "One pass", "security": [{"operatorToken": []}],
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "responses": {"200": {"description": "the pass", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pass"}}}},
+        "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
+    "/passes/{id}": {"get": {"summary": "A printable pass (HTML): plate, validity, the code as a QR code in SVG", "security": [{"operatorToken": []}, {"session": []}],
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+        {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["zh", "en"]}}],
+      "responses": {"200": {"description": "HTML page"}, "303": {"description": "to /login"}, "404": {"$ref": "#/components/responses/Error"}}}},
+    "/v1/views/deliveries": {"get": {"summary": "Online orders and deliveries over a period; vehicles, staff and groups are each store's largest, summed", "security": [{"operatorToken": []}],
+      "parameters": [{"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}}, {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}}],
+      "responses": {"200": {"description": "totals", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Deliveries"}}}},
+        "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}}},
     "/": {"get": {"summary": "Dashboard (HTML)", "security": [{"operatorToken": []}, {"session": []}], "parameters": [{"$ref": "#/components/parameters/date"},
       {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["zh", "en"]}}], "responses": {"200": {"description": "HTML page"}, "303": {"description": "to /login"}}}},
     "/login/session/{id}": {"get": {"summary": "Sign-in link: sets the session cookie of an existing session and redirects to /",

@@ -53,6 +53,7 @@ func addDashboard(to group: RouterGroup<OperatorRequestContext>, _ hub: HubConte
         return htmlResponse(page)
     }
     addMatchingForm(to: group, hub)
+    addPassPage(to: group, hub)
 }
 
 /// What the sign-in form posts (`application/x-www-form-urlencoded`).

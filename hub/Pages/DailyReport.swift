@@ -61,10 +61,39 @@ public struct DailyReport {
                           stats.delivered.sorted { $0.key < $1.key }.map { "\($0.key)=\(fmt($0.value))" }.joined(separator: " "),
                           fmt(stats.minutesToMatchP50, 0), fmt(stats.minutesToMatchP90, 0)])
         }
+        lines.append([])
+        lines.append(["section", "period", "orders", "served", "revenue", "vehicles", "staff", "groups", "quantities"])
+        for (period, d) in deliveryViews() {
+            lines.append(["deliveries", period, "\(d.orders)", "\(d.served)", fmt(d.revenue, 2), "\(d.vehicles)", "\(d.staff)",
+                          "\(d.groups)", d.quantities.sorted { $0.key < $1.key }.map { "\($0.key)=\(fmt($0.value))" }.joined(separator: " ")])
+        }
+        lines.append([])
+        lines.append(["section", "issued", "active"])
+        lines.append(["passes", "\(snapshot.passes.count)", "\(activePasses)"])
         return lines.map { $0.map(Self.csvField).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
     }
 
     func htmlPage() -> String { page().description }
+
+    /// Deliveries on the report's day, and from the start up to it.
+    func deliveryViews() -> [(String, DeliveriesView)] {
+        [("day", DeliveriesView(snapshot.deliveries.filter { $0.date == snapshot.date }, from: snapshot.date, to: snapshot.date)),
+         ("to_date", DeliveriesView(snapshot.deliveries, to: snapshot.date))]
+    }
+
+    var activePasses: Int { snapshot.passes.filter { $0.isActive(on: snapshot.date) }.count }
+
+    func deliveryRows(_ l: Labels) -> HTML {
+        let rows: [HTML] = deliveryViews().map { period, d in
+            """
+            <tr><th>\(period == "day" ? l["date"] + " " + snapshot.date.description : l["to_date"])</th>\
+            <td class="n">\(d.orders)</td><td class="n">\(d.served)</td><td class="n">\(fmt(d.revenue, 2))</td>\
+            <td class="n">\(d.vehicles)</td><td class="n">\(d.staff)</td><td class="n">\(d.groups)</td></tr>
+
+            """
+        }
+        return rows.joined()
+    }
 
     /// The matching desk on the report's day, and from the start up to it.
     func matchingStats() -> [(String, MatchingStats)] {
@@ -156,6 +185,13 @@ public struct DailyReport {
             <th>\(l["recent_matches"])</th><th>\(l["matches_delivered"])</th><th>\(l["time_to_match"]) p50 / p90</th></tr></thead>
             <tbody>
             \(matchingRows(l))</tbody></table>
+            <h2>\(l.both("deliveries"))</h2>
+            <table id="deliveries"><thead><tr><th></th><th>\(l["orders"])</th><th>\(l["served"])</th><th>\(l["revenue"])</th>\
+            <th>\(l["vehicles"])</th><th>\(l["staff"])</th><th>\(l["groups"])</th></tr></thead>
+            <tbody>
+            \(deliveryRows(l))</tbody></table>
+            <h2>\(l.both("passes"))</h2>
+            <p id="passes">\(l["passes_issued"]) \(snapshot.passes.count) · \(l["passes_active"]) \(activePasses)</p>
             </body></html>
 
             """

@@ -26,6 +26,7 @@ struct DashboardPage {
             section("prices", l["price_trend"], priceTrend(l)),
             section("checkpoints", l["checkpoints"], checkpointTable(checkpoints, l)),
             section("reporting", l["reporting"], reportingBlock(board, l)),
+            section("deliveries", l["deliveries"], DeliveriesPanel(snapshot: snapshot, labels: l).render()),
             section(
                 "matching", l["matching"],
                 MatchingPanel(snapshot: snapshot, supply: supply, labels: l, role: role, csrfToken: csrfToken).render()

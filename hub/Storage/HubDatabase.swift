@@ -78,6 +78,19 @@ public struct HubDatabase: Sendable {
             // Operators made before roles could do everything an operator could: they stay admins.
             try db.execute(sql: "ALTER TABLE operator ADD COLUMN role TEXT NOT NULL DEFAULT 'admin'")
         }
+        migrator.registerMigration("v3-pass-signing-key") { db in
+            // The hub's Ed25519 key for green-channel passes, made on first use. Its public half is
+            // published as the reference record pass_key/<id>; the private half never leaves this table
+            // (a backup of the database holds it: keep backups as private as the database).
+            try db.execute(sql: """
+                CREATE TABLE signing_key (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    private_key BLOB NOT NULL,
+                    created_at TEXT NOT NULL,
+                    retired_at TEXT
+                ) WITHOUT ROWID;
+                """)
+        }
     }
 
     // MARK: - Hub-written records

@@ -59,6 +59,20 @@ public protocol HubStore: Sendable {
     /// Cancels an open match, releasing its quantity.
     func cancelMatch(id: String, reason: String?, now: Date) async throws -> MatchRecord
 
+    // MARK: Green-channel passes and deliveries
+
+    /// Signs and issues a pass to an enrolled store.
+    func issuePass(
+        store: String, plate: String, driver: String?, cargo: String?, route: String?, from: CalendarDate, to: CalendarDate,
+        now: Date
+    ) async throws -> IssuedPass
+    func passes() async throws -> [IssuedPass]
+    func pass(id: String) async throws -> IssuedPass?
+    /// Revokes a pass; agents refuse it from their next sync.
+    func revokePass(id: String, reason: String?, now: Date) async throws -> IssuedPass
+    /// Every store's delivery records of the days `from`…`to` (nil: unbounded).
+    func deliveries(from: CalendarDate?, to: CalendarDate?) async throws -> [DeliveryDay]
+
     // MARK: Reads
 
     func fleetStatus(staleAfter: TimeInterval, now: Date) async throws -> [FleetStatusRow]

@@ -87,6 +87,10 @@ public struct CountySnapshot: Sendable {
     public var incidents: Int
     /// The matching desk as of the snapshot: needs, offers, matches.
     public var matching: MatchingBook = .empty
+    /// Every store's online orders and deliveries up to `date`.
+    public var deliveries: [DeliveryDay] = []
+    /// Every green-channel pass issued, revoked or not.
+    public var passes: [IssuedPass] = []
 
     public init(
         date: CalendarDate, asOf: Date, settings: ViewSettings = ViewSettings(), catalog: [Commodity] = Commodity.defaults,
@@ -171,6 +175,8 @@ extension HubDatabase {
                 )
             }
             snapshot.matching = try Self.matchingBook(in: db)
+            snapshot.deliveries = try Self.deliveries(from: nil, to: date, in: db)
+            snapshot.passes = try Self.passes(id: nil, in: db)
             snapshot.stock = try Self.stockWindow(
                 from: date.adding(days: -settings.trailingDays), to: date, in: db
             )

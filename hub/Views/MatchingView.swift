@@ -71,7 +71,9 @@ public struct MatchingView: Sendable {
 
     public init(_ snapshot: CountySnapshot) {
         var latest = [String: (Int, Int64)]()
-        for o in snapshot.stock {
+        // Transport days matter only to rank open needs: a desk without any skips the county's stock.
+        let needing = Set(snapshot.matching.needs.filter { $0.status == .open }.map(\.store))
+        for o in snapshot.stock where needing.contains(o.store) {
             guard let days = o.transportDays else { continue }
             let key = o.store + "/" + o.commodity
             if latest[key].map({ $0.0 <= o.day }) ?? true { latest[key] = (o.day, days) }
@@ -105,11 +107,12 @@ public struct MatchingView: Sendable {
     ///    the commodity, at least 1);
     /// 4. then the larger quantity, then the earlier need.
     public func suggestions(supply: [StoreSupply]) -> [MatchSuggestion] {
+        let needs = openNeeds, offers = openOffers
+        guard !needs.isEmpty, !offers.isEmpty else { return [] }
         let byStore = Dictionary(stores.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let supplyOf = Dictionary(supply.map { ($0.store + "/" + $0.commodity, $0) }, uniquingKeysWith: { a, _ in a })
         var rows = [MatchSuggestion]()
-        let offers = openOffers
-        for need in openNeeds {
+        for need in needs {
             let daysLeft = need.by.flatMap { try? CalendarDate($0) }.map { Double($0.dayNumber - today.dayNumber) }
             let own = supplyOf[need.store + "/" + need.commodity]
             // Days until stock falls under the lead time: what is left after the goods' own lead time.

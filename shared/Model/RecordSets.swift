@@ -187,6 +187,7 @@ extension RecordSetSchema {
     /// Every record set, in a stable order.
     public static let all: [RecordSetSchema] = [
         stock, checkpoint, incident, storeStatus, catalog, stores, notices, need, offer, match, matchAnswer,
+        passKey, passRevocation, pass, delivery, deliveryQuantity,
     ]
 
     private static let byName: [String: RecordSetSchema] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

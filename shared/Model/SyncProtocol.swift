@@ -4,7 +4,8 @@ public enum SyncProtocol {
     /// Version of the request/response envelope.
     public static let protocolVersion = 1
     /// Version of the data model (record sets and fields) this build knows. 2 added the matching
-    /// desk's sets (`need`, `offer`, `match`, `match_answer`) and the store kind `supplier`.
+    /// desk's sets (`need`, `offer`, `match`, `match_answer`), the store kind `supplier`, green-channel
+    /// passes (`pass_key`, `pass_revocation`, `pass`) and deliveries (`delivery`, `delivery_quantity`).
     public static let schemaVersion = 2
     /// The replica id the hub writes its own changes under.
     public static let hubReplica: ReplicaID = "hub"

@@ -126,5 +126,36 @@ enum RecordStoreMigrations {
                 );
                 """)
         }
+        migrator.registerMigration("v4-passes-deliveries") { db in
+            // Green-channel passes and online-order deliveries (schema version 2).
+            try db.execute(sql: """
+                CREATE TABLE pass_key (
+                    key TEXT PRIMARY KEY NOT NULL, id TEXT NOT NULL, public_key TEXT, created_at TEXT,
+                    deleted INTEGER NOT NULL DEFAULT 0, crdt BLOB NOT NULL, seq INTEGER NOT NULL
+                );
+                CREATE TABLE pass_revocation (
+                    key TEXT PRIMARY KEY NOT NULL, id TEXT NOT NULL, revoked_at TEXT, reason TEXT,
+                    deleted INTEGER NOT NULL DEFAULT 0, crdt BLOB NOT NULL, seq INTEGER NOT NULL
+                );
+                CREATE TABLE pass (
+                    key TEXT PRIMARY KEY NOT NULL, store TEXT NOT NULL, id TEXT NOT NULL,
+                    plate TEXT, driver TEXT, cargo TEXT, route TEXT, valid_from TEXT, valid_to TEXT, code TEXT, issued_at TEXT,
+                    deleted INTEGER NOT NULL DEFAULT 0, crdt BLOB NOT NULL, seq INTEGER NOT NULL
+                );
+                CREATE INDEX pass_by_id ON pass(id);
+                CREATE TABLE delivery (
+                    key TEXT PRIMARY KEY NOT NULL, store TEXT NOT NULL, date TEXT NOT NULL,
+                    orders INTEGER, served INTEGER, revenue INTEGER, vehicles INTEGER, staff INTEGER, groups INTEGER, townships TEXT,
+                    deleted INTEGER NOT NULL DEFAULT 0, crdt BLOB NOT NULL, seq INTEGER NOT NULL
+                );
+                CREATE INDEX delivery_by_date ON delivery(date);
+                CREATE TABLE delivery_quantity (
+                    key TEXT PRIMARY KEY NOT NULL, store TEXT NOT NULL, date TEXT NOT NULL, commodity TEXT NOT NULL,
+                    milli INTEGER,
+                    deleted INTEGER NOT NULL DEFAULT 0, crdt BLOB NOT NULL, seq INTEGER NOT NULL
+                );
+                CREATE INDEX delivery_quantity_by_date ON delivery_quantity(date);
+                """)
+        }
     }
 }

@@ -1,0 +1,39 @@
+import BaogongModel
+import Foundation
+import Hummingbird
+
+extension IssuedPass: ResponseEncodable {}
+extension DeliveriesView: ResponseEncodable {}
+
+/// `/v1/passes` and `/v1/views/deliveries` for operators.
+func addPassAndDeliveryRoutes(to group: RouterGroup<OperatorRequestContext>, _ hub: HubContext) {
+    group.get("passes") { _, _ in try await hub.database.passes() }
+    group.get("passes/{id}") { _, context -> IssuedPass in
+        let id = try context.parameters.require("id")
+        guard let pass = try await hub.database.pass(id: id) else { throw HubError.notFound("no pass '\(id)'") }
+        return pass
+    }
+    group.get("views/deliveries") { request, _ in
+        let query = request.uri.queryParameters
+        var from: CalendarDate?, to: CalendarDate?
+        do throws(DomainError) {
+            from = try query.get("from").map { t throws(DomainError) in try CalendarDate(t, field: "from") }
+            to = try query.get("to").map { t throws(DomainError) in try CalendarDate(t, field: "to") }
+        } catch {
+            throw HubError.invalidParameter(error)
+        }
+        return DeliveriesView(try await hub.database.deliveries(from: from, to: to), from: from, to: to)
+    }
+}
+
+/// `GET /passes/{id}`: the printable pass, behind the dashboard's sign-in.
+func addPassPage(to group: RouterGroup<OperatorRequestContext>, _ hub: HubContext) {
+    group.get("/passes/{id}") { request, context -> Response in
+        let language = try Language(parsing: request.uri.queryParameters.get("lang"))
+        let id = try context.parameters.require("id")
+        guard let pass = try await hub.database.pass(id: id) else { throw HubError.notFound("no pass '\(id)'") }
+        let names = try await hub.database.listStores()
+        let page = try PassPage(pass: pass, storeName: names.first { $0.id == pass.store }?.name, language: language).render()
+        return htmlResponse(page)
+    }
+}
