@@ -12,12 +12,13 @@ public protocol SyncTransport: Sendable {
 
 /// HTTP over Foundation's URLSession (libcurl on Linux): one shared session per process.
 public struct HTTPSyncTransport: SyncTransport {
-    /// The process's one session; connections are reused between batches.
+    /// The process's one session; connections are reused between batches. It never follows a
+    /// redirect: the request carries the store's token, which must go to the configured hub only.
     static let session: URLSession = {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = 60
         configuration.httpMaximumConnectionsPerHost = 2
-        return URLSession(configuration: configuration)
+        return URLSession(configuration: configuration, delegate: RedirectRefusal(), delegateQueue: nil)
     }()
 
     /// gzip request bodies over this size (and accept gzip answers); 0 turns compression off.
@@ -64,6 +65,14 @@ public struct HTTPSyncTransport: SyncTransport {
             }
         }
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        if (300..<400).contains(status) {
+            let location = (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Location") ?? "(no Location header)"
+            throw AgentError(
+                .hubError,
+                "the hub at \(hub) answered with a redirect (HTTP \(status)) to \(location); the agent does not send its token"
+                    + " to another address: if the hub has moved, run 'baogong-agent config --hub URL'"
+            )
+        }
         guard status == 200 else {
             let body = try? JSONDecoder().decode(ErrorBody.self, from: data)
             let detail = body.map { "\($0.error.message)" } ?? "HTTP \(status)"
@@ -81,5 +90,16 @@ public struct HTTPSyncTransport: SyncTransport {
         } catch {
             throw AgentError(.hubError, "the hub's answer is not a sync response: \(error)")
         }
+    }
+}
+
+/// Refuses every redirect, so that the answer itself (3xx with its Location) reaches the agent and the
+/// token and batch are never sent to the address a redirect names.
+final class RedirectRefusal: NSObject, URLSessionTaskDelegate, Sendable {
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void
+    ) {
+        completionHandler(nil)
     }
 }

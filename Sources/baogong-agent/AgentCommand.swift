@@ -62,10 +62,15 @@ struct Init: AsyncParsableCommand {
     @OptionGroup var db: DatabaseOptions
     @Option(help: "The store's id, as enrolled at the hub.") var store: String
     @Option(help: "The hub's URL, e.g. http://hub.example:8080") var hub: String
-    @Option(help: "The store's token, printed by 'baogong-hub stores add'.") var token: String
+    @OptionGroup var token: TokenOptions
 
     func run() async throws {
         try await guarded {
+            guard let token = try token.resolved() else {
+                throw AgentError(
+                    .invalidInput, "token: give the store's token with --token-file FILE, --token - (standard input) or BAOGONG_TOKEN"
+                )
+            }
             let agent = try AgentDatabase.create(path: db.path, store: store, hub: hub, token: token)
             let identity = try await agent.identity()
             print("initialised \(db.path): store \(identity.store), replica \(identity.replica), hub \(identity.hub)")
@@ -79,11 +84,16 @@ struct Config: AsyncParsableCommand {
     )
     @OptionGroup var db: DatabaseOptions
     @Option(help: "The hub's URL.") var hub: String?
-    @Option(help: "The store's new token.") var token: String?
+    @OptionGroup var newToken: TokenOptions
 
     func run() async throws {
         try await guarded {
-            guard hub != nil || token != nil else { throw AgentError(.invalidInput, "give --hub, --token or both") }
+            // BAOGONG_TOKEN applies only to a bare `config`, so that a variable left in the environment
+            // never replaces the token while the hub address is being changed.
+            let token = try hub == nil ? newToken.resolved() : newToken.fromFlags()
+            guard hub != nil || token != nil else {
+                throw AgentError(.invalidInput, "give --hub, a token (--token-file FILE, --token - or BAOGONG_TOKEN) or both")
+            }
             let agent = try db.open()
             try await agent.reconfigure(hub: hub, token: token)
             let identity = try await agent.identity()

@@ -26,7 +26,7 @@ struct NeedCommand: AsyncParsableCommand {
         @Option(help: "Needed by this day, YYYY-MM-DD.") var by: String
         @Option var note: String?
         @Flag var json = false
-        func validate() throws { try CommandLineTool.validateDate(by) }
+        func validate() throws { try CommandLineTool.validateDate(by, option: "--by") }
 
         func run() async throws {
             try await guarded {
@@ -87,7 +87,7 @@ struct OfferCommand: AsyncParsableCommand {
         @Option(help: "Where the goods are (village, township).") var location: String?
         @Option(parsing: .unconditional, help: "Asking price in yuan per --unit.") var price: String?
         @Flag var json = false
-        func validate() throws { try CommandLineTool.validateDate(until) }
+        func validate() throws { try CommandLineTool.validateDate(until, option: "--until") }
 
         func run() async throws {
             try await guarded {

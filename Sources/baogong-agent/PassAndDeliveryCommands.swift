@@ -85,7 +85,7 @@ struct DeliveryCommand: AsyncParsableCommand {
                 }
                 let entry = AgentDatabase.DeliveryEntry(
                     date: try parseDate(date), orders: try count(orders, "orders") ?? 0, served: try count(served, "served") ?? 0,
-                    revenueFen: try revenue.map { v throws(DomainError) in try Money.fen(fromYuan: v) } ?? 0,
+                    revenueFen: try revenue.map { v throws(DomainError) in try Money.fen(fromYuan: v, field: "revenue") } ?? 0,
                     vehicles: try count(vehicles, "vehicles"), staff: try count(staff, "staff"), groups: try count(groups, "groups"),
                     townships: townships, quantities: quantities
                 )

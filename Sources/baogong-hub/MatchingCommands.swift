@@ -112,8 +112,8 @@ struct MatchingCommand: AsyncParsableCommand {
         @Option(help: "Last day (YYYY-MM-DD).") var to: String?
         @Flag var json = false
         func validate() throws {
-            try CommandLineTool.validateDate(from)
-            try CommandLineTool.validateDate(to)
+            try CommandLineTool.validateDate(from, option: "--from")
+            try CommandLineTool.validateDate(to, option: "--to")
         }
         func run() async throws {
             try await guarded {

@@ -23,12 +23,12 @@ struct PassesCommand: AsyncParsableCommand {
         @Option(help: "Last valid day, YYYY-MM-DD.") var to: String
         @Flag var json = false
         func validate() throws {
-            try CommandLineTool.validateDate(from)
-            try CommandLineTool.validateDate(to)
+            try CommandLineTool.validateDate(from, option: "--from")
+            try CommandLineTool.validateDate(to, option: "--to")
         }
         func run() async throws {
             try await guarded {
-                let pass = try await db.open(create: true).issuePass(
+                let pass = try await db.open().issuePass(
                     store: store, plate: plate, driver: driver, cargo: cargo, route: route, from: try CalendarDate(from),
                     to: try CalendarDate(to), now: Date()
                 )
@@ -82,8 +82,8 @@ struct DeliveriesCommand: AsyncParsableCommand {
     @Option(help: "Last day, YYYY-MM-DD (default: the last recorded).") var to: String?
     @Flag var json = false
     func validate() throws {
-        try CommandLineTool.validateDate(from)
-        try CommandLineTool.validateDate(to)
+        try CommandLineTool.validateDate(from, option: "--from")
+        try CommandLineTool.validateDate(to, option: "--to")
     }
     func run() async throws {
         try await guarded {

@@ -32,14 +32,26 @@ public struct CommandResult {
 
 /// Runs a command to completion.
 @discardableResult
-public func run(_ executable: String, _ arguments: [String], timeout: TimeInterval = 120) throws -> CommandResult {
+public func run(
+    _ executable: String, _ arguments: [String], timeout: TimeInterval = 120, input: String? = nil,
+    environment: [String: String] = [:]
+) throws -> CommandResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
+    let stdin = Pipe()
+    process.standardInput = input == nil ? FileHandle.nullDevice : stdin
     try process.run()
+    if let input {
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try? stdin.fileHandleForWriting.close()
+    }
     // Read while it runs so a full pipe never blocks the child.
     // (Threads, not the shared dispatch pool, which many blocking readers would starve.)
     let outData = LockedData(), errData = LockedData()

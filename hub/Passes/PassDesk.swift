@@ -64,14 +64,22 @@ extension HubDatabase {
         guard !plate.isEmpty else { throw DomainError(.missing, field: "plate", "must not be empty") }
         guard plate.utf8.count <= 40 else { throw DomainError(.outOfRange, field: "plate", "is longer than 40 bytes") }
         guard from <= to else { throw DomainError(.invalidDate, field: "to", "\(to) is before \(from)") }
-        for (name, value, limit) in [("driver", driver, 100), ("cargo", cargo, 200), ("route", route, 200)] {
-            if let value, value.utf8.count > limit { throw DomainError(.outOfRange, field: name, "is longer than \(limit) bytes") }
+        for (name, value, limit) in [("plate", plate, 40), ("driver", driver, 100), ("cargo", cargo, 200), ("route", route, 200)] {
+            guard let value else { continue }
+            if value.utf8.count > limit { throw DomainError(.outOfRange, field: name, "is longer than \(limit) bytes") }
+            // Control characters (the code's field separator among them) have no place on a printed pass.
+            if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                throw DomainError(.invalidValue, field: name, "must not contain control characters")
+            }
         }
         @Sendable func text(_ s: String?) -> String? { s.flatMap { $0.isEmpty ? nil : $0 } }
         return try await writer.write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM enrolment WHERE store = ?", arguments: [store]) == true else {
+            guard let revoked = try Bool.fetchOne(
+                db, sql: "SELECT revoked_at IS NOT NULL FROM enrolment WHERE store = ?", arguments: [store]
+            ) else {
                 throw DomainError(.notFound, field: "store", "no store '\(store)' is enrolled")
             }
+            guard !revoked else { throw DomainError(.notOpen, field: "store", "store '\(store)' is revoked") }
             let (keyID, key) = try Self.signingKey(now: now, in: db)
             let id = "p" + Timestamps.randomHex(4)
             let pass = GreenPass(

@@ -1,4 +1,5 @@
 import BaogongModel
+import BaogongRecordStore
 import Foundation
 import GRDB
 import GRDBSQLite
@@ -84,6 +85,7 @@ extension HubDatabase {
     /// Writes the copy to `partial` and checks it; returns its last change-log sequence and store count.
     private static func copyAndCheck(_ writer: any DatabaseWriter, to partial: String) throws -> (Int64, Int) {
         do {
+            try PrivateFiles.prepare(partial)  // a backup holds the same secrets as the database
             let copy = try DatabaseQueue(path: partial)
             try writer.backup(to: copy)
             let (check, seq, stores) = try copy.read { db in

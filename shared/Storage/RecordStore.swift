@@ -22,6 +22,7 @@ public struct RecordStore: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         config.busyMode = .timeout(10)
+        try PrivateFiles.prepare(path)
         let pool = try DatabasePool(path: path, configuration: config)
         try self.init(writer: pool, migrations: migrations)
     }
