@@ -43,9 +43,9 @@ struct TokenSafetyTests {
         let (redirecting, catching) = (freePort(), freePort())
         let log = dir.path("caught.log")
         let script = """
-            import http.server, sys
+            server, sys = __import__("http.server").server, __import__("sys")
             port, target, log = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-            class H(http.server.BaseHTTPRequestHandler):
+            class H(server.BaseHTTPRequestHandler):
                 def do_POST(self):
                     if target:
                         self.send_response(307); self.send_header("Location", target)
@@ -53,7 +53,7 @@ struct TokenSafetyTests {
                         open(log, "a").write(self.headers.get("Authorization", "") + "\\n"); self.send_response(200)
                     self.send_header("Content-Length", "0"); self.end_headers()
                 def log_message(self, *args): pass
-            http.server.HTTPServer(("127.0.0.1", port), H).serve_forever()
+            server.HTTPServer(("127.0.0.1", port), H).serve_forever()
             """
         var servers = [Process]()
         for (port, target) in [(redirecting, "http://127.0.0.1:\(catching)/v1/sync"), (catching, "")] {
