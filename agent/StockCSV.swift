@@ -1,4 +1,5 @@
 import BaogongModel
+import Foundation
 
 /// Reads a point-of-sale stock export: RFC 4180 CSV with a header row and the columns
 /// `date,commodity,on_hand,sold,received,price,source,restock_days,transport_days,channel,note`.
@@ -8,6 +9,27 @@ public enum StockCSV {
         "date", "commodity", "on_hand", "sold", "received", "price", "source", "restock_days", "transport_days",
         "channel", "note",
     ]
+
+    /// The file's text, refusing bytes that are not UTF-8 with the line they are on (a lossy
+    /// decoding would turn them into U+FFFD and import a wrong name without a word).
+    public static func text(_ data: Data) throws -> String {
+        if let text = String(validating: data, as: UTF8.self) { return text }
+        let bytes = [UInt8](data)
+        var line = 1, start = 0
+        var i = 0
+        while i <= bytes.count {
+            let end = i == bytes.count || bytes[i] == 0x0A || (bytes[i] == 0x0D && (i + 1 == bytes.count || bytes[i + 1] != 0x0A))
+            if end {
+                if String(validating: bytes[start..<i], as: UTF8.self) == nil {
+                    throw AgentError(.badCSV, "line \(line): the text is not UTF-8 (save the export as UTF-8)")
+                }
+                line += 1
+                start = i + 1
+            }
+            i += 1
+        }
+        throw AgentError(.badCSV, "the file is not UTF-8 (save the export as UTF-8)")
+    }
 
     /// Splits CSV text into records of fields, following RFC 4180 quoting ("" is a quote inside a
     /// quoted field; quoted fields may hold commas and line breaks). Returns each record's first line.
@@ -49,7 +71,13 @@ public enum StockCSV {
             } else {
                 switch b {
                 case 0x2C: endField()
-                case 0x0D: break
+                case 0x0D where i + 1 < bytes.count && bytes[i + 1] == 0x0A:
+                    break  // CRLF: the LF ends the record
+                case 0x0D:
+                    // A bare CR ends a line too (old Mac exports).
+                    endRecord()
+                    line += 1
+                    recordLine = line
                 case 0x0A:
                     endRecord()
                     line += 1
@@ -82,7 +110,10 @@ public enum StockCSV {
         guard let header = rows.first else { throw AgentError(.badCSV, "the file is empty; expected a header row") }
         let names = header.fields.map { $0.trimmingCharacters(in: " \u{FEFF}").lowercased() }
         var index = [String: Int]()
-        for (i, name) in names.enumerated() { index[name] = i }
+        for (i, name) in names.enumerated() {
+            if index[name] != nil { throw AgentError(.badCSV, "line 1: the column '\(name)' appears twice in the header") }
+            index[name] = i
+        }
         for required in ["date", "commodity", "on_hand", "price"] where index[required] == nil {
             throw AgentError(.badCSV, "line 1: the header has no '\(required)' column (expected \(columns.joined(separator: ",")))")
         }

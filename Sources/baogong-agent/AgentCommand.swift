@@ -272,7 +272,7 @@ struct ImportCommand: AsyncParsableCommand {
                 guard let data = FileManager.default.contents(atPath: file) else {
                     throw AgentError(.invalidInput, "cannot read \(file)")
                 }
-                let parsed = try StockCSV.parseWithLines(String(decoding: data, as: UTF8.self))
+                let parsed = try StockCSV.parseWithLines(try StockCSV.text(data))
                 let entries = parsed.map(\.entry)
                 let terminal = isatty(STDERR_FILENO) == 1
                 try await agent.importStock(entries, lines: parsed.map(\.line)) { done in

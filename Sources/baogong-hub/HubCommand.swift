@@ -224,7 +224,7 @@ struct CatalogCommand: AsyncParsableCommand {
     struct Set: AsyncParsableCommand {
         @OptionGroup var db: HubDatabaseOptions
         @Option var commodity: String
-        @Option(help: "kg, jin, L, barrel, bag or case") var unit: CommodityUnit
+        @Option(help: "kg, jin, L, barrel, bag or case (required for a new commodity).") var unit: CommodityUnit?
         @Option(name: .customLong("name-zh")) var nameZh: String?
         @Option(name: .customLong("name-en")) var nameEn: String?
         @Option(name: .customLong("min-days"), help: "County at-risk line in days of supply.") var minDays: Int?
@@ -233,15 +233,10 @@ struct CatalogCommand: AsyncParsableCommand {
         }
         func run() async throws {
             try await guarded {
-                let hub = try db.open(create: true)
-                let existing = try await hub.catalog().first { $0.id == commodity }
-                let c = Commodity(
-                    id: commodity, unit: unit,
-                    nameEnglish: nameEn ?? existing?.nameEnglish ?? commodity,
-                    nameChinese: nameZh ?? existing?.nameChinese ?? commodity,
-                    minDays: minDays ?? existing?.minDays ?? 3
+                // Only the flags given change: a field left out keeps its value (and its timestamp).
+                let c = try await db.open(create: true).updateCatalog(
+                    id: commodity, unit: unit, nameEnglish: nameEn, nameChinese: nameZh, minDays: minDays, now: Date()
                 )
-                try await hub.setCatalog(c)
                 print("catalog: \(c.id) in \(c.unit.rawValue) (\(c.nameChinese)), at-risk line \(c.minDays) days")
             }
         }

@@ -155,6 +155,26 @@ struct CSVTests {
         #expect(message(header + "2020-02-10,rice,,,,5.2,,,,,\n") == "line 2, column on_hand: is required")
         #expect(message("date,commodity,price\n")?.contains("no 'on_hand' column") == true)
         #expect(message(header + "2020-02-10,\"rice,1,,,5.2,,,,,\n")?.contains("never closed") == true)
+        #expect(message("date,commodity,on_hand,price,on_hand\n2020-02-10,rice,1,5,2\n")
+                == "line 1: the column 'on_hand' appears twice in the header")
+    }
+
+    @Test func anExportThatIsNotUTF8IsRefusedWithItsLine() throws {
+        var data = Data((header + "2020-02-10,rice,1,,,5.2,Qijia,,,,\n2020-02-10,pork,1,,,38,").utf8)
+        data.append(contentsOf: [0xD6, 0xDC, 0xC0, 0xFB])  // "周利" in GBK, not UTF-8
+        data.append(contentsOf: Array(",,,,\n".utf8))
+        #expect(throws: AgentError.self) { try StockCSV.text(data) }
+        do { _ = try StockCSV.text(data) } catch let e as AgentError { #expect(e.message == "line 3: the text is not UTF-8 (save the export as UTF-8)") }
+        #expect(try StockCSV.text(Data((header + "2020-02-10,rice,1,,,5.2,盛源,,,,\n").utf8)).contains("盛源"))
+    }
+
+    @Test func bareCarriageReturnsEndLines() throws {
+        let csv = (header + "2020-02-10,rice,1000,100,,5.20,,,,,\n2020-02-10,pork,10,1,,38,,,,,\n").replacingOccurrences(of: "\n", with: "\r")
+        let entries = try StockCSV.parseWithLines(csv)
+        #expect(entries.map(\.entry.commodity) == ["rice", "pork"])
+        #expect(entries.map(\.line) == [2, 3])
+        let crlf = try StockCSV.parseWithLines(csv.replacingOccurrences(of: "\r", with: "\r\n"))
+        #expect(crlf.map(\.line) == [2, 3])
     }
 
     @Test func importIsAllOrNothing() async throws {

@@ -152,7 +152,48 @@ struct HubRouteTests {
         BadSync(name: "a replica id that is not an identifier", token: .s01, body: envelope([stockChange()], replica: "S01.front door"),
                 status: .badRequest, code: "bad_request", field: "replica"),
         BadSync(name: "negative upto", token: .s01, body: envelope([stockChange()], upto: "-1"), status: .badRequest, code: "bad_request"),
+        BadSync(name: "a key segment '..'", token: .s01, body: envelope([stockChange("S01/../2020-02-10")]),
+                status: .unprocessableContent, code: "invalid_change", field: "commodity", change: 0),
+        BadSync(name: "an incident id '.'", token: .s01,
+                body: envelope([#"{"s":"incident","k":"S01/.","t":\#(t),"f":{"action":"refused"}}"#]),
+                status: .unprocessableContent, code: "invalid_change", field: "id", change: 0),
     ]
+
+    /// Bodies the sync route must refuse at its edge: another content type, gzip that is not one
+    /// clean gzip member.
+    @Test func syncEdgesAreStrict() async throws {
+        let hub = try await Self.makeHub()
+        let before = try hub.db.fingerprint()
+        let json = Data(Self.envelope([Self.stockChange()]).utf8)
+        let gzip = try Gzip.compress(json)
+        // zlib's own framing of "hi" (78 9c …), labelled gzip.
+        let zlib = Data([0x78, 0x9C, 0xCB, 0xC8, 0x04, 0x00, 0x01, 0x3B, 0x00, 0xD2])
+        let cases: [(String, HTTPFields, Data, HTTPResponse.Status, String)] = [
+            ("text/plain", [.contentType: "text/plain"], json, .unsupportedMediaType, "unsupported_media_type"),
+            ("form", [.contentType: "application/x-www-form-urlencoded"], json, .unsupportedMediaType, "unsupported_media_type"),
+            ("bytes after the gzip member", [.contentType: "application/json", .contentEncoding: "gzip"], gzip + Data([0]),
+             .badRequest, "bad_encoding"),
+            ("two gzip members", [.contentType: "application/json", .contentEncoding: "gzip"], gzip + gzip, .badRequest, "bad_encoding"),
+            ("zlib labelled gzip", [.contentType: "application/json", .contentEncoding: "gzip"], zlib, .badRequest, "bad_encoding"),
+        ]
+        try await hub.app.test(.router) { client in
+            for (name, fields, body, status, code) in cases {
+                var headers = fields
+                headers[.authorization] = "Bearer \(hub.s01)"
+                try await client.execute(uri: "/v1/sync", method: .post, headers: headers, body: ByteBuffer(bytes: body)) { response in
+                    #expect(response.status == status, "\(name)")
+                    try Self.expectError(response, status, code)
+                }
+            }
+            // The same gzip body, clean, is accepted; so is JSON with a charset.
+            var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", .contentEncoding: "gzip"]
+            headers[.authorization] = "Bearer \(hub.s01)"
+            try await client.execute(uri: "/v1/sync", method: .post, headers: headers, body: ByteBuffer(bytes: gzip)) {
+                #expect($0.status == .ok)
+            }
+        }
+        #expect(try hub.db.fingerprint() != before)
+    }
 
     func authorization(_ token: Token, _ hub: Hub) -> String? {
         switch token {

@@ -92,6 +92,7 @@ struct HubErrorMiddleware: RouterMiddleware {
 /// caller; each group's context refuses the wrong one; handlers receive the caller's id.
 public func buildHubRouter(_ hub: HubContext) -> Router<HubRequestContext> {
     let router = Router(context: HubRequestContext.self)
+    router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: HubErrorMiddleware(metrics: hub.metrics, logger: hub.logger))
     addPublicRoutes(to: router, hub)
     let authenticated = router.group().add(middleware: HubAuthenticator(store: hub.database, clock: hub.clock))
@@ -124,6 +125,12 @@ func addPublicRoutes(to router: Router<HubRequestContext>, _ hub: HubContext) {
 /// per 5,000-record batch, docs/performance.md), and answered gzipped when the agent accepts it.
 func addSyncRoute(to group: RouterGroup<StoreRequestContext>, _ hub: HubContext) {
     group.post("sync") { request, context -> Response in
+        // A body is JSON (gzipped or not); any other declared type is refused before it is read.
+        if let type = request.headers[.contentType]?.lowercased(),
+            type.split(separator: ";").first?.trimmingCharacters(in: .whitespaces) != "application/json"
+        {
+            throw HubError(.unsupportedMediaType, "unsupported_media_type", "Content-Type '\(type)' is not accepted; send application/json")
+        }
         let body = try await readBody(request, context)
         let syncRequest: SyncRequest
         do {

@@ -63,6 +63,7 @@ struct SignInForm: Decodable {
 
 /// The sign-in page, the form it posts, and sign-in links. Public: they are how an operator gets a session.
 func addSignInRoutes(to router: Router<HubRequestContext>, _ hub: HubContext) {
+    addSignOutRoute(to: router, hub)
     @Sendable func refused(_ language: Language) -> Response {
         hub.metrics.refused(code: "unauthorized")
         var response = htmlResponse(SignInPage(language: language, failed: true).render())
@@ -93,6 +94,7 @@ func addSignInRoutes(to router: Router<HubRequestContext>, _ hub: HubContext) {
     }
     router.post("/login") { request, context -> Response in
         let language = try Language(parsing: request.uri.queryParameters.get("lang"))
+        try SignInGuard.check(request)
         let form = try await URLEncodedFormDecoder().decode(SignInForm.self, from: request, context: context)
         let token = (form.token ?? "").trimmingCharacters(in: .whitespaces)
         guard let session = try await hub.database.startSession(operatorToken: token, lifetime: 12 * 3600, now: hub.clock())
@@ -112,4 +114,49 @@ func htmlResponse(_ page: String) -> Response {
         status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
         body: .init(byteBuffer: ByteBuffer(string: page))
     )
+}
+
+/// What `POST /login` accepts: the sign-in form of the hub's own page, and nothing another site's page
+/// could make a browser send. A form post from another origin is refused (403), as is a body that is
+/// not a form (415).
+enum SignInGuard {
+    static func check(_ request: Request) throws {
+        let type = request.headers[.contentType]?.lowercased().split(separator: ";").first?.trimmingCharacters(in: .whitespaces)
+        guard type == "application/x-www-form-urlencoded" else {
+            throw HubError(
+                .unsupportedMediaType, "unsupported_media_type",
+                "sign in with the form (application/x-www-form-urlencoded), not \(type ?? "no content type")"
+            )
+        }
+        if request.headers[HTTPField.Name("Sec-Fetch-Site")!]?.lowercased() == "cross-site" {
+            throw HubError(.forbidden, "cross_site", "a sign-in sent from another site's page is refused")
+        }
+        if let origin = request.headers[HTTPField.Name("Origin")!], origin != "null" {
+            let host = request.head.authority ?? ""
+            let originHost = origin.split(separator: "/", omittingEmptySubsequences: true).dropFirst().first.map(String.init) ?? ""
+            guard !host.isEmpty, originHost.lowercased() == host.lowercased() else {
+                throw HubError(.forbidden, "cross_site", "a sign-in from \(origin) is refused: sign in on the hub's own page")
+            }
+        }
+    }
+}
+
+/// `POST /logout`: ends the browser's session at the hub and clears its cookie.
+func addSignOutRoute(to router: Router<HubRequestContext>, _ hub: HubContext) {
+    router.post("/logout") { request, _ -> Response in
+        let language = (try? Language(parsing: request.uri.queryParameters.get("lang"))) ?? .zh
+        if request.headers[HTTPField.Name("Sec-Fetch-Site")!]?.lowercased() == "cross-site" {
+            throw HubError(.forbidden, "cross_site", "a sign-out sent from another site's page is refused")
+        }
+        if let session = request.cookies[HubServerSettings.sessionCookie]?.value {
+            try await hub.database.endSession(session)
+        }
+        return Response(
+            status: .seeOther,
+            headers: [
+                .location: "/login?lang=\(language.rawValue)",
+                .setCookie: "\(HubServerSettings.sessionCookie)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
+            ]
+        )
+    }
 }

@@ -53,6 +53,7 @@ struct DashboardPage {
                 <a href="/?date=\(date)&amp;lang=zh">中文</a> · <a href="/?date=\(date)&amp;lang=en">English</a>
               </form>
               <p class="asof">\(l["as_of"]) \(Timestamps.countyTime(snapshot.asOf)) (UTC+8)</p>
+              <form method="post" action="/logout?lang=\(language.rawValue)" class="signout"><button type="submit">\(l["sign_out"])</button></form>
             </header>
             <main>
             \(sections.joined())</main>

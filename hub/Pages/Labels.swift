@@ -21,6 +21,7 @@ struct Labels {
         "matching": ("Matching", "供需对接"),
         "id": ("Id", "编号"),
         "to_date": ("To date", "累计"),
+        "sign_out": ("Sign out", "退出登录"),
         "pass_title": ("Green-channel pass: urgent living supplies", "绿色通道通行证·紧急生活物资运输车辆"),
         "pass_code": ("Pass code", "通行证编码"),
         "pass_id": ("Pass number", "通行证编号"),

@@ -150,6 +150,13 @@ extension HubDatabase {
         return session
     }
 
+    public func endSession(_ session: String) async throws {
+        guard session.utf8.count == 64 else { return }
+        try await writer.write { db in
+            try db.execute(sql: "DELETE FROM session WHERE id_hash = ?", arguments: [TokenDigest.hex(session)])
+        }
+    }
+
     /// When a live session ends, or nil for an unknown or expired one.
     public func sessionExpiry(_ session: String, now: Date = Date()) async throws -> Date? {
         guard session.utf8.count == 64 else { return nil }

@@ -134,6 +134,35 @@ public struct HubDatabase: Sendable {
         }
     }
 
+    /// Changes only the given fields of a commodity (`catalog set`); a new commodity needs its unit,
+    /// and its names default to its id and its at-risk line to 3 days. Returns the entry as it is now.
+    @discardableResult
+    public func updateCatalog(
+        id: String, unit: CommodityUnit?, nameEnglish: String?, nameChinese: String?, minDays: Int?, now: Date = Date()
+    ) async throws -> Commodity {
+        try Identifier.validate(id, field: "commodity")
+        if let minDays, minDays < 0 { throw DomainError(.negative, field: "min-days", "must not be negative, got \(minDays)") }
+        return try await writer.write { db in
+            let existing = try RecordStore.catalog(in: db).first { $0.id == id }
+            var fields = [String: FieldValue]()
+            if let unit { fields["unit"] = .text(unit.rawValue) }
+            if let nameEnglish { fields["name_en"] = .text(nameEnglish) }
+            if let nameChinese { fields["name_zh"] = .text(nameChinese) }
+            if let minDays { fields["min_days"] = .int(Int64(minDays)) }
+            if existing == nil {
+                guard unit != nil else { throw DomainError(.missing, field: "unit", "a new commodity needs its unit") }
+                fields["name_en"] = fields["name_en"] ?? .text(id)
+                fields["name_zh"] = fields["name_zh"] ?? .text(id)
+                fields["min_days"] = fields["min_days"] ?? .int(3)
+            }
+            guard !fields.isEmpty else {
+                throw DomainError(.missing, field: "", "give at least one of --unit, --name-zh, --name-en, --min-days")
+            }
+            _ = try Self.writeAsHub(set: "catalog", key: id, fields: fields, now: now, in: db)
+            return try RecordStore.catalog(in: db).first { $0.id == id }!
+        }
+    }
+
     public func catalog() async throws -> [Commodity] {
         try await writer.read { db in try RecordStore.catalog(in: db) }
     }

@@ -21,6 +21,8 @@ public protocol HubStore: Sendable {
     func startSession(operatorToken: String, lifetime: TimeInterval, now: Date) async throws -> String?
     /// The operator of a live session, with its role; nil for an unknown or expired one.
     func sessionOperator(_ session: String, now: Date) async throws -> Principal?
+    /// Ends a session (signing out); an unknown one is ignored.
+    func endSession(_ session: String) async throws
     /// When a live session ends; nil for an unknown or expired one.
     func sessionExpiry(_ session: String, now: Date) async throws -> Date?
 
@@ -40,6 +42,11 @@ public protocol HubStore: Sendable {
     // MARK: Reference data (written by the hub, sent down to agents)
 
     func setCatalog(_ commodity: Commodity, now: Date) async throws
+    /// Changes only the given fields of a commodity; a new one needs its unit.
+    @discardableResult
+    func updateCatalog(
+        id: String, unit: CommodityUnit?, nameEnglish: String?, nameChinese: String?, minDays: Int?, now: Date
+    ) async throws -> Commodity
     func catalog() async throws -> [Commodity]
     /// Posts a notice to every store; returns its id.
     func postNotice(_ text: String, now: Date) async throws -> String

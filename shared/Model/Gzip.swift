@@ -34,11 +34,12 @@ public enum Gzip {
         return output
     }
 
-    /// Inflates gzip (or zlib) data, refusing output larger than `limit` bytes.
+    /// Inflates one gzip member, refusing output larger than `limit` bytes, zlib or raw deflate data
+    /// (a body labelled gzip must be gzip), and any byte after the member.
     public static func decompress(_ data: Data, limit: Int) throws -> Data {
         var stream = z_stream()
-        // 15 window bits + 32: accept gzip or zlib headers.
-        guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        // 15 window bits + 16: a gzip header and trailer only.
+        guard inflateInit2_(&stream, 15 + 16, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw Failure(description: "gzip: cannot start decompressing")
         }
         defer { inflateEnd(&stream) }
@@ -67,6 +68,9 @@ public enum Gzip {
             return status
         }
         guard status == Z_STREAM_END else { throw Failure(description: "gzip: the body is truncated") }
+        guard stream.avail_in == 0 else {
+            throw Failure(description: "gzip: \(stream.avail_in) byte(s) follow the gzip member")
+        }
         return output
     }
 }

@@ -18,6 +18,10 @@ public enum Identifier {
                 )
             }
         }
+        // '.' and '..' name a folder and its parent in a path or a URL: never an identifier.
+        guard value.utf8.contains(where: { $0 != 0x2E }) else {
+            throw DomainError(.invalidIdentifier, field: field, "'\(value)' is made of dots only")
+        }
     }
 }
 
