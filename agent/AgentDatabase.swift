@@ -110,7 +110,7 @@ public struct AgentDatabase: Sendable {
                 counters[name] = total
             }
         }
-        let timestamp = try RecordStore.tick(now: now, in: db)
+        let timestamp = try RecordStore.tick(now: correctedNow(now, in: db), in: db)
         var change = Change(
             set: set, key: key, timestamp: timestamp, replica: identity.replica, fields: fields, counters: counters
         )
@@ -121,6 +121,49 @@ public struct AgentDatabase: Sendable {
         }
         _ = try RecordStore.apply([change], defaultReplica: identity.replica, now: now, in: db)
         return change
+    }
+
+    /// The device's clock corrected by what the hub last told it (0 while the two agree to within
+    /// `SyncProtocol.maxClockAheadMilliseconds`).
+    static func correctedNow(_ now: Date, in db: Database) throws -> Date {
+        let offset = Int64.fromDatabaseValue(try RecordStore.meta("clock_offset_ms", in: db)) ?? 0
+        return offset == 0 ? now : now.addingTimeInterval(Double(offset) / 1000)
+    }
+
+    /// Remembers how far this device's clock is from the hub's, when it is further than the bound.
+    static func learnOffset(hubMilliseconds: Int64, localNow: Date, in db: Database) throws {
+        let skew = hubMilliseconds - Int64(RecordStore.wallMilliseconds(localNow))
+        try RecordStore.setMeta("clock_offset_ms", abs(skew) > SyncProtocol.maxClockAheadMilliseconds ? skew : 0, in: db)
+    }
+
+    /// After a `clock_ahead` refusal: takes the hub's time, restarts the hybrid clock from it, and
+    /// re-stamps every change the hub has not acknowledged that is stamped beyond the bound, in one
+    /// transaction. Returns how many were re-stamped.
+    public func correctClock(hubMilliseconds: Int64, localNow: Date) async throws -> Int {
+        try await writer.write { db in
+            let identity = try Self.identity(db)
+            try Self.learnOffset(hubMilliseconds: hubMilliseconds, localNow: localNow, in: db)
+            let hubNow = UInt64(max(0, hubMilliseconds))
+            let bound = hubNow + UInt64(SyncProtocol.maxClockAheadMilliseconds)
+            var clock = HybridLogicalClock(last: HLCTimestamp(milliseconds: hubNow, counter: 0))
+            let acked = try RecordStore.ackedSeq(of: SyncProtocol.hubReplica, in: db)
+            var count = 0
+            var after = acked
+            while true {
+                let batch = try RecordStore.changes(byReplica: identity.replica, after: after, limit: 1000, in: db)
+                guard let last = batch.last else { break }
+                for logged in batch where logged.change.timestamp.milliseconds > bound {
+                    let stamped = clock.tick(wallMilliseconds: hubNow)
+                    try RecordStore.restamp(
+                        seq: logged.seq, replica: identity.replica, from: logged.change.timestamp, to: stamped, in: db
+                    )
+                    count += 1
+                }
+                after = last.seq
+            }
+            try RecordStore.saveClock(clock, in: db)
+            return count
+        }
     }
 
     public func recordStock(_ entry: StockEntry, now: Date = Date()) async throws {
@@ -363,6 +406,7 @@ public struct AgentDatabase: Sendable {
                 try RecordStore.acknowledge(SyncProtocol.hubReplica, upTo: min(response.acked, request.upto), in: db)
             }
             _ = try RecordStore.apply(downstream, defaultReplica: SyncProtocol.hubReplica, now: now, in: db)
+            if let hubTime = response.hubTime { try Self.learnOffset(hubMilliseconds: hubTime, localNow: now, in: db) }
             // The hub's cursor is authoritative: it moves back when the hub starts this agent over.
             try RecordStore.setMeta("hub_cursor", response.cursor, in: db)
             try RecordStore.setMeta("last_sync_at", Timestamps.iso(now), in: db)

@@ -15,6 +15,8 @@ public struct AgentError: Error, Sendable, CustomStringConvertible {
         public static let schemaTooNew = Code("schema_too_new")
         public static let rejected = Code("rejected")
         public static let hubError = Code("hub_error")
+        /// The hub refused changes stamped too far ahead of its clock (`clock_ahead`).
+        public static let clockAhead = Code("clock_ahead")
     }
 
     public let code: Code
@@ -36,6 +38,9 @@ public struct AgentError: Error, Sendable, CustomStringConvertible {
         field = error.field
         detail = error.message
     }
+
+    /// The hub's clock (Unix ms) that came with a `clock_ahead` refusal.
+    public var hubTimeMilliseconds: Int64?
 
     public var description: String { message }
 }

@@ -42,6 +42,7 @@ public struct SyncClient: Sendable {
         var report = Report()
         let identity = try await database.identity()
         var restarts = 0
+        var restamped = false
         while true {
             let request = try await database.nextBatch(limit: batchSize, now: clock())
             let response: SyncResponse
@@ -61,6 +62,13 @@ public struct SyncClient: Sendable {
                     logger.warning("the hub holds less than it acknowledged; sending again", metadata: ["sync.acked": "\(response.acked)"])
                 }
                 try await database.applyResponse(response, to: request, now: clock())
+            } catch let error as AgentError where error.code == .clockAhead && !restamped && error.hubTimeMilliseconds != nil {
+                // This device's clock is wrong: take the hub's time, re-stamp what the hub has not
+                // acknowledged, and send it again (once).
+                restamped = true
+                let count = try await database.correctClock(hubMilliseconds: error.hubTimeMilliseconds!, localNow: clock())
+                logger.warning("clock ahead of the hub's; re-stamped pending changes", metadata: ["sync.restamped": "\(count)"])
+                continue
             } catch {
                 let message = (error as? AgentError)?.message ?? "\(error)"
                 try? await database.recordFailure(message, now: clock())

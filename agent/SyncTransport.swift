@@ -79,6 +79,10 @@ public struct HTTPSyncTransport: SyncTransport {
             switch status {
             case 401: throw AgentError(.tokenRefused, "token refused by the hub: \(detail)")
             case 403: throw AgentError(.forbidden, "the hub refused the batch: \(detail)")
+            case 409 where body?.error.code == "clock_ahead":
+                var error = AgentError(.clockAhead, "this device's clock is ahead of the hub's: \(detail)")
+                error.hubTimeMilliseconds = body?.error.hubTime
+                throw error
             case 409 where body?.error.code == "schema_too_new":
                 throw AgentError(.schemaTooNew, "schema too new for the hub: \(detail)")
             case 400..<500: throw AgentError(.rejected, "the hub rejected the batch (HTTP \(status)): \(detail)")

@@ -340,9 +340,15 @@ struct HubDatabaseTests {
         _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: Self.now)
         _ = try await db.addStore(id: "S02", name: "Two", township: nil, kind: .market, now: Self.now)
         // The device's wall clock is a day behind: sent_at = now − 86,400,000 ms.
-        // One change is stamped 10 minutes ahead of the hub's clock (beyond the 5-minute limit).
-        let batch = Self.request("S01", replica: "S01.a", upto: 7, pending: 3, sentAt: Self.nowMs - 86_400_000, [
+        // A change stamped 10 minutes ahead of the hub's clock (beyond the 5-minute bound) is refused
+        // with clock_ahead; one 4 minutes ahead is within it and merged.
+        let ahead = Self.request("S01", replica: "S01.a", upto: 7, pending: 3, sentAt: Self.nowMs - 86_400_000, [
             Self.stock("S01/rice/2020-02-10", at: "2020-02-10T12:10:00Z", ["on_hand": .int(10)]),
+        ])
+        let refused = await #expect(throws: DomainError.self) { _ = try await db.sync(ahead, store: "S01", now: Self.now) }
+        #expect(refused?.code == .clockAhead)
+        let batch = Self.request("S01", replica: "S01.a", upto: 7, pending: 3, sentAt: Self.nowMs - 86_400_000, [
+            Self.stock("S01/rice/2020-02-10", at: "2020-02-10T12:04:00Z", ["on_hand": .int(10)]),
         ])
         _ = try await db.sync(batch, store: "S01", now: Self.now)
 
@@ -362,19 +368,19 @@ struct HubDatabaseTests {
         #expect(device.clockSkewMs == -86_400_000)
         #expect(device.ackedSeq == 7)
         #expect(device.pendingReported == 3)
-        #expect(device.futureChanges == 1)
+        #expect(device.futureChanges == 0, "nothing beyond the bound is ever merged")
         #expect(device.lastHeardAt == "2020-02-10T12:00:00Z")
         // Heard exactly 6 h ago: not yet stale; one second later: stale.
         #expect(!device.stale)
         let later = try await db.fleetStatus(staleAfter: 6 * 3600, now: Self.now.addingTimeInterval(6 * 3600 + 1))
         #expect(later.first { $0.replica == "S01.a" }?.stale == true)
 
-        // A later sync with a correct clock clears the skew; future changes stay counted.
+        // A later sync with a correct clock clears the skew.
         _ = try await db.sync(Self.request("S01", replica: "S01.a", upto: 7, sentAt: Self.nowMs + 60_000 + 500, []), store: "S01",
                         now: Self.now.addingTimeInterval(60))
         let row = try #require(try await db.fleetStatus(now: Self.now.addingTimeInterval(60)).first { $0.replica == "S01.a" })
         #expect(row.clockSkewMs == 500)
-        #expect(row.futureChanges == 1)
+        #expect(row.futureChanges == 0)
         #expect(row.pendingReported == 0)
     }
 
@@ -553,19 +559,22 @@ struct HubDatabaseTests {
         #expect(totals.checked >= 0)
     }
 
-    /// A change stamped with the largest `t` a request can carry (Int64.max) pushes the hub clock to its
-    /// top. The hub's next writes must still travel as valid, non-negative timestamps, or no agent
-    /// could decode a sync answer again.
+    /// A change stamped with the largest `t` a request can carry (Int64.max) is refused with
+    /// `clock_ahead` and writes nothing: the hub clock stays where it was, and the hub's next writes
+    /// travel as valid timestamps every agent decodes.
     @Test func aFarFutureTimestampDoesNotBreakEveryAgentsSync() async throws {
         let db = try HubDatabase.inMemory()
         _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: Self.now)
         _ = try await db.addStore(id: "S02", name: "Two", township: nil, kind: .market, now: Self.now)
         let poison = Change(set: "stock", key: "S01/rice/2020-02-10", timestamp: HLCTimestamp(rawValue: UInt64(Int64.max)),
                             replica: nil, fields: ["on_hand": .int(1)])
-        let merged = try await db.sync(Self.request("S01", replica: "S01.a", upto: 1, [poison]), store: "S01", now: Self.now)
-        #expect(merged.merged == 1)
-        // Flagged as a change from the future, merged all the same.
-        #expect(try await db.fleetStatus(now: Self.now).first { $0.replica == "S01.a" }?.futureChanges == 1)
+        let before = try db.fingerprint()
+        let refused = await #expect(throws: DomainError.self) {
+            _ = try await db.sync(Self.request("S01", replica: "S01.a", upto: 1, [poison]), store: "S01", now: Self.now)
+        }
+        #expect(refused?.code == .clockAhead)
+        #expect(refused?.change == 0)
+        #expect(try db.fingerprint() == before)
         try await db.postNotice("Markets stay closed", now: Self.now)
         let answer = try await db.sync(Self.request("S02", replica: "S02.a", cursor: 9, upto: 0, []), store: "S02", now: Self.now)
         #expect(answer.changes.map(\.set) == ["notices"])
@@ -592,20 +601,23 @@ struct HubDatabaseTests {
         #expect(latest == F.date("2020-02-10"))
     }
 
-    /// One store sending a timestamp at the end of time must not freeze the hub's clock: the bureau's
-    /// later catalog edits still apply in order (3, then 9, then 5 leaves 5).
+    /// One store sending a timestamp at the end of time must not freeze the hub's clock: it is refused
+    /// (clock_ahead), and the bureau's later catalog edits apply in order (3, then 9, then 5 leaves 5).
     @Test func aPoisonedTimestampDoesNotFreezeHubWrites() async throws {
         let db = try HubDatabase.inMemory(now: Self.now)
         _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: Self.now)
         let poison = Change(set: "stock", key: "S01/rice/2020-02-10",
                             timestamp: HLCTimestamp(milliseconds: HLCTimestamp.maxMilliseconds, counter: .max),
                             replica: nil, fields: ["on_hand": .int(1)])
-        _ = try await db.sync(Self.request("S01", replica: "S01.a", upto: 1, [poison]), store: "S01", now: Self.now)
+        let refused = await #expect(throws: DomainError.self) {
+            _ = try await db.sync(Self.request("S01", replica: "S01.a", upto: 1, [poison]), store: "S01", now: Self.now)
+        }
+        #expect(refused?.code == .clockAhead)
         for days in [3, 9, 5] {
             try await db.setCatalog(Commodity(id: "rice", unit: .kg, nameEnglish: "Rice", nameChinese: "大米", minDays: days), now: Self.now)
         }
         #expect(try await db.catalog().first { $0.id == "rice" }?.minDays == 5)
-        #expect(try await db.records(set: .stock, store: "S01", date: nil, afterSeq: 0, limit: 5).count == 1, "the data was merged")
+        #expect(try await db.records(set: .stock, store: "S01", date: nil, afterSeq: 0, limit: 5).isEmpty, "nothing was merged")
     }
 
     /// The views read a few rows out of large tables (720K change-log rows and 630K stock rows in a

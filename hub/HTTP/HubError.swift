@@ -14,6 +14,8 @@ public struct HubError: Error, Sendable, CustomStringConvertible, HTTPResponseEr
     public let message: String
     public var field: String?
     public var changeIndex: Int?
+    /// The hub's wall clock (Unix ms), sent with `clock_ahead` so that the agent can re-stamp.
+    public var hubTime: Int64?
 
     public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, field: String? = nil, change: Int? = nil) {
         self.status = status
@@ -57,13 +59,14 @@ public struct HubError: Error, Sendable, CustomStringConvertible, HTTPResponseEr
         case .forbidden: (status, code) = (.forbidden, "forbidden")
         case .overAllocated: (status, code) = (.conflict, "over_allocated")
         case .notOpen: (status, code) = (.conflict, "not_open")
+        case .clockAhead: (status, code) = (.conflict, "clock_ahead")
         default: (status, code) = error.change == nil ? (.badRequest, "bad_request") : (.unprocessableContent, "invalid_change")
         }
         self.init(status, code, error.description, field: error.field.isEmpty ? nil : error.field, change: error.change)
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = ErrorBody(code: code, message: message, field: field, change: changeIndex)
+        let body = ErrorBody(code: code, message: message, field: field, change: changeIndex, hubTime: hubTime)
         var response = try JSONResponse.make(body, status: status)
         if status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer realm=\"baogong\"" }
         return response

@@ -138,7 +138,15 @@ func addSyncRoute(to group: RouterGroup<StoreRequestContext>, _ hub: HubContext)
         } catch let error as WireFormatError {
             throw HubError.badRequest("malformed sync request: \(error)", code: "malformed_json")
         }
-        let response = try await hub.database.sync(syncRequest, store: context.store, now: hub.clock())
+        let now = hub.clock()
+        let response: SyncResponse
+        do {
+            response = try await hub.database.sync(syncRequest, store: context.store, now: now)
+        } catch let error as DomainError where error.code == .clockAhead {
+            var refusal = HubError(error)
+            refusal.hubTime = Int64(now.timeIntervalSince1970 * 1000)
+            throw refusal
+        }
         hub.metrics.syncs.increment()
         hub.metrics.changesReceived.increment(by: Int64(syncRequest.changes.count))
         hub.metrics.changesMerged.increment(by: Int64(response.merged))

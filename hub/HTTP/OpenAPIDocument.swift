@@ -18,7 +18,8 @@ public enum OpenAPIDocument {
     },
     "schemas": {
       "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
-        "code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": "string"}, "change": {"type": "integer"}}}}},
+        "code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": "string"}, "change": {"type": "integer"},
+        "hub_time": {"type": "integer", "format": "int64", "description": "with clock_ahead: the hub's wall clock, Unix ms"}}}}},
       "Change": {"type": "object", "required": ["s", "k", "t"], "properties": {
         "s": {"type": "string", "description": "record set", "enum": ["stock", "checkpoint", "incident", "store_status", "catalog", "stores", "notices", "need", "offer", "match", "match_answer", "pass_key", "pass_revocation", "pass", "delivery", "delivery_quantity"]},
         "k": {"type": "string", "description": "record key, parts separated by /"},
@@ -37,6 +38,7 @@ public enum OpenAPIDocument {
       "SyncResponse": {"type": "object", "required": ["protocol", "schema", "acked", "cursor", "more", "merged", "changes"], "properties": {
         "protocol": {"type": "integer"}, "schema": {"type": "integer"}, "acked": {"type": "integer", "format": "int64"},
         "cursor": {"type": "integer", "format": "int64"}, "more": {"type": "boolean"}, "merged": {"type": "integer"},
+        "hub_time": {"type": "integer", "format": "int64", "description": "the hub's wall clock, Unix ms"},
         "changes": {"type": "array", "items": {"$ref": "#/components/schemas/Change"}}}},
       "FleetStatusRow": {"type": "object", "properties": {
         "store": {"type": "string"}, "name": {"type": "string"}, "replica": {"type": "string", "nullable": true},

@@ -8,7 +8,9 @@ import HTTPTypes
 /// transaction, remember what the replica told us, and answer with what it subscribes to.
 extension HubDatabase {
     /// Checks a batch without touching the database. Any bad change refuses the whole batch.
-    public static func validate(_ request: SyncRequest, authenticatedStore store: String) throws(DomainError) -> [Change] {
+    public static func validate(
+        _ request: SyncRequest, authenticatedStore store: String, now: Date = Date()
+    ) throws(DomainError) -> [Change] {
         guard request.protocolVersion == SyncProtocol.protocolVersion else {
             throw DomainError(
                 .unsupportedProtocol, field: "protocol",
@@ -44,11 +46,21 @@ extension HubDatabase {
             throw DomainError(.negative, field: "", "upto, acked, cursor, pending and sent_at must not be negative")
         }
         let validator = ChangeValidator()
+        let latest = UInt64(max(0, Int64(RecordStore.wallMilliseconds(now)) + SyncProtocol.maxClockAheadMilliseconds))
         var changes = [Change]()
         changes.reserveCapacity(request.changes.count)
         for (i, change) in request.changes.enumerated() {
             if let replica = change.replica, replica != request.replica {
                 throw DomainError(.wrongStore, field: "r", "written by replica '\(replica)', not by the sender", change: i)
+            }
+            if change.timestamp.milliseconds > latest {
+                let minutes = (Int64(clamping: change.timestamp.milliseconds) - Int64(RecordStore.wallMilliseconds(now))) / 60_000
+                throw DomainError(
+                    .clockAhead, field: "t",
+                    "stamped \(minutes) minutes ahead of the hub's clock (\(Timestamps.iso(now))); set this device's clock,"
+                        + " or let the agent re-stamp by the hub's time",
+                    change: i
+                )
             }
             if let schema = RecordSetSchema.named(change.set), schema.sinceSchema > request.schemaVersion {
                 throw DomainError(
@@ -85,7 +97,7 @@ extension HubDatabase {
 
     /// Merges a validated batch and answers it. Replays change nothing and are answered the same way.
     public func sync(_ request: SyncRequest, store: String, now: Date = Date()) async throws -> SyncResponse {
-        let changes = try Self.validate(request, authenticatedStore: store)
+        let changes = try Self.validate(request, authenticatedStore: store, now: now)
         return try await writer.write { db in
             let result = try RecordStore.apply(changes, defaultReplica: request.replica, now: now, in: db)
             // Acknowledge only a contiguous range: if the agent believes the hub holds more than it does
@@ -132,7 +144,7 @@ extension HubDatabase {
             }
             return SyncResponse(
                 acked: acked, cursor: more ? sent.last!.seq : lastSeq, more: more, merged: result.merged,
-                changes: Array(known)
+                changes: Array(known), hubTime: Int64(RecordStore.wallMilliseconds(now))
             )
         }
     }

@@ -40,6 +40,8 @@ public struct DomainError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let notOpen = Code("not_open")
         /// The caller may not do this (an operator role without the right, a site that is not a party).
         public static let forbidden = Code("forbidden")
+        /// A change stamped further ahead of the hub's clock than the protocol allows.
+        public static let clockAhead = Code("clock_ahead")
         /// The machine failed (a disk full, a file that cannot be written), not the input.
         public static let failed = Code("failed")
     }

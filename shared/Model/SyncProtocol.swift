@@ -13,6 +13,10 @@ public enum SyncProtocol {
     public static let maxBatchChanges = 20_000
     /// Most changes one response carries downstream; `more: true` asks the agent to come back.
     public static let maxResponseChanges = 5_000
+    /// How far ahead of the hub's wall clock a change may be stamped. Beyond it the batch is refused
+    /// with `clock_ahead` (and the hub's time), so that one device's wrong clock can neither move
+    /// the hub's clock nor stamp a record so late that later corrections lose to it.
+    public static let maxClockAheadMilliseconds: Int64 = 5 * 60_000
 }
 
 /// `POST /v1/sync` request body: the agent's changes since what the hub last acknowledged, and its
@@ -73,11 +77,16 @@ public struct SyncResponse: Codable, Sendable, Hashable {
     public var merged: Int
     /// Reference data and hub-written records of the agent's own store, each with its replica.
     public var changes: [Change]
+    /// The hub's wall clock when it answered, Unix milliseconds: an agent whose clock is off by more
+    /// than `maxClockAheadMilliseconds` stamps its writes by the hub's time instead (absent from hubs
+    /// that predate it).
+    public var hubTime: Int64?
 
     public init(
         protocolVersion: Int = SyncProtocol.protocolVersion, schemaVersion: Int = SyncProtocol.schemaVersion,
-        acked: Int64, cursor: Int64, more: Bool, merged: Int, changes: [Change]
+        acked: Int64, cursor: Int64, more: Bool, merged: Int, changes: [Change], hubTime: Int64? = nil
     ) {
+        self.hubTime = hubTime
         self.protocolVersion = protocolVersion
         self.schemaVersion = schemaVersion
         self.acked = acked
@@ -89,6 +98,7 @@ public struct SyncResponse: Codable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case protocolVersion = "protocol", schemaVersion = "schema", acked, cursor, more, merged, changes
+        case hubTime = "hub_time"
     }
 }
 
@@ -101,11 +111,15 @@ public struct ErrorBody: Codable, Sendable, Hashable {
         public var field: String?
         /// Index of the offending change in the batch, when one is known.
         public var change: Int?
+        /// The hub's wall clock, Unix milliseconds, on a `clock_ahead` refusal.
+        public var hubTime: Int64?
+
+        enum CodingKeys: String, CodingKey { case code, message, field, change, hubTime = "hub_time" }
     }
 
     public var error: Detail
 
-    public init(code: String, message: String, field: String? = nil, change: Int? = nil) {
-        error = Detail(code: code, message: message, field: field, change: change)
+    public init(code: String, message: String, field: String? = nil, change: Int? = nil, hubTime: Int64? = nil) {
+        error = Detail(code: code, message: message, field: field, change: change, hubTime: hubTime)
     }
 }

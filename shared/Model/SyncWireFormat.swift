@@ -92,6 +92,10 @@ extension SyncResponse {
         w.bool(more)
         w.raw(",\"merged\":")
         w.int(merged)
+        if let hubTime {
+            w.raw(",\"hub_time\":")
+            w.int(hubTime)
+        }
         w.raw(",\"changes\":")
         try Change.write(changes, to: &w)
         w.byte(UInt8(ascii: "}"))
@@ -100,6 +104,7 @@ extension SyncResponse {
 
     public init(jsonData data: Data) throws(WireFormatError) {
         var protocolVersion: Int?, schemaVersion: Int?, acked: Int64?, cursor: Int64?, more: Bool?, merged: Int?
+        var hubTime: Int64?
         var changes: [Change]?
         try JSONReader.read(data) { (r: inout JSONReader) throws(WireFormatError) in
             try r.object { (r: inout JSONReader, key: String) throws(WireFormatError) in
@@ -111,6 +116,7 @@ extension SyncResponse {
                 case "more" where more == nil: more = try r.bool()
                 case "merged" where merged == nil: merged = try r.int()
                 case "changes" where changes == nil: changes = try Change.readArray(&r)
+                case "hub_time" where hubTime == nil: hubTime = try r.int64()
                 default: try r.skipValue()
                 }
             }
@@ -118,7 +124,7 @@ extension SyncResponse {
         self.init(
             protocolVersion: try required(protocolVersion, "protocol"), schemaVersion: try required(schemaVersion, "schema"),
             acked: try required(acked, "acked"), cursor: try required(cursor, "cursor"), more: try required(more, "more"),
-            merged: try required(merged, "merged"), changes: try required(changes, "changes")
+            merged: try required(merged, "merged"), changes: try required(changes, "changes"), hubTime: hubTime
         )
     }
 }

@@ -122,6 +122,31 @@ public struct RecordStore: Sendable {
         return seq
     }
 
+    /// Gives the logged change `seq` (written by `replica` at `old`) the timestamp `new`, in the change
+    /// log and in its record's registers that still hold that write. Used by an agent whose clock was
+    /// wrong, for changes the hub has not acknowledged yet: they go out again stamped by the hub's time.
+    public static func restamp(seq: Int64, replica: ReplicaID, from old: HLCTimestamp, to new: HLCTimestamp, in db: Database) throws {
+        guard let row = try Row.fetchOne(db, sql: "SELECT record_set, key FROM change_log WHERE seq = ?", arguments: [seq]),
+            let table = ProjectionTable.named(row[0])
+        else { return }
+        let key: String = row[1]
+        try db.execute(sql: "UPDATE change_log SET ts = ? WHERE seq = ?", arguments: [Int64(bitPattern: new.rawValue), seq])
+        guard var state = try table.state(key: key, in: db) else { return }
+        var changed = false
+        for (name, field) in state.fields {
+            if case .register(var register) = field, register.timestamp == old, register.replica == replica {
+                register.timestamp = new
+                state.fields[name] = .register(register)
+                changed = true
+            }
+        }
+        guard changed else { return }
+        let recordSeq = try Int64.fetchOne(db, sql: "SELECT seq FROM \(table.quotedName) WHERE key = ?", arguments: [key]) ?? seq
+        let parts = key.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        var session = try MergeSession(db)
+        try session.upsert(table, key: key, parts: parts, state: state, seq: recordSeq)
+    }
+
     // MARK: - Reading the change log
 
     /// A change as stored, with its position in this replica's change log.
