@@ -86,6 +86,10 @@ public struct HTTPSyncTransport: SyncTransport {
             case 409 where body?.error.code == "schema_too_new":
                 throw AgentError(.schemaTooNew, "schema too new for the hub: \(detail)")
             case 400..<500: throw AgentError(.rejected, "the hub rejected the batch (HTTP \(status)): \(detail)")
+            case 503:
+                // Busy (too many large batches at once): like an unreachable hub, retried later.
+                let after = (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Retry-After") ?? "a few"
+                throw AgentError(.hubUnreachable, "hub busy, retry in \(after) s: \(detail)")
             default: throw AgentError(.hubError, "the hub failed (HTTP \(status)): \(detail)")
             }
         }

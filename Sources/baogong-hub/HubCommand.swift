@@ -62,6 +62,11 @@ struct Serve: AsyncParsableCommand {
     var staleHours: Double = 6
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
+    @Option(name: .customLong("sync-memory-mb"), help: "Sync bodies held in memory at once, in MiB; beyond it: 503 busy.")
+    var syncMemoryMB: Int = 64
+    func validate() throws {
+        guard syncMemoryMB >= 1 else { throw ValidationError("--sync-memory-mb: must be at least 1, got \(syncMemoryMB)") }
+    }
 
     func run() async throws {
         try await guarded {
@@ -69,7 +74,10 @@ struct Serve: AsyncParsableCommand {
             logger.logLevel = logLevel
             var settings = ViewSettings()
             settings.staleAfter = staleHours * 3600
-            let hub = HubContext(database: try db.open(create: true), logger: logger, viewSettings: settings)
+            let hub = HubContext(
+                database: try db.open(create: true), logger: logger, viewSettings: settings,
+                syncMemory: SyncMemoryBudget(limit: syncMemoryMB * 1024 * 1024)
+            )
             let running = try await RunningHub.start(hub, host: host, port: port, shutdownSignals: [.sigterm, .sigint])
             try await running.wait()
         }

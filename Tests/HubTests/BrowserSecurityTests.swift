@@ -89,3 +89,49 @@ struct BrowserSecurityTests {
         #expect(try await hub.db.sessionOperator(session, now: Route.now) == nil)
     }
 }
+
+/// The hub holds a bounded amount of sync bodies in memory; beyond it a sync is told to come back.
+@Suite("Sync memory budget")
+struct SyncMemoryBudgetTests {
+    typealias Route = HubRouteTests
+
+    @Test("reservations add up to the limit; one body larger than the budget passes alone")
+    func budget() {
+        let budget = SyncMemoryBudget(limit: 100)
+        #expect(budget.reserve(60))
+        #expect(budget.reserve(40))
+        #expect(!budget.reserve(1))
+        budget.release(60)
+        #expect(budget.reserve(50))
+        budget.release(50)
+        budget.release(40)
+        #expect(budget.inUse == 0)
+        #expect(budget.reserve(500), "alone, a large body is let through")
+        #expect(!budget.reserve(1))
+    }
+
+    @Test("a sync beyond the budget is 503 busy with Retry-After and writes nothing; within it, merged")
+    func busy() async throws {
+        let hub = try await Route.makeHub()
+        let budget = SyncMemoryBudget(limit: 1024 * 1024)
+        var context = hub.context
+        context.syncMemory = budget
+        let app = Application(router: buildHubRouter(context))
+        let body = Route.envelope([Route.stockChange()])
+        let before = try hub.db.fingerprint()
+        #expect(budget.reserve(1024 * 1024 - 10), "another batch is being merged")
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/v1/sync", method: .post, headers: Route.headers(bearer: hub.s01), body: ByteBuffer(string: body)) {
+                response in
+                try Route.expectError(response, .serviceUnavailable, "busy")
+                #expect(response.headers[.retryAfter] == "2")
+            }
+            #expect(try hub.db.fingerprint() == before)
+            budget.release(1024 * 1024 - 10)
+            try await client.execute(uri: "/v1/sync", method: .post, headers: Route.headers(bearer: hub.s01), body: ByteBuffer(string: body)) {
+                #expect($0.status == .ok)
+            }
+        }
+        #expect(budget.inUse == 0, "every reservation was released")
+    }
+}

@@ -36,9 +36,13 @@ public struct HubContext: Sendable {
     public var viewSettings: ViewSettings
     /// The hub's notion of now: the wall clock, or a simulated one in the demo.
     public var clock: @Sendable () -> Date
+    /// Sync bodies held in memory at once (default 64 MiB: four full-size batches).
+    public var syncMemory: SyncMemoryBudget
 
     public init(database: any HubStore, metrics: HubMetrics = HubMetrics(), logger: Logger,
-                viewSettings: ViewSettings = ViewSettings(), clock: @escaping @Sendable () -> Date = { Date() }) {
+                viewSettings: ViewSettings = ViewSettings(), clock: @escaping @Sendable () -> Date = { Date() },
+                syncMemory: SyncMemoryBudget = SyncMemoryBudget(limit: 64 * 1024 * 1024)) {
+        self.syncMemory = syncMemory
         self.database = database
         self.clock = clock
         self.metrics = metrics
@@ -69,6 +73,13 @@ struct HubErrorMiddleware: RouterMiddleware {
         }
         metrics.requestLatency.record(ContinuousClock.now - start)
         metrics.responses(status: response.status.code)
+        // A body refused before it was read in full is not read further: close the connection after
+        // the answer, or a client still sending it would wait on a connection nobody reads.
+        if response.status == .contentTooLarge || response.status == .serviceUnavailable {
+            var closing = response
+            closing.headers[.connection] = "close"
+            return closing
+        }
         return response
     }
 
@@ -131,6 +142,20 @@ func addSyncRoute(to group: RouterGroup<StoreRequestContext>, _ hub: HubContext)
         {
             throw HubError(.unsupportedMediaType, "unsupported_media_type", "Content-Type '\(type)' is not accepted; send application/json")
         }
+        // Reserve the body's memory before reading it (the announced length, else the largest allowed).
+        let announced = request.headers[.contentLength].flatMap(Int.init) ?? context.maxUploadSize
+        let reserved = min(max(announced, 0), context.maxUploadSize)
+        guard hub.syncMemory.reserve(reserved) else {
+            hub.metrics.refused(code: "busy")
+            // Dropped as it arrives (nothing kept), so that the client gets the answer.
+            if announced <= 4 * context.maxUploadSize { for try await _ in request.body {} }
+            var busy = try HubError(.serviceUnavailable, "busy", "the hub is merging other large batches; try again shortly")
+                .response(from: request, context: context)
+            busy.headers[.retryAfter] = "2"
+            busy.headers[.connection] = "close"
+            return busy
+        }
+        defer { hub.syncMemory.release(reserved) }
         let body = try await readBody(request, context)
         let syncRequest: SyncRequest
         do {
@@ -192,6 +217,12 @@ func addOperatorAPI(to group: RouterGroup<OperatorRequestContext>, _ hub: HubCon
 /// Reads the body up to the limit; an announced length over the limit is refused before reading.
 func readBody(_ request: Request, _ context: some RequestContext) async throws -> ByteBuffer {
     if let length = request.headers[.contentLength].flatMap(Int.init), length > context.maxUploadSize {
+        // Read and drop what the client is sending (up to 4× the limit, without keeping it), so that a
+        // client that writes its whole body before reading gets the answer instead of waiting on a
+        // connection nobody reads; the answer then closes the connection.
+        if length <= 4 * context.maxUploadSize {
+            for try await _ in request.body {}
+        }
         throw HubError(.contentTooLarge, "payload_too_large", "request body of \(length) bytes; at most \(context.maxUploadSize)")
     }
     return try await request.body.collect(upTo: context.maxUploadSize)
