@@ -135,3 +135,41 @@ struct SyncMemoryBudgetTests {
         #expect(budget.inUse == 0, "every reservation was released")
     }
 }
+
+@Suite("Sign-in rate limit")
+struct SignInRateLimitTests {
+    typealias Route = HubRouteTests
+
+    @Test("after the limit of failed sign-ins an address waits (429 with Retry-After), even with the right token")
+    func rateLimited() async throws {
+        let hub = try await Route.makeHub()
+        var context = hub.context
+        context.signInThrottle = SignInThrottle(limit: 3, window: 600)
+        let app = Application(router: buildHubRouter(context))
+        let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+        let wrong = ByteBuffer(string: "token=o.nobody.\(String(repeating: "0", count: 64))")
+        try await app.test(.router) { client in
+            for _ in 0..<3 {
+                try await client.execute(uri: "/login", method: .post, headers: form, body: wrong) { #expect($0.status == .unauthorized) }
+            }
+            let before = try hub.db.fingerprint()
+            try await client.execute(uri: "/login", method: .post, headers: form, body: ByteBuffer(string: "token=\(hub.operatorToken)")) {
+                response in
+                try Route.expectError(response, .tooManyRequests, "too_many_sign_ins")
+                #expect(Int(response.headers[.retryAfter] ?? "") ?? 0 > 0)
+            }
+            #expect(try hub.db.fingerprint() == before, "no session was made")
+        }
+        // The window passes: the address may try again.
+        let throttle = SignInThrottle(limit: 2, window: 60)
+        let t0 = Date(timeIntervalSince1970: 1_000_000)
+        throttle.failed("a", now: t0)
+        throttle.failed("a", now: t0)
+        #expect(throttle.retryAfter("a", now: t0.addingTimeInterval(10)) == 50)
+        #expect(throttle.retryAfter("b", now: t0) == nil, "other addresses are not affected")
+        #expect(throttle.retryAfter("a", now: t0.addingTimeInterval(61)) == nil)
+        throttle.failed("a", now: t0.addingTimeInterval(62))
+        throttle.succeeded("a")
+        #expect(throttle.retryAfter("a", now: t0.addingTimeInterval(63)) == nil)
+    }
+}

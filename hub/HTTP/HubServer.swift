@@ -10,15 +10,18 @@ import Prometheus
 
 /// The request context of every hub route: the body limit, the API's JSON encoder, and who the
 /// caller is once `HubAuthenticator` has read the token (nil on public routes and for strangers).
-public struct HubRequestContext: AuthRequestContext, RequestContext {
+public struct HubRequestContext: AuthRequestContext, RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public var identity: Principal?
+    /// The client's address (for rate limits), when the transport knows it.
+    public let remoteAddress: SocketAddress?
     public var maxUploadSize: Int { HubServerSettings.maxBodyBytes }
     public var responseEncoder: JSONEncoder { JSONResponse.encoder }
 
     public init(source: Source) {
         coreContext = .init(source: source)
         identity = nil
+        remoteAddress = source.channel.remoteAddress
     }
 }
 
@@ -38,6 +41,8 @@ public struct HubContext: Sendable {
     public var clock: @Sendable () -> Date
     /// Sync bodies held in memory at once (default 64 MiB: four full-size batches).
     public var syncMemory: SyncMemoryBudget
+    /// Failed sign-ins per client address (10 per 10 minutes, then 429).
+    public var signInThrottle = SignInThrottle()
 
     public init(database: any HubStore, metrics: HubMetrics = HubMetrics(), logger: Logger,
                 viewSettings: ViewSettings = ViewSettings(), clock: @escaping @Sendable () -> Date = { Date() },

@@ -2,6 +2,7 @@ import BaogongModel
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 
 extension SupplyView: ResponseEncodable {}
 extension ReportingView: ResponseEncodable {}
@@ -95,10 +96,22 @@ func addSignInRoutes(to router: Router<HubRequestContext>, _ hub: HubContext) {
     router.post("/login") { request, context -> Response in
         let language = try Language(parsing: request.uri.queryParameters.get("lang"))
         try SignInGuard.check(request)
+        let address = context.remoteAddress?.ipAddress ?? "unknown"
+        if let wait = hub.signInThrottle.retryAfter(address, now: hub.clock()) {
+            var refusal = try HubError(.tooManyRequests, "too_many_sign_ins", "too many failed sign-ins from this address; wait \(wait) s")
+                .response(from: request, context: context)
+            refusal.headers[.retryAfter] = String(wait)
+            hub.metrics.refused(code: "too_many_sign_ins")
+            return refusal
+        }
         let form = try await URLEncodedFormDecoder().decode(SignInForm.self, from: request, context: context)
         let token = (form.token ?? "").trimmingCharacters(in: .whitespaces)
         guard let session = try await hub.database.startSession(operatorToken: token, lifetime: 12 * 3600, now: hub.clock())
-        else { return refused(language) }
+        else {
+            hub.signInThrottle.failed(address, now: hub.clock())
+            return refused(language)
+        }
+        hub.signInThrottle.succeeded(address)
         return Response(
             status: .seeOther,
             headers: [
