@@ -317,8 +317,10 @@ public struct DemoRunner {
               + " refused without mask \(checkpoints.refusedNoMask), staff checked \(checkpoints.staffChecked),"
               + " disinfections \(checkpoints.disinfections) (\(checkpoints.compliantStores)/\(checkpoints.reportingStores) reporting sites ≥ \(checkpoints.requiredDisinfections))")
         print("")
-        let session = try await hub.startSession(operatorToken: operatorToken, now: clock.now()) ?? ""
-        print("Dashboard 看板: \(url)/login/session/\(session)?lang=zh   (English: \(url)/login/session/\(session)?lang=en)")
+        // Two single-use links (10 minutes each), one per language.
+        let zh = try await hub.createSignInLink(operatorToken: operatorToken, now: clock.now()) ?? ""
+        let en = try await hub.createSignInLink(operatorToken: operatorToken, now: clock.now()) ?? ""
+        print("Dashboard 看板: \(url)/login/session/\(zh)?lang=zh   (English: \(url)/login/session/\(en)?lang=en; each link works once, for 10 minutes)")
         print("Or open \(url)/ and sign in with the demo operator token: \(operatorToken)")
         let elapsed = ContinuousClock.now - started
         print("Demo data written in \(elapsed.components.seconds) s.")

@@ -64,10 +64,11 @@ struct DemoAndDashboardTests {
             if chunk.isEmpty { break }
             text += String(decoding: chunk, as: UTF8.self)
         }
-        let marker = try #require(text.range(of: "/login/session/"), "the demo prints a sign-in link")
-        let session = text[marker.upperBound...].prefix { $0.isHexDigit }
-        #expect(session.count == 64)
-        let link = "http://127.0.0.1:\(port)/login/session/\(session)?lang=en"
+        // Two single-use sign-in links: one for the page, one for the screenshot.
+        let codes = text.components(separatedBy: "/login/session/").dropFirst().map { String($0.prefix { $0.isHexDigit }) }
+        #expect(codes.count == 2)
+        #expect(codes.allSatisfy { $0.count == 64 })
+        let link = "http://127.0.0.1:\(port)/login/session/\(codes[0])?lang=en"
         let tokenMarker = try #require(text.range(of: "operator token: "))
         let operatorToken = String(text[tokenMarker.upperBound...].prefix { !$0.isWhitespace })
 
@@ -94,8 +95,10 @@ struct DemoAndDashboardTests {
 
         let png = dir.path("dashboard.png")
         let shot = try run(browser, ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1280,1600",
-                                     "--screenshot=\(png)", link.replacingOccurrences(of: "lang=en", with: "lang=zh")], timeout: 120)
+                                     "--screenshot=\(png)", "http://127.0.0.1:\(port)/login/session/\(codes[1])?lang=zh"], timeout: 120)
         #expect(shot.status == 0)
+        // A link works once: the first one, visited again, signs no one in.
+        #expect(try httpGet(link).status == 401)
         let size = (try? FileManager.default.attributesOfItem(atPath: png)[.size] as? Int) ?? 0
         #expect(size > 50_000, "a real screenshot, not a blank page (\(size) bytes)")
 

@@ -173,3 +173,32 @@ struct SignInRateLimitTests {
         #expect(throttle.retryAfter("a", now: t0.addingTimeInterval(63)) == nil)
     }
 }
+
+@Suite("Sign-in links")
+struct SignInLinkTests {
+    typealias Route = HubRouteTests
+
+    @Test("a link works once, for 10 minutes, and gives a fresh session id, never its own code")
+    func singleUse() async throws {
+        let hub = try await Route.makeHub()
+        let code = try #require(try await hub.db.createSignInLink(operatorToken: hub.operatorToken, lifetime: 600, now: Route.now))
+        let late = try #require(try await hub.db.createSignInLink(operatorToken: hub.operatorToken, lifetime: 600, now: Route.now))
+        #expect(try await hub.db.createSignInLink(operatorToken: "o.nobody.x", lifetime: 600, now: Route.now) == nil)
+        try await hub.app.test(.router) { client in
+            let cookie = try await client.execute(uri: "/login/session/\(code)?lang=en", method: .get) { response -> String in
+                #expect(response.status == .seeOther)
+                let set = try #require(response.headers[.setCookie])
+                #expect(!set.contains(code), "the session id is fresh, not the link's code")
+                return String(try #require(set.split(separator: ";").first))
+            }
+            try await client.execute(uri: "/?lang=en", method: .get, headers: [.cookie: cookie]) { #expect($0.status == .ok) }
+            // The same link again: nothing (no fixation by a link visited twice).
+            try await client.execute(uri: "/login/session/\(code)?lang=en", method: .get) {
+                #expect($0.status == .unauthorized)
+                #expect($0.headers[.setCookie] == nil)
+            }
+        }
+        // Eleven minutes later the second link has expired.
+        #expect(try await hub.db.redeemSignInLink(late, lifetime: 3600, now: Route.now.addingTimeInterval(660)) == nil)
+    }
+}

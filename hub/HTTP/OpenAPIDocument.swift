@@ -184,7 +184,7 @@ public enum OpenAPIDocument {
         "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}}},
     "/": {"get": {"summary": "Dashboard (HTML)", "security": [{"operatorToken": []}, {"session": []}], "parameters": [{"$ref": "#/components/parameters/date"},
       {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["zh", "en"]}}], "responses": {"200": {"description": "HTML page"}, "303": {"description": "to /login"}}}},
-    "/login/session/{id}": {"get": {"summary": "Sign-in link: sets the session cookie of an existing session and redirects to /",
+    "/login/session/{id}": {"get": {"summary": "Single-use sign-in link (10 minutes): spends the code, sets the cookie of a fresh session and redirects to /",
       "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
         {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["zh", "en"]}}, {"$ref": "#/components/parameters/date"}],
       "responses": {"303": {"description": "to /"}, "401": {"description": "unknown or expired session"}}}},

@@ -75,21 +75,22 @@ func addSignInRoutes(to router: Router<HubRequestContext>, _ hub: HubContext) {
     router.get("/login") { request, _ in
         htmlResponse(SignInPage(language: try Language(parsing: request.uri.queryParameters.get("lang")), failed: false).render())
     }
-    // A sign-in link: an existing session id in the path (the demo prints one, tests use one), so a
-    // browser can open the dashboard without typing a token. It carries no token and expires with the session.
+    // A sign-in link (`baogong-hub` prints one with the demo): a single-use code, good for 10 minutes,
+    // exchanged for a fresh session id that only this browser receives. It carries no token, and a
+    // link visited twice (or planted in another browser) gives nothing the second time.
     router.get("/login/session/{id}") { request, context -> Response in
         let language = try Language(parsing: request.uri.queryParameters.get("lang"))
-        let id = try context.parameters.require("id")
-        let now = hub.clock()
-        guard let expires = try await hub.database.sessionExpiry(id, now: now) else { return refused(language) }
+        let code = try context.parameters.require("id")
+        guard let session = try await hub.database.redeemSignInLink(code, lifetime: 12 * 3600, now: hub.clock()) else {
+            return refused(language)
+        }
         var target = "/?lang=\(language.rawValue)"
         if let date = request.uri.queryParameters.get("date"), (try? CalendarDate(date)) != nil { target += "&date=\(date)" }
-        let maxAge = Int(expires.timeIntervalSince(now))
         return Response(
             status: .seeOther,
             headers: [
                 .location: target,
-                .setCookie: "\(HubServerSettings.sessionCookie)=\(id); Path=/; HttpOnly; SameSite=Lax; Max-Age=\(maxAge)",
+                .setCookie: "\(HubServerSettings.sessionCookie)=\(session); Path=/; HttpOnly; SameSite=Lax; Max-Age=43200",
             ]
         )
     }

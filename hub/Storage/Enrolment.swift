@@ -150,6 +150,45 @@ extension HubDatabase {
         return session
     }
 
+    /// A sign-in link code for an operator token: good once, for 10 minutes; nil for a refused token.
+    public func createSignInLink(operatorToken: String, lifetime: TimeInterval = 600, now: Date = Date()) async throws -> String? {
+        guard case .operator(let id, _)? = try await authenticate(token: operatorToken) else { return nil }
+        let code = TokenDigest.newSecret()
+        try await writer.write { db in
+            try db.execute(sql: "DELETE FROM sign_in_link WHERE expires_at < ?", arguments: [now.timeIntervalSince1970])
+            try db.execute(
+                sql: "INSERT INTO sign_in_link(code_hash, operator, expires_at) VALUES (?, ?, ?)",
+                arguments: [TokenDigest.hex(code), id, now.timeIntervalSince1970 + lifetime]
+            )
+        }
+        return code
+    }
+
+    /// Exchanges a sign-in link code for a fresh session (12 h), once: the code is spent in the same
+    /// transaction, so a link visited twice, or planted in someone else's browser, gives nothing the
+    /// second time. Nil for an unknown, spent or expired code, or a revoked operator.
+    public func redeemSignInLink(_ code: String, lifetime: TimeInterval = 12 * 3600, now: Date = Date()) async throws -> String? {
+        guard code.utf8.count == 64 else { return nil }
+        let session = TokenDigest.newSecret()
+        return try await writer.write { db -> String? in
+            guard let op = try String.fetchOne(
+                db, sql: """
+                    SELECT l.operator FROM sign_in_link l JOIN operator o ON o.id = l.operator
+                    WHERE l.code_hash = ? AND l.used_at IS NULL AND l.expires_at > ? AND o.revoked_at IS NULL
+                    """, arguments: [TokenDigest.hex(code), now.timeIntervalSince1970]
+            ) else { return nil }
+            try db.execute(
+                sql: "UPDATE sign_in_link SET used_at = ? WHERE code_hash = ?",
+                arguments: [now.timeIntervalSince1970, TokenDigest.hex(code)]
+            )
+            try db.execute(
+                sql: "INSERT INTO session(id_hash, operator, expires_at) VALUES (?, ?, ?)",
+                arguments: [TokenDigest.hex(session), op, now.timeIntervalSince1970 + lifetime]
+            )
+            return session
+        }
+    }
+
     public func endSession(_ session: String) async throws {
         guard session.utf8.count == 64 else { return }
         try await writer.write { db in

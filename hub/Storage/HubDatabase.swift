@@ -91,6 +91,17 @@ public struct HubDatabase: Sendable {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v4-sign-in-links") { db in
+            // Single-use sign-in links: only the SHA-256 of the code is kept, like tokens and sessions.
+            try db.execute(sql: """
+                CREATE TABLE sign_in_link (
+                    code_hash TEXT PRIMARY KEY NOT NULL,
+                    operator TEXT NOT NULL,
+                    expires_at REAL NOT NULL,
+                    used_at REAL
+                ) WITHOUT ROWID;
+                """)
+        }
     }
 
     // MARK: - Hub-written records

@@ -21,6 +21,10 @@ public protocol HubStore: Sendable {
     func startSession(operatorToken: String, lifetime: TimeInterval, now: Date) async throws -> String?
     /// The operator of a live session, with its role; nil for an unknown or expired one.
     func sessionOperator(_ session: String, now: Date) async throws -> Principal?
+    /// A single-use sign-in link code (10 minutes) for an operator token; nil for a refused token.
+    func createSignInLink(operatorToken: String, lifetime: TimeInterval, now: Date) async throws -> String?
+    /// Spends a sign-in link code for a fresh session; nil for an unknown, spent or expired code.
+    func redeemSignInLink(_ code: String, lifetime: TimeInterval, now: Date) async throws -> String?
     /// Ends a session (signing out); an unknown one is ignored.
     func endSession(_ session: String) async throws
     /// When a live session ends; nil for an unknown or expired one.
