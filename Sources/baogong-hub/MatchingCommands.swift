@@ -12,10 +12,8 @@ struct MatchingCommand: AsyncParsableCommand {
     )
 
     /// The snapshot suggestions are ranked with: the latest reported date's supply, as of now.
-    static func view(_ hub: HubDatabase, now: Date = Date()) async throws -> (MatchingView, CountySnapshot) {
-        let day = try await hub.latestReportDate() ?? Timestamps.today(now)
-        let snapshot = try await hub.snapshot(date: min(day, Timestamps.today(now)), now: now)
-        return (MatchingView(snapshot), snapshot)
+    static func view(_ hub: HubDatabase) async throws -> (MatchingView, CountySnapshot) {
+        try await hub.matchingView(now: Date())
     }
 
     struct Suggest: AsyncParsableCommand {
@@ -50,16 +48,9 @@ struct MatchingCommand: AsyncParsableCommand {
             try await guarded {
                 let hub = try db.open()
                 let amount = try NumberParsing.quantity(quantity, field: "quantity")
-                let book = try await hub.matchingBook()
-                let commodity = book.needs.first { $0.id == need || "\($0.store)/\($0.id)" == need }?.commodity
-                let catalog = try await hub.catalog()
-                var inCatalogUnit = amount
-                if let entry = catalog.first(where: { $0.id == commodity }) {
-                    inCatalogUnit = try Quantities.inCatalogUnit(amount, unit: unit, commodity: entry)
-                }
                 let match: MatchRecord
                 do {
-                    match = try await hub.confirmMatch(need: need, offer: offer, quantity: inCatalogUnit, reason: nil, now: Date())
+                    match = try await hub.confirmMatch(need: need, offer: offer, quantity: amount, unit: unit, now: Date())
                 } catch let error as DomainError where error.code == .overAllocated || error.code == .notOpen {
                     // The code leads the line, so scripts can tell a refusal from a failure.
                     CommandLineTool.refuse("baogong-hub", "\(error.code): \(error.description)")
@@ -108,20 +99,13 @@ struct MatchingCommand: AsyncParsableCommand {
     struct Stats: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Open needs and offers, matches, deliveries and time to match.")
         @OptionGroup var db: HubDatabaseOptions
-        @Option(help: "First day (YYYY-MM-DD) of confirmations to count.") var from: String?
-        @Option(help: "Last day (YYYY-MM-DD).") var to: String?
+        @OptionGroup var period: PeriodOptions
         @Flag var json = false
-        func validate() throws {
-            try CommandLineTool.validateDate(from, option: "--from")
-            try CommandLineTool.validateDate(to, option: "--to")
-        }
         func run() async throws {
             try await guarded {
                 let (view, _) = try await MatchingCommand.view(try db.open())
-                let stats = view.stats(
-                    from: try from.map { t throws(DomainError) in try CalendarDate(t) },
-                    to: try to.map { t throws(DomainError) in try CalendarDate(t) }
-                )
+                let (from, to) = try period.dates()
+                let stats = view.stats(from: from, to: to)
                 if json { return try printJSON(stats) }
                 print("open needs \(stats.needsOpen), open offers \(stats.offersOpen), matches \(stats.matches)")
                 for (c, q) in stats.delivered.sorted(by: { $0.key < $1.key }) { print("delivered \(c): \(formatQuantity(q))") }
@@ -139,3 +123,18 @@ func formatQuantity(_ v: Double) -> String {
 
 extension MatchStatus: ExpressibleByArgument {}
 extension OperatorRole: ExpressibleByArgument {}
+
+/// `--from` and `--to` of a period, each a day `YYYY-MM-DD` or absent (unbounded).
+struct PeriodOptions: ParsableArguments {
+    @Option(help: "First day, YYYY-MM-DD (default: unbounded).") var from: String?
+    @Option(help: "Last day, YYYY-MM-DD (default: unbounded).") var to: String?
+
+    func validate() throws {
+        try CommandLineTool.validateDate(from, option: "--from")
+        try CommandLineTool.validateDate(to, option: "--to")
+    }
+
+    func dates() throws -> (from: CalendarDate?, to: CalendarDate?) {
+        (try from.map { t throws(DomainError) in try CalendarDate(t) }, try to.map { t throws(DomainError) in try CalendarDate(t) })
+    }
+}

@@ -78,17 +78,11 @@ struct DeliveriesCommand: AsyncParsableCommand {
         commandName: "deliveries", abstract: "Online orders and deliveries over a period, county-wide and per store."
     )
     @OptionGroup var db: HubDatabaseOptions
-    @Option(help: "First day, YYYY-MM-DD (default: the first recorded).") var from: String?
-    @Option(help: "Last day, YYYY-MM-DD (default: the last recorded).") var to: String?
+    @OptionGroup var period: PeriodOptions
     @Flag var json = false
-    func validate() throws {
-        try CommandLineTool.validateDate(from, option: "--from")
-        try CommandLineTool.validateDate(to, option: "--to")
-    }
     func run() async throws {
         try await guarded {
-            let first = try from.map { t throws(DomainError) in try CalendarDate(t) }
-            let last = try to.map { t throws(DomainError) in try CalendarDate(t) }
+            let (first, last) = try period.dates()
             let view = DeliveriesView(try await db.open().deliveries(from: first, to: last), from: first, to: last)
             if json { return try printJSON(view) }
             print("orders \(view.orders), served \(view.served), revenue \(String(format: "%.2f", view.revenue)) yuan;"

@@ -35,22 +35,20 @@ struct ConfirmMatchForm: Decodable {
 
 /// The matching desk's view and the snapshot it was computed from (suggestions need the supply).
 func matchingView(_ hub: HubContext) async throws -> (MatchingView, CountySnapshot) {
-    let now = hub.clock()
-    let today = Timestamps.today(now)
-    let day = min(try await hub.database.latestReportDate() ?? today, today)
-    let snapshot = try await hub.database.snapshot(date: day, settings: hub.viewSettings, now: now)
-    return (MatchingView(snapshot), snapshot)
+    try await hub.database.matchingView(settings: hub.viewSettings, now: hub.clock())
 }
 
-/// Confirms a pair with the quantity given in `unit` (nil: the catalog unit).
-func confirm(_ hub: HubContext, need: String, offer: String, quantity: Double, unit: CommodityUnit?) async throws -> MatchRecord {
-    let book = try await hub.database.matchingBook()
-    let commodity = book.needs.first { $0.id == need || "\($0.store)/\($0.id)" == need }?.commodity
-    var amount = quantity
-    if let entry = try await hub.database.catalog().first(where: { $0.id == commodity }) {
-        amount = try Quantities.inCatalogUnit(quantity, unit: unit, commodity: entry)
+/// `?from=` and `?to=` of a period; a date that does not exist is 400 `invalid_parameter`.
+func dateRange(_ request: Request) throws -> (from: CalendarDate?, to: CalendarDate?) {
+    let query = request.uri.queryParameters
+    do throws(DomainError) {
+        return (
+            try query.get("from").map { t throws(DomainError) in try CalendarDate(t, field: "from") },
+            try query.get("to").map { t throws(DomainError) in try CalendarDate(t, field: "to") }
+        )
+    } catch {
+        throw HubError.invalidParameter(error)
     }
-    return try await hub.database.confirmMatch(need: need, offer: offer, quantity: amount, reason: nil, now: hub.clock())
 }
 
 /// `/v1/matching/...`: the desk for operators; confirming and cancelling need a dispatcher or admin.
@@ -75,14 +73,7 @@ func addMatchingRoutes(to group: RouterGroup<OperatorRequestContext>, _ hub: Hub
         return try await matchingView(hub).0.matches(status: status)
     }
     group.get("stats") { request, _ in
-        let query = request.uri.queryParameters
-        var from: CalendarDate?, to: CalendarDate?
-        do throws(DomainError) {
-            from = try query.get("from").map { t throws(DomainError) in try CalendarDate(t, field: "from") }
-            to = try query.get("to").map { t throws(DomainError) in try CalendarDate(t, field: "to") }
-        } catch {
-            throw HubError.invalidParameter(error)
-        }
+        let (from, to) = try dateRange(request)
         return try await matchingView(hub).0.stats(from: from, to: to)
     }
     group.post("confirm") { request, context -> Response in
@@ -90,7 +81,9 @@ func addMatchingRoutes(to group: RouterGroup<OperatorRequestContext>, _ hub: Hub
         try CSRF.check(request, presented: request.headers[HTTPField.Name("X-CSRF-Token")!])
         let body = try await request.decode(as: ConfirmMatchBody.self, context: context)
         let unit = try body.unit.map { u throws(DomainError) in try CommodityUnit(parsing: u) }
-        let match = try await confirm(hub, need: body.need, offer: body.offer, quantity: body.quantity, unit: unit)
+        let match = try await hub.database.confirmMatch(
+            need: body.need, offer: body.offer, quantity: body.quantity, unit: unit, now: hub.clock()
+        )
         hub.logger.info("match confirmed", metadata: ["match": "\(match.id)", "operator": "\(context.operatorID)"])
         return try JSONResponse.make(match, status: .created)
     }
@@ -116,7 +109,7 @@ func addMatchingForm(to group: RouterGroup<OperatorRequestContext>, _ hub: HubCo
                 throw HubError.badRequest("need, offer and quantity are required", code: "bad_request")
             }
             let quantity = try NumberParsing.quantity(text, field: "quantity")
-            let match = try await confirm(hub, need: need, offer: offer, quantity: quantity, unit: nil)
+            let match = try await hub.database.confirmMatch(need: need, offer: offer, quantity: quantity, unit: nil, now: hub.clock())
             hub.logger.info("match confirmed", metadata: ["match": "\(match.id)", "operator": "\(context.operatorID)"])
             return Response(status: .seeOther, headers: [.location: "/?lang=\(language.rawValue)&confirmed=\(match.id)#matching"])
         } catch {

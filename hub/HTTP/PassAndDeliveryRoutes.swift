@@ -14,14 +14,7 @@ func addPassAndDeliveryRoutes(to group: RouterGroup<OperatorRequestContext>, _ h
         return pass
     }
     group.get("views/deliveries") { request, _ in
-        let query = request.uri.queryParameters
-        var from: CalendarDate?, to: CalendarDate?
-        do throws(DomainError) {
-            from = try query.get("from").map { t throws(DomainError) in try CalendarDate(t, field: "from") }
-            to = try query.get("to").map { t throws(DomainError) in try CalendarDate(t, field: "to") }
-        } catch {
-            throw HubError.invalidParameter(error)
-        }
+        let (from, to) = try dateRange(request)
         return DeliveriesView(try await hub.database.deliveries(from: from, to: to), from: from, to: to)
     }
 }
