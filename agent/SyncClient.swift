@@ -41,13 +41,20 @@ public struct SyncClient: Sendable {
     public func syncOnce() async throws -> Report {
         var report = Report()
         let identity = try await database.identity()
+        do {
+            // An agent configured before this rule (or a database edited by hand) is held to it too.
+            try HubAddress.validate(identity.hub, allowInsecureHTTP: identity.allowInsecureHTTP)
+        } catch {
+            try? await database.recordFailure(error.message, now: clock())
+            throw error
+        }
         var restarts = 0
         var restamped = false
         while true {
             let request = try await database.nextBatch(limit: batchSize, now: clock())
             let response: SyncResponse
             do {
-                response = try await transport.sync(request, hub: identity.hub, token: identity.token)
+                response = try await transport.sync(request, to: identity.endpoint)
                 let restored = request.acked.map { response.acked < $0 } ?? false
                 guard response.acked >= request.upto || restored else {
                     throw AgentError(

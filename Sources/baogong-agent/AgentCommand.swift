@@ -61,8 +61,9 @@ struct Init: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Create the local database and this device's replica id.")
     @OptionGroup var db: DatabaseOptions
     @Option(help: "The store's id, as enrolled at the hub.") var store: String
-    @Option(help: "The hub's URL, e.g. http://hub.example:8080") var hub: String
+    @Option(help: "The hub's URL, e.g. https://hub.example:8443") var hub: String
     @OptionGroup var token: TokenOptions
+    @OptionGroup var transport: HubTransportOptions
 
     func run() async throws {
         try await guarded {
@@ -71,7 +72,10 @@ struct Init: AsyncParsableCommand {
                     .invalidInput, "token: give the store's token with --token-file FILE, --token - (standard input) or BAOGONG_TOKEN"
                 )
             }
-            let agent = try AgentDatabase.create(path: db.path, store: store, hub: hub, token: token)
+            let agent = try AgentDatabase.create(
+                path: db.path, store: store, hub: hub, token: token,
+                trustedCertificatesPEM: try transport.caCertificates(), allowInsecureHTTP: transport.allowInsecureHTTP ?? false
+            )
             let identity = try await agent.identity()
             print("initialised \(db.path): store \(identity.store), replica \(identity.replica), hub \(identity.hub)")
         }
@@ -80,22 +84,29 @@ struct Init: AsyncParsableCommand {
 
 struct Config: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Change the hub URL or the store token (after 'baogong-hub stores rotate-token')."
+        abstract: "Change the hub URL, the store token (after 'baogong-hub stores rotate-token') or how the hub is trusted."
     )
     @OptionGroup var db: DatabaseOptions
     @Option(help: "The hub's URL.") var hub: String?
     @OptionGroup var newToken: TokenOptions
+    @OptionGroup var transport: HubTransportOptions
 
     func run() async throws {
         try await guarded {
             // BAOGONG_TOKEN applies only to a bare `config`, so that a variable left in the environment
             // never replaces the token while the hub address is being changed.
             let token = try hub == nil ? newToken.resolved() : newToken.fromFlags()
-            guard hub != nil || token != nil else {
-                throw AgentError(.invalidInput, "give --hub, a token (--token-file FILE, --token - or BAOGONG_TOKEN) or both")
+            let certificates = try transport.caCertificates()
+            guard hub != nil || token != nil || certificates != nil || transport.allowInsecureHTTP != nil else {
+                throw AgentError(
+                    .invalidInput,
+                    "give --hub, a token (--token-file FILE, --token - or BAOGONG_TOKEN), --ca-cert or --[no-]allow-insecure-http"
+                )
             }
             let agent = try db.open()
-            try await agent.reconfigure(hub: hub, token: token)
+            try await agent.reconfigure(
+                hub: hub, token: token, trustedCertificatesPEM: certificates, allowInsecureHTTP: transport.allowInsecureHTTP
+            )
             let identity = try await agent.identity()
             print("store \(identity.store), replica \(identity.replica) now syncs with \(identity.hub)")
         }
@@ -415,6 +426,11 @@ struct Status: AsyncParsableCommand {
             }
             if let error = s.lastError { print("last error: \(error) (at \(s.lastAttemptAt ?? "?"))") }
             print("hub \(s.hub), hub cursor \(s.hubCursor), acknowledged up to \(s.ackedSeq) of \(s.localSeq)")
+            print(
+                s.tls
+                    ? "TLS (加密): yes, \(s.caCert ? "checked against the county CA" : "checked against the system's CAs")"
+                    : "TLS (加密): no\(s.allowInsecureHTTP ? ", plain http allowed off this machine" : "")"
+            )
         }
     }
 }

@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import HummingbirdAuth
+import HummingbirdTLS
 import NIOFoundationEssentialsCompat
 import Prometheus
 
@@ -43,6 +44,15 @@ public struct HubContext: Sendable {
     public var syncMemory: SyncMemoryBudget
     /// Failed sign-ins per client address (10 per 10 minutes, then 429).
     public var signInThrottle = SignInThrottle()
+    /// The server speaks TLS: the session cookie is marked `Secure`, so a browser never sends it
+    /// over plain http.
+    public var secureCookies = false
+
+    /// A `Set-Cookie` value for the session cookie (an empty value with max age 0 clears it).
+    func sessionCookie(_ value: String, sameSite: String, maxAge: Int) -> String {
+        "\(HubServerSettings.sessionCookie)=\(value); Path=/; HttpOnly; SameSite=\(sameSite); Max-Age=\(maxAge)"
+            + (secureCookies ? "; Secure" : "")
+    }
 
     public init(database: any HubStore, metrics: HubMetrics = HubMetrics(), logger: Logger,
                 viewSettings: ViewSettings = ViewSettings(), clock: @escaping @Sendable () -> Date = { Date() },
@@ -255,10 +265,14 @@ func inflatedBody(_ body: ByteBuffer, _ request: Request, _ context: some Reques
 
 /// The hub as a service: the HTTP server with graceful shutdown on SIGTERM/SIGINT.
 public func makeHubApplication(
-    _ hub: HubContext, host: String, port: Int, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-) -> some ApplicationProtocol {
-    Application(
+    _ hub: HubContext, host: String, port: Int, tls: HubTLS? = nil,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
+    var hub = hub
+    hub.secureCookies = tls != nil
+    return Application(
         router: buildHubRouter(hub),
+        server: try tls.map { try .tls(.http1(), tlsConfiguration: $0.configuration) } ?? .http1(),
         configuration: .init(address: .hostname(host, port: port), serverName: "baogong-hub"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
         logger: hub.logger

@@ -90,7 +90,7 @@ func addSignInRoutes(to router: Router<HubRequestContext>, _ hub: HubContext) {
             status: .seeOther,
             headers: [
                 .location: target,
-                .setCookie: "\(HubServerSettings.sessionCookie)=\(session); Path=/; HttpOnly; SameSite=Lax; Max-Age=43200",
+                .setCookie: hub.sessionCookie(session, sameSite: "Lax", maxAge: 43200),
             ]
         )
     }
@@ -117,7 +117,7 @@ func addSignInRoutes(to router: Router<HubRequestContext>, _ hub: HubContext) {
             status: .seeOther,
             headers: [
                 .location: "/?lang=\(language.rawValue)",
-                .setCookie: "\(HubServerSettings.sessionCookie)=\(session); Path=/; HttpOnly; SameSite=Strict; Max-Age=43200",
+                .setCookie: hub.sessionCookie(session, sameSite: "Strict", maxAge: 43200),
             ]
         )
     }
@@ -169,7 +169,7 @@ func addSignOutRoute(to router: Router<HubRequestContext>, _ hub: HubContext) {
             status: .seeOther,
             headers: [
                 .location: "/login?lang=\(language.rawValue)",
-                .setCookie: "\(HubServerSettings.sessionCookie)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
+                .setCookie: hub.sessionCookie("", sameSite: "Strict", maxAge: 0),
             ]
         )
     }
