@@ -112,7 +112,7 @@ let package = Package(
         .executableTarget(
             name: "baogong-agent",
             dependencies: [
-                "BaogongModel", "BaogongAgent", "BaogongCommandLine",
+                "BaogongModel", "BaogongAgent", "BaogongCommandLine", "BaogongRecordStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -123,7 +123,7 @@ let package = Package(
         .executableTarget(
             name: "baogong-hub",
             dependencies: [
-                "BaogongModel", "BaogongHub", "BaogongDemo", "BaogongCommandLine",
+                "BaogongModel", "BaogongHub", "BaogongDemo", "BaogongCommandLine", "BaogongRecordStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -359,8 +359,11 @@ public struct AgentDatabase: Sendable {
         /// A county CA was given with `--ca-cert`.
         public var caCert: Bool
         public var allowInsecureHTTP: Bool
+        /// When an answer file from the hub was last applied (sync by file).
+        public var lastBundleAt: String?
 
         enum CodingKeys: String, CodingKey {
+            case lastBundleAt = "last_bundle_at"
             case tls, caCert = "ca_cert", allowInsecureHTTP = "allow_insecure_http"
             case store, replica, hub, pending, oldestPendingAt = "oldest_pending_at", lastSyncAt = "last_sync_at"
             case lastAttemptAt = "last_attempt_at", lastError = "last_error", hubCursor = "hub_cursor"
@@ -384,7 +387,8 @@ public struct AgentDatabase: Sendable {
                 lastError: String.fromDatabaseValue(try RecordStore.meta("last_error", in: db)),
                 hubCursor: Int64.fromDatabaseValue(try RecordStore.meta("hub_cursor", in: db)) ?? 0,
                 ackedSeq: acked, localSeq: localSeq, tls: HubAddress.usesTLS(identity.hub),
-                caCert: identity.trustedCertificatesPEM != nil, allowInsecureHTTP: identity.allowInsecureHTTP
+                caCert: identity.trustedCertificatesPEM != nil, allowInsecureHTTP: identity.allowInsecureHTTP,
+                lastBundleAt: String.fromDatabaseValue(try RecordStore.meta("last_bundle_at", in: db))
             )
         }
     }

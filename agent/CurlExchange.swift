@@ -10,6 +10,8 @@ import Synchronization
 /// (the request carries the store's token), only http and https are spoken.
 struct CurlExchange: Sendable {
     var url: String
+    /// POST (with `body`) or GET.
+    var method = "POST"
     var headers: [String] = []
     var body = Data()
     /// PEM certificates to trust instead of the system's store (the county CA).
@@ -88,7 +90,7 @@ struct CurlExchange: Sendable {
             throw Failure(kind: .other, message: "libcurl refused an option: \(String(cString: curl_easy_strerror(code)))")
         }
 
-        let result: CURLcode = body.withUnsafeBytes { raw in
+        let result: CURLcode = method == "GET" ? getting(handle) : body.withUnsafeBytes { raw in
             var code = baogong_curl_set_long(handle, CURLOPT_POST, 1)
             if code == CURLE_OK { code = baogong_curl_set_large(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(raw.count)) }
             if code == CURLE_OK { code = baogong_curl_set_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(errorBuffer))) }
@@ -104,6 +106,11 @@ struct CurlExchange: Sendable {
         var status = 0
         _ = baogong_curl_get_long(handle, CURLINFO_RESPONSE_CODE, &status)
         return withExtendedLifetime(collector) { Response(status: status, headers: collector.headers, body: collector.body) }
+    }
+
+    private func getting(_ handle: UnsafeMutableRawPointer) -> CURLcode {
+        let code = baogong_curl_set_long(handle, CURLOPT_HTTPGET, 1)
+        return code == CURLE_OK ? curl_easy_perform(handle) : code
     }
 
     static func kind(of code: CURLcode) -> Failure.Kind {

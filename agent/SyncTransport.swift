@@ -19,6 +19,14 @@ public struct HubEndpoint: Sendable, Hashable {
 /// How the agent reaches the hub. A protocol so tests can put a fault-injecting double in between.
 public protocol SyncTransport: Sendable {
     func sync(_ request: SyncRequest, to hub: HubEndpoint) async throws -> SyncResponse
+    /// A page of the store's own records as the hub holds them (`GET /v1/restore`), for a new device.
+    func restore(after seq: Int64, limit: Int, from hub: HubEndpoint) async throws -> SyncResponse
+}
+
+extension SyncTransport {
+    public func restore(after seq: Int64, limit: Int, from hub: HubEndpoint) async throws -> SyncResponse {
+        throw AgentError(.hubError, "this transport cannot restore a device")
+    }
 }
 
 /// HTTP(S) over the system libcurl (`CurlExchange`): connections reused between batches, the hub's
@@ -51,6 +59,22 @@ public struct HTTPSyncTransport: SyncTransport {
         } else {
             exchange.body = body
         }
+        return try await perform(exchange, endpoint)
+    }
+
+    public func restore(after seq: Int64, limit: Int, from endpoint: HubEndpoint) async throws -> SyncResponse {
+        let hub = endpoint.url
+        var exchange = CurlExchange(url: (hub.hasSuffix("/") ? hub : hub + "/") + "v1/restore?after=\(seq)&limit=\(limit)")
+        exchange.method = "GET"
+        exchange.trustedCertificatesPEM = endpoint.trustedCertificatesPEM
+        exchange.acceptGzip = compressAbove > 0
+        exchange.headers = ["Authorization: Bearer \(endpoint.token)"]
+        return try await perform(exchange, endpoint)
+    }
+
+    /// Sends an exchange and reads the hub's answer: a sync response, or an error the clerk can act on.
+    private func perform(_ exchange: CurlExchange, _ endpoint: HubEndpoint) async throws -> SyncResponse {
+        let hub = endpoint.url
         let answer: CurlExchange.Response
         do {
             answer = try await exchange.perform()

@@ -19,7 +19,7 @@ struct AgentCommand: AsyncParsableCommand {
         subcommands: [
             Init.self, Config.self, StockCommand.self, CheckpointCommand.self, IncidentCommand.self, StoreCommand.self,
             ImportCommand.self, ShowCommand.self, NeedCommand.self, OfferCommand.self, MatchesCommand.self, MatchCommand.self,
-            PassesCommand.self, PassCommand.self, DeliveryCommand.self,
+            PassesCommand.self, PassCommand.self, DeliveryCommand.self, BundleCommand.self,
             Sync.self, Run.self, Status.self,
         ]
     )
@@ -64,6 +64,7 @@ struct Init: AsyncParsableCommand {
     @Option(help: "The hub's URL, e.g. https://hub.example:8443") var hub: String
     @OptionGroup var token: TokenOptions
     @OptionGroup var transport: HubTransportOptions
+    @Flag(help: "A replaced PC: fetch the store's records from the hub into this new device.") var restore = false
 
     func run() async throws {
         try await guarded {
@@ -78,6 +79,19 @@ struct Init: AsyncParsableCommand {
             )
             let identity = try await agent.identity()
             print("initialised \(db.path): store \(identity.store), replica \(identity.replica), hub \(identity.hub)")
+            guard restore else { return }
+            do {
+                let restored = try await agent.restoreFromHub()
+                let report = try await SyncClient(database: agent).syncOnce()
+                print(
+                    "restored \(restored) change(s) that the store's devices wrote, and \(report.received) from the hub"
+                        + " (catalog, notices, matches, passes); this device carries on with the store's records"
+                )
+            } catch {
+                // Nothing half-made stays behind: the same command can simply be run again.
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db.path + suffix) }
+                throw error
+            }
         }
     }
 }
@@ -94,8 +108,9 @@ struct Config: AsyncParsableCommand {
     func run() async throws {
         try await guarded {
             // BAOGONG_TOKEN applies only to a bare `config`, so that a variable left in the environment
-            // never replaces the token while the hub address is being changed.
-            let token = try hub == nil ? newToken.resolved() : newToken.fromFlags()
+            // never replaces the token while the hub address or its trust is being changed.
+            let bare = hub == nil && transport.caCert == nil && transport.allowInsecureHTTP == nil
+            let token = try bare ? newToken.resolved() : newToken.fromFlags()
             let certificates = try transport.caCertificates()
             guard hub != nil || token != nil || certificates != nil || transport.allowInsecureHTTP != nil else {
                 throw AgentError(
@@ -425,6 +440,7 @@ struct Status: AsyncParsableCommand {
                 print("\(s.pending) change(s) pending (待同步) since \(s.oldestPendingAt ?? "?"); last sync \(s.lastSyncAt ?? "never")")
             }
             if let error = s.lastError { print("last error: \(error) (at \(s.lastAttemptAt ?? "?"))") }
+            if let bundle = s.lastBundleAt { print("last answer file applied (离线数据包) \(bundle)") }
             print("hub \(s.hub), hub cursor \(s.hubCursor), acknowledged up to \(s.ackedSeq) of \(s.localSeq)")
             print(
                 s.tls

@@ -18,7 +18,8 @@ struct HubCommand: AsyncParsableCommand {
         subcommands: [
             Serve.self, StoresCommand.self, OperatorsCommand.self, CatalogCommand.self, NoticesCommand.self,
             Status.self, BackupCommand.self, Supply.self, Alerts.self, Checkpoints.self, Reporting.self, ReportCommand.self,
-            MatchingCommand.self, PassesCommand.self, DeliveriesCommand.self, DemoCommand.self, OpenAPI.self,
+            MatchingCommand.self, PassesCommand.self, DeliveriesCommand.self, BundleCommand.self, History.self,
+            DemoCommand.self, OpenAPI.self,
         ]
     )
 }

@@ -122,7 +122,9 @@ public func buildHubRouter(_ hub: HubContext) -> Router<HubRequestContext> {
     router.add(middleware: HubErrorMiddleware(metrics: hub.metrics, logger: hub.logger))
     addPublicRoutes(to: router, hub)
     let authenticated = router.group().add(middleware: HubAuthenticator(store: hub.database, clock: hub.clock))
-    addSyncRoute(to: authenticated.group("v1", context: StoreRequestContext.self), hub)
+    let store = authenticated.group("v1", context: StoreRequestContext.self)
+    addSyncRoute(to: store, hub)
+    addRestoreRoute(to: store, hub)
     addOperatorAPI(to: authenticated.group("v1", context: OperatorRequestContext.self), hub)
     addDashboard(
         to: authenticated.group().add(middleware: SignInRedirect()).group(context: OperatorRequestContext.self), hub
@@ -201,6 +203,23 @@ func addSyncRoute(to group: RouterGroup<StoreRequestContext>, _ hub: HubContext)
     }
 }
 
+/// `GET /v1/restore?after=SEQ&limit=N`: what the store's own devices wrote, page by page, for a new
+/// device replacing a broken one (`baogong-agent init --restore`).
+func addRestoreRoute(to group: RouterGroup<StoreRequestContext>, _ hub: HubContext) {
+    group.get("restore") { request, context -> Response in
+        let query = request.uri.queryParameters
+        guard let after = Int64(query.get("after") ?? "0"), after >= 0,
+            let limit = Int(query.get("limit") ?? "5000"), (1...SyncProtocol.maxBatchChanges).contains(limit)
+        else {
+            throw HubError.badRequest(
+                "after must be a non-negative integer and limit from 1 to \(SyncProtocol.maxBatchChanges)", code: "invalid_parameter"
+            )
+        }
+        let page = try await hub.database.storeRecords(store: context.store, after: after, limit: limit)
+        return JSONResponse.make(json: try page.jsonData(), gzipFor: request)
+    }
+}
+
 /// Operator reads: the enrolled stores, the fleet's sync status, and record sets page by page.
 func addOperatorAPI(to group: RouterGroup<OperatorRequestContext>, _ hub: HubContext) {
     group.get("stores") { _, _ in try await hub.database.listStores() }
@@ -223,6 +242,17 @@ func addOperatorAPI(to group: RouterGroup<OperatorRequestContext>, _ hub: HubCon
         return try await hub.database.records(
             set: schema, store: query.get("store"), date: date, afterSeq: after, limit: limit
         )
+    }
+    group.get("history") { request, _ -> [RecordWrite] in
+        let query = request.uri.queryParameters
+        guard let name = query.get("set"), let key = query.get("key"), !key.isEmpty else {
+            throw HubError.badRequest("give the record with ?set=SET&key=KEY", code: "missing_parameter")
+        }
+        guard let schema = RecordSetSchema.named(name) else {
+            let known = RecordSetSchema.all.map(\.name).joined(separator: ", ")
+            throw HubError.badRequest("'\(name)' is not a record set; known: \(known)", code: "invalid_parameter")
+        }
+        return try await hub.database.history(set: schema, key: key)
     }
     addViewRoutes(to: group.group("views"), hub)
     addMatchingRoutes(to: group.group("matching"), hub)

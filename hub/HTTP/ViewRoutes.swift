@@ -7,6 +7,7 @@ import NIOCore
 extension SupplyView: ResponseEncodable {}
 extension ReportingView: ResponseEncodable {}
 extension CheckpointView: ResponseEncodable {}
+extension RecordWrite: ResponseEncodable {}
 
 /// The snapshot a view request asks for: `?date=` or the latest date with a report, or today.
 func requestedSnapshot(_ request: Request, _ hub: HubContext) async throws -> CountySnapshot {
@@ -55,6 +56,7 @@ func addDashboard(to group: RouterGroup<OperatorRequestContext>, _ hub: HubConte
     }
     addMatchingForm(to: group, hub)
     addPassPage(to: group, hub)
+    addHistoryPage(to: group, hub)
 }
 
 /// What the sign-in form posts (`application/x-www-form-urlencoded`).

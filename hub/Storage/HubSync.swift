@@ -99,7 +99,7 @@ extension HubDatabase {
     public func sync(_ request: SyncRequest, store: String, now: Date = Date()) async throws -> SyncResponse {
         let changes = try Self.validate(request, authenticatedStore: store, now: now)
         return try await writer.write { db in
-            let result = try RecordStore.apply(changes, defaultReplica: request.replica, now: now, in: db)
+            let result = try RecordStore.apply(changes, defaultReplica: request.replica, now: now, keepLostWrites: true, in: db)
             // Acknowledge only a contiguous range: if the agent believes the hub holds more than it does
             // (the hub was restored from a backup), the batch is merged but the answer tells the agent
             // what the hub really holds, and the agent sends the rest again.
