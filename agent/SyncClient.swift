@@ -13,6 +13,8 @@ public struct SyncClient: Sendable {
     public var logger: Logger
     /// The agent's notion of now (the wall clock; simulated in the demo and in tests).
     public var clock: @Sendable () -> Date
+    /// Called after each batch with the report so far (`pending` is what is still to send).
+    public var progress: (@Sendable (Report) -> Void)?
 
     public init(
         database: AgentDatabase, transport: any SyncTransport = HTTPSyncTransport(), batchSize: Int = 5_000,
@@ -88,12 +90,18 @@ public struct SyncClient: Sendable {
             report.received += response.changes.count
             report.cursor = response.cursor
             report.pending = request.pending
+            progress?(report)
             logger.debug(
                 "batch synced",
                 metadata: ["sync.batch.count": "\(request.changes.count)", "sync.pending": "\(request.pending)"]
             )
             let resend = request.acked.map { response.acked < $0 } ?? false
             if request.pending == 0 && !response.more && !resend { break }
+        }
+        do {
+            try await database.compactIfDue(now: clock())
+        } catch {
+            logger.warning("compaction failed; the sync itself succeeded", metadata: ["error": "\(error)"])
         }
         return report
     }

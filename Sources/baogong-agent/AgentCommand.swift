@@ -291,6 +291,7 @@ struct ImportCommand: AsyncParsableCommand {
         )
         @OptionGroup var db: DatabaseOptions
         @Argument(help: "The CSV file.") var file: String
+        @OptionGroup var progress: ProgressOptions
 
         func run() async throws {
             try await guarded {
@@ -300,13 +301,11 @@ struct ImportCommand: AsyncParsableCommand {
                 }
                 let parsed = try StockCSV.parseWithLines(try StockCSV.text(data))
                 let entries = parsed.map(\.entry)
-                let terminal = isatty(STDERR_FILENO) == 1
+                let line = progress.reporter(task: "importing", unit: "rows")
+                defer { line.finish() }
                 try await agent.importStock(entries, lines: parsed.map(\.line)) { done in
-                    if terminal {
-                        FileHandle.standardError.write(Data("\rimporting \(done)/\(entries.count)".utf8))
-                    }
+                    line.update(done: Int64(done), total: Int64(entries.count))
                 }
-                if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
                 print("imported \(entries.count) stock rows from \(file)")
             }
         }
@@ -395,10 +394,15 @@ struct Sync: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Sync with the hub now.")
     @OptionGroup var db: DatabaseOptions
     @Flag var json = false
+    @OptionGroup var progress: ProgressOptions
 
     func run() async throws {
         try await guarded {
-            let report = try await SyncClient(database: try db.open()).syncOnce()
+            let line = progress.reporter(task: "syncing", unit: "changes")
+            defer { line.finish() }
+            var client = SyncClient(database: try db.open())
+            client.progress = { report in line.update(done: Int64(report.sent), total: Int64(report.sent) + report.pending) }
+            let report = try await client.syncOnce()
             if json { return try printJSON(report) }
             print("synced: sent \(report.sent) change(s) in \(report.batches) batch(es), received \(report.received); all acknowledged")
         }
@@ -434,13 +438,16 @@ struct Status: AsyncParsableCommand {
         try await guarded {
             let s = try await db.open().status()
             if json { return try printJSON(s) }
+            let now = Date()
+            let synced = s.lastSyncAt.map { "last synced \(Elapsed.since($0, now: now))" } ?? "never synced"
             if s.pending == 0 {
-                print("all synced (已同步): store \(s.store), replica \(s.replica), last sync \(s.lastSyncAt ?? "never")")
+                print("all synced (已同步): \(synced); store \(s.store), replica \(s.replica)")
             } else {
-                print("\(s.pending) change(s) pending (待同步) since \(s.oldestPendingAt ?? "?"); last sync \(s.lastSyncAt ?? "never")")
+                let oldest = s.oldestPendingAt.map { " (oldest \(Elapsed.since($0, now: now, suffix: "")))" } ?? ""
+                print("\(synced), \(s.pending) pending (待同步)\(oldest); store \(s.store), replica \(s.replica)")
             }
             if let error = s.lastError { print("last error: \(error) (at \(s.lastAttemptAt ?? "?"))") }
-            if let bundle = s.lastBundleAt { print("last answer file applied (离线数据包) \(bundle)") }
+            if let bundle = s.lastBundleAt { print("last answer file applied (离线数据包) \(Elapsed.since(bundle, now: now))") }
             print("hub \(s.hub), hub cursor \(s.hubCursor), acknowledged up to \(s.ackedSeq) of \(s.localSeq)")
             print(
                 s.tls

@@ -18,7 +18,7 @@ struct HubCommand: AsyncParsableCommand {
         subcommands: [
             Serve.self, StoresCommand.self, OperatorsCommand.self, CatalogCommand.self, NoticesCommand.self,
             Status.self, BackupCommand.self, Supply.self, Alerts.self, Checkpoints.self, Reporting.self, ReportCommand.self,
-            MatchingCommand.self, PassesCommand.self, DeliveriesCommand.self, BundleCommand.self, History.self,
+            MatchingCommand.self, PassesCommand.self, DeliveriesCommand.self, BundleCommand.self, History.self, Compact.self,
             DemoCommand.self, OpenAPI.self,
         ]
     )
@@ -69,9 +69,12 @@ struct Serve: AsyncParsableCommand {
     var tlsCert: String?
     @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert.")
     var tlsKey: String?
+    @Option(name: .customLong("retain-days"), help: "Days of history kept; older superseded entries are compacted daily.")
+    var retainDays = 400
     func validate() throws {
         guard syncMemoryMB >= 1 else { throw ValidationError("--sync-memory-mb: must be at least 1, got \(syncMemoryMB)") }
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("give --tls-cert and --tls-key together") }
+        guard retainDays >= 1 else { throw ValidationError("--retain-days: must be at least 1, got \(retainDays)") }
     }
 
     func run() async throws {
@@ -95,8 +98,9 @@ struct Serve: AsyncParsableCommand {
                     "serving plain HTTP on \(host): tokens and data cross the network unencrypted; give --tls-cert and --tls-key"
                 )
             }
+            let compaction = CompactionService(database: hub.database, retainDays: retainDays, logger: logger)
             let running = try await RunningHub.start(
-                hub, host: host, port: port, tls: tls, shutdownSignals: [.sigterm, .sigint]
+                hub, host: host, port: port, tls: tls, background: [compaction], shutdownSignals: [.sigterm, .sigint]
             )
             try await running.wait()
         }

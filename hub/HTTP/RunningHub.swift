@@ -23,7 +23,7 @@ public final class RunningHub: Sendable {
     /// (the name a test certificate is made for).
     public static func start(
         _ context: HubContext, host: String = "127.0.0.1", port: Int = 0, tls: HubTLS? = nil,
-        shutdownSignals: [UnixSignal] = []
+        background: [any Service] = [], shutdownSignals: [UnixSignal] = []
     ) async throws -> RunningHub {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = try makeHubApplication(context, host: host, port: port, tls: tls) { bound in
@@ -31,7 +31,7 @@ public final class RunningHub: Sendable {
             continuation.finish()
         }
         let group = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: shutdownSignals, logger: context.logger)
+            configuration: .init(services: [app] + background, gracefulShutdownSignals: shutdownSignals, logger: context.logger)
         )
         let task = Task {
             defer { continuation.finish() }  // a server that fails to bind ends the wait below

@@ -119,6 +119,11 @@ public struct HubDatabase: Sendable {
                 CREATE UNIQUE INDEX lost_write_identity ON lost_write(record_set, key, replica, ts);
                 """)
         }
+        migrator.registerMigration("v6-device-cursors") { db in
+            // How far into the hub's change log each device has read (its cursor at its last sync), so
+            // that compaction drops an entry devices read only once every active device is past it.
+            try db.execute(sql: "ALTER TABLE replica_status ADD COLUMN hub_cursor INTEGER")
+        }
     }
 
     // MARK: - Hub-written records

@@ -95,6 +95,8 @@ public protocol HubStore: Sendable {
     /// A page of what `store`'s devices wrote (`GET /v1/restore`): merged in order on a new device, it
     /// rebuilds the store's records there. `cursor` is the last change-log position in the page.
     func storeRecords(store: String, after seq: Int64, limit: Int) async throws -> SyncResponse
+    /// Drops history older than `retainDays` that no current value depends on (see `HubDatabase`).
+    func compact(retainDays: Int, now: Date, chunk: Int) async throws -> CompactionReport
     /// Every write the hub has seen for one record, oldest first, and which of its values stand.
     func history(set: RecordSetSchema, key: String) async throws -> [RecordWrite]
     /// Everything the county views of one date need, from one consistent read.

@@ -215,6 +215,18 @@ public struct RecordStore: Sendable {
         )
     }
 
+    /// Every change for an agent of `store` up to `seq` inclusive: after compaction, the current state
+    /// of everything such an agent reads (a long-absent device's snapshot).
+    public static func changes(forStore store: String, through seq: Int64, in db: Database) throws -> [LoggedChange] {
+        try fetchLog(
+            sql: """
+                SELECT seq, record_set, key, replica, ts, payload FROM change_log
+                WHERE audience IN ('*', ?) AND seq <= ? ORDER BY seq
+                """,
+            arguments: [store, seq], in: db
+        )
+    }
+
     /// Every change after `seq`, oldest first (a parent hub's view of this replica).
     public static func changes(after seq: Int64, limit: Int, in db: Database) throws -> [LoggedChange] {
         try fetchLog(
