@@ -93,6 +93,8 @@ struct BenchRunner {
             return try await ViewsScenario(
                 stores: sizes.viewStores, days: sizes.viewDays, repetitions: sizes.viewRepetitions, directory: directory
             ).run()
+        case "catchup":
+            return try await OfflineCatchUpScenario(days: 30, directory: directory, binDirectory: options.binDirectory).run()
         default:
             throw BenchError("scenario '\(name)' is not written yet")
         }
