@@ -92,11 +92,11 @@ for target in "${targets[@]}"; do
     took=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)
     runs=$(final_stat "$log" number_of_executed_units)
     rate=$(final_stat "$log" average_exec_per_sec)
+    rss=$(final_stat "$log" peak_rss_mb)
     last=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
     cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
     ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
-    files=$(find "$corpus" -type f | wc -l)
-    kib=$(find "$corpus" -type f -printf '%s\n' | awk '{ n += $1 } END { printf "%.0f", n / 1024 }')
+    corp=$(sed -n 's/.* corp: \([^ ]*\).*/\1/p' <<<"$last")
     if [ "$status" -ne 0 ]; then
         failed=1
         outcome="FAILED (exit $status): $(grep -m1 -E 'ERROR|Fatal error|==[0-9]+==' "$log" || echo 'see the log')"
@@ -104,7 +104,7 @@ for target in "${targets[@]}"; do
     else
         outcome="no finding"
     fi
-    summary+=("$target: ${took:-?} s, ${runs:-?} executions, ${rate:-?} exec/s, corpus $files files ($kib KiB), cov ${cov:-?} ft ${ft:-?}; $outcome")
+    summary+=("$target: ${took:-?} s, ${runs:-?} executions, ${rate:-?} exec/s, corpus ${corp:-?} (units/bytes), cov ${cov:-?} ft ${ft:-?}, peak RSS ${rss:-?} MB; $outcome")
 done
 
 echo
