@@ -105,11 +105,14 @@ struct HubErrorMiddleware: RouterMiddleware {
 /// Builds the hub's router. Routes live in three groups, so a reader sees at once who may call what:
 /// public (health, metrics, the API description, sign-in), the store group (`POST /v1/sync`, store
 /// tokens only) and the operator groups (reads, views, the dashboard). `HubAuthenticator` reads the
-/// caller; each group's context refuses the wrong one; handlers receive the caller's id.
+/// caller; each group's context refuses the wrong one; handlers receive the caller's id. A known path
+/// asked with a method it has no route for is 405 with `Allow`, from the finished route table.
 public func buildHubRouter(_ hub: HubContext) -> Router<HubRequestContext> {
     let router = Router(context: HubRequestContext.self)
+    let routes = RouteTable()
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: HubErrorMiddleware(metrics: hub.metrics, logger: hub.logger))
+    router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
     addPublicRoutes(to: router, hub)
     let authenticated = router.group().add(middleware: HubAuthenticator(store: hub.database, clock: hub.clock))
     addSyncRoute(to: authenticated.group("v1", context: StoreRequestContext.self), hub)
@@ -117,6 +120,7 @@ public func buildHubRouter(_ hub: HubContext) -> Router<HubRequestContext> {
     addDashboard(
         to: authenticated.group().add(middleware: SignInRedirect()).group(context: OperatorRequestContext.self), hub
     )
+    routes.load(router.routes)
     return router
 }
 
