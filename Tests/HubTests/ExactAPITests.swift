@@ -88,4 +88,27 @@ struct ExactAPITests {
             }
         }
     }
+
+    @Test("a sign-in form beyond 4 KiB is 413 with the form's own limit in the message")
+    func oversizedSignInForm() async throws {
+        let hub = try await Route.makeHub()
+        let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+        let padding = String(repeating: "x", count: 5000)
+        try await hub.app.test(.router) { client in
+            try await client.execute(
+                uri: "/login", method: .post, headers: form, body: ByteBuffer(string: "token=\(hub.operatorToken)&pad=\(padding)")
+            ) { response in
+                try Route.expectError(response, .contentTooLarge, "payload_too_large")
+                let message = Self.message(response) ?? ""
+                #expect(message.contains("the sign-in form is limited to 4 KiB"), "\(message)")
+                #expect(!message.contains("16777216"), "not the sync upload limit")
+                #expect(response.headers[.setCookie] == nil)
+            }
+            // Within the limit the form is read as before.
+            let within = "token=\(hub.operatorToken)&pad=" + String(repeating: "x", count: 3000)
+            try await client.execute(uri: "/login", method: .post, headers: form, body: ByteBuffer(string: within)) {
+                #expect($0.status == .seeOther)
+            }
+        }
+    }
 }

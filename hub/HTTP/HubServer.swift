@@ -225,16 +225,29 @@ func addOperatorAPI(to group: RouterGroup<OperatorRequestContext>, _ hub: HubCon
 
 /// Reads the body up to the limit; an announced length over the limit is refused before reading.
 func readBody(_ request: Request, _ context: some RequestContext) async throws -> ByteBuffer {
-    if let length = request.headers[.contentLength].flatMap(Int.init), length > context.maxUploadSize {
-        // Read and drop what the client is sending (up to 4× the limit, without keeping it), so that a
-        // client that writes its whole body before reading gets the answer instead of waiting on a
-        // connection nobody reads; the answer then closes the connection.
-        if length <= 4 * context.maxUploadSize {
+    try await readBody(request, limit: context.maxUploadSize) { length in
+        HubError(.contentTooLarge, "payload_too_large", "request body of \(length.map(String.init) ?? "more than \(context.maxUploadSize)") bytes; at most \(context.maxUploadSize)")
+    }
+}
+
+/// Reads the body up to `limit` bytes. A body over it is refused with `tooLarge` (given the announced
+/// length, or nil for a body without one that went past the limit): when the length is announced,
+/// before anything is read.
+func readBody(_ request: Request, limit: Int, tooLarge: (Int?) -> HubError) async throws -> ByteBuffer {
+    if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+        // Read and drop what the client is sending (up to 4× the largest body the hub takes, without
+        // keeping it), so that a client that writes its whole body before reading gets the answer
+        // instead of waiting on a connection nobody reads; the answer then closes the connection.
+        if length <= 4 * max(limit, HubServerSettings.maxBodyBytes) {
             for try await _ in request.body {}
         }
-        throw HubError(.contentTooLarge, "payload_too_large", "request body of \(length) bytes; at most \(context.maxUploadSize)")
+        throw tooLarge(length)
     }
-    return try await request.body.collect(upTo: context.maxUploadSize)
+    do {
+        return try await request.body.collect(upTo: limit)
+    } catch let error as HTTPError where error.status == .contentTooLarge {
+        throw tooLarge(nil)
+    }
 }
 
 /// The request body as sent, or inflated when it came with `Content-Encoding: gzip` (bounded by the

@@ -60,6 +60,10 @@ func addDashboard(to group: RouterGroup<OperatorRequestContext>, _ hub: HubConte
 /// What the sign-in form posts (`application/x-www-form-urlencoded`).
 struct SignInForm: Decodable {
     var token: String?
+
+    /// The largest sign-in form taken: a token is under 100 bytes, and the form is refused (413) long
+    /// before it could cost the hub anything, unlike the 16 MiB a sync batch may take.
+    static let maxBytes = 4 * 1024
 }
 
 /// The sign-in page, the form it posts, and sign-in links. Public: they are how an operator gets a session.
@@ -105,7 +109,14 @@ func addSignInRoutes(to router: Router<HubRequestContext>, _ hub: HubContext) {
             hub.metrics.refused(code: "too_many_sign_ins")
             return refusal
         }
-        let form = try await URLEncodedFormDecoder().decode(SignInForm.self, from: request, context: context)
+        let body = try await readBody(request, limit: SignInForm.maxBytes) { length in
+            HubError(
+                .contentTooLarge, "payload_too_large",
+                "the sign-in form is limited to \(SignInForm.maxBytes / 1024) KiB (\(SignInForm.maxBytes) bytes); this one has "
+                    + (length.map { "\($0) bytes" } ?? "more")
+            )
+        }
+        let form = try URLEncodedFormDecoder().decode(SignInForm.self, from: String(buffer: body))
         let token = (form.token ?? "").trimmingCharacters(in: .whitespaces)
         guard let session = try await hub.database.startSession(operatorToken: token, lifetime: 12 * 3600, now: hub.clock())
         else {
