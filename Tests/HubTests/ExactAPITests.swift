@@ -111,4 +111,85 @@ struct ExactAPITests {
             }
         }
     }
+
+    @Test("query parameters are read exactly: out of range, not whole, not in the list or not a date is 400, never clamped or ignored")
+    func exactQueries() async throws {
+        let hub = try await Route.makeHub()
+        let reader = Route.headers(bearer: hub.operatorToken, json: false)
+        try await hub.app.test(.router) { client in
+            for (uri, field) in [
+                ("/v1/records/stock?limit=0", "limit"), ("/v1/records/stock?limit=10001", "limit"), ("/v1/records/stock?limit=ten", "limit"),
+                ("/v1/records/stock?after=-1", "after"), ("/v1/records/stock?after=x", "after"), ("/v1/records/stock?date=1899-12-31", "date"),
+                ("/v1/views/supply?unit=KG", "unit"), ("/v1/views/supply?unit=L", "unit"), ("/v1/views/alerts?date=3000-01-01", "date"),
+            ] {
+                try await client.execute(uri: uri, method: .get, headers: reader) {
+                    try Route.expectError($0, .badRequest, "invalid_parameter", field: field)
+                }
+            }
+            for uri in ["/v1/records/stock?limit=1&after=0", "/v1/records/stock?limit=10000", "/v1/views/supply?unit=jin", "/v1/views/alerts?date=2999-12-31"] {
+                try await client.execute(uri: uri, method: .get, headers: reader) { #expect($0.status == .ok, "\(uri)") }
+            }
+            // lang is zh or en, as written; on every page and on sign-out.
+            for (uri, method) in [("/login?lang=EN", HTTPRequest.Method.get), ("/?lang=Zh", .get), ("/logout?lang=xx", .post)] {
+                try await client.execute(uri: uri, method: method, headers: reader) { try Route.expectError($0, .badRequest, "bad_request", field: "lang") }
+            }
+            // A sign-in link's date is checked before the code is spent.
+            try await client.execute(uri: "/login/session/abc?date=2020-02-30", method: .get) {
+                try Route.expectError($0, .badRequest, "invalid_parameter", field: "date")
+            }
+        }
+    }
+
+    @Test("the sign-in form: a broken encoding is 400, a repeated name takes the first, no token is 400")
+    func signInFormParsing() async throws {
+        let hub = try await Route.makeHub()
+        let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+        try await hub.app.test(.router) { client in
+            try await client.execute(uri: "/login", method: .post, headers: form, body: ByteBuffer(string: "token=%zz")) {
+                try Route.expectError($0, .badRequest, "malformed_form")
+            }
+            try await client.execute(uri: "/login", method: .post, headers: form, body: ByteBuffer(string: "note=a")) {
+                try Route.expectError($0, .badRequest, "bad_request", field: "token")
+            }
+            let twice = "token=\(hub.operatorToken)&token=other&x[y]=1&x=2"
+            try await client.execute(uri: "/login", method: .post, headers: form, body: ByteBuffer(string: twice)) {
+                #expect($0.status == .seeOther)
+            }
+        }
+    }
+
+    @Test("the matching desk's bodies: JSON only (415), 64 KiB at most (413 naming it), units as the catalog writes them, a malformed cancel is 400")
+    func matchingBodies() async throws {
+        let desk = try await MatchingRouteTests.makeDesk()
+        let dispatcher = Route.headers(bearer: desk.dispatcher)
+        let before = try desk.db.fingerprint()
+        try await desk.app.test(.router) { client in
+            var plain = dispatcher
+            plain[.contentType] = "text/plain"
+            try await client.execute(uri: "/v1/matching/confirm", method: .post, headers: plain, body: MatchingRouteTests.body) {
+                try Route.expectError($0, .unsupportedMediaType, "unsupported_media_type")
+            }
+            let big = ByteBuffer(string: #"{"need":"n-1","offer":"o-1","quantity":1,"pad":""# + String(repeating: "x", count: 70_000) + #""}"#)
+            try await client.execute(uri: "/v1/matching/confirm", method: .post, headers: dispatcher, body: big) { response in
+                try Route.expectError(response, .contentTooLarge, "payload_too_large")
+                #expect(Self.message(response)?.contains("limited to 64 KiB") == true)
+            }
+            let upper = ByteBuffer(string: #"{"need":"n-1","offer":"o-1","quantity":3000,"unit":"JIN"}"#)
+            try await client.execute(uri: "/v1/matching/confirm", method: .post, headers: dispatcher, body: upper) {
+                try Route.expectError($0, .badRequest, "bad_request", field: "unit")
+            }
+            try await client.execute(uri: "/v1/matching/confirm", method: .post, headers: dispatcher, body: ByteBuffer(string: #"{"need":"n-1","offer":"o-1"}"#)) {
+                try Route.expectError($0, .badRequest, "bad_request", field: "quantity")
+            }
+            try await client.execute(uri: "/v1/matching/matches/m-1/cancel", method: .post, headers: dispatcher, body: ByteBuffer(string: #"{"reason":7}"#)) {
+                try Route.expectError($0, .badRequest, "bad_request", field: "reason")
+            }
+            var form = dispatcher
+            form[.contentType] = "application/json"
+            try await client.execute(uri: "/matching/confirm", method: .post, headers: form, body: ByteBuffer(string: "need=n-1&offer=o-1&quantity=1")) {
+                try Route.expectError($0, .unsupportedMediaType, "unsupported_media_type")
+            }
+        }
+        #expect(try desk.db.fingerprint() == before, "nothing was written")
+    }
 }

@@ -95,7 +95,8 @@ struct HubErrorMiddleware: RouterMiddleware {
         case let e as any HTTPResponseError:
             if e.status == .contentTooLarge { return HubError.payloadTooLarge }
             if e.status == .notFound { return HubError.notFound("no such endpoint") }
-            return HubError(e.status, "http_\(e.status.code)", e.status.reasonPhrase)
+            if e.status == .badRequest { return HubError.badRequest((e as? HTTPError)?.body ?? "the request is malformed") }
+            return HubError(e.status, "http_\(e.status.code)", (e as? HTTPError)?.body ?? e.status.reasonPhrase)
         default:
             return HubError(.internalServerError, "internal", "the hub could not complete the request")
         }
@@ -207,15 +208,12 @@ func addOperatorAPI(to group: RouterGroup<OperatorRequestContext>, _ hub: HubCon
             let known = RecordSetSchema.all.map(\.name).joined(separator: ", ")
             throw HubError.notFound("'\(name)' is not a record set; known: \(known)")
         }
-        let query = request.uri.queryParameters
-        let after = Int64(query.get("after") ?? "0") ?? 0
-        let limit = min(max(Int(query.get("limit") ?? "1000") ?? 1000, 1), 10_000)
-        var date: CalendarDate?
-        if let text = query.get("date") {
-            do throws(DomainError) { date = try CalendarDate(text) } catch { throw HubError.invalidParameter(error) }
-        }
+        // Exactly as docs/openapi.json states them: a value out of range is 400, not clamped.
+        let after = try Query.integer(request, "after", in: 0...Int64.max, default: 0)
+        let limit = Int(try Query.integer(request, "limit", in: 1...10_000, default: 1000))
+        let date = try Query.date(request, "date")
         return try await hub.database.records(
-            set: schema, store: query.get("store"), date: date, afterSeq: after, limit: limit
+            set: schema, store: request.uri.queryParameters.get("store"), date: date, afterSeq: after, limit: limit
         )
     }
     addViewRoutes(to: group.group("views"), hub)
