@@ -192,4 +192,17 @@ struct ExactAPITests {
         }
         #expect(try desk.db.fingerprint() == before, "nothing was written")
     }
+
+    @Test("a pair or a unit that does not fit the stored need is 409 mismatch, not a malformed request")
+    func mismatchIsConflict() async throws {
+        let desk = try await MatchingRouteTests.makeDesk()
+        let before = try desk.db.fingerprint()
+        try await desk.app.test(.router) { client in
+            let barrels = ByteBuffer(string: #"{"need":"n-1","offer":"o-1","quantity":3,"unit":"barrel"}"#)
+            try await client.execute(uri: "/v1/matching/confirm", method: .post, headers: Route.headers(bearer: desk.dispatcher), body: barrels) {
+                try Route.expectError($0, .conflict, "mismatch", field: "unit")
+            }
+        }
+        #expect(try desk.db.fingerprint() == before)
+    }
 }

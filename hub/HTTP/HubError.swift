@@ -61,6 +61,7 @@ public struct HubError: Error, Sendable, CustomStringConvertible, HTTPResponseEr
         case .forbidden: (status, code) = (.forbidden, "forbidden")
         case .overAllocated: (status, code) = (.conflict, "over_allocated")
         case .notOpen: (status, code) = (.conflict, "not_open")
+        case .mismatch: (status, code) = (.conflict, "mismatch")
         case .clockAhead: (status, code) = (.conflict, "clock_ahead")
         default: (status, code) = error.change == nil ? (.badRequest, "bad_request") : (.unprocessableContent, "invalid_change")
         }
