@@ -74,6 +74,15 @@ struct ExactAPITests {
         #expect(try hub.db.fingerprint() == before)
     }
 
+    @Test("the router's routes are exactly the document's operations")
+    func routesAreTheDocument() async throws {
+        let hub = try await Route.makeHub()
+        let routed = Set(buildHubRouter(hub.context).routes.map { "\($0.method.rawValue) \($0.path.description)" })
+        let documented = Set(try Self.documentedOperations().flatMap { path, methods in methods.map { "\($0) \(path)" } })
+        #expect(routed.subtracting(documented).sorted() == [], "routes the document does not state")
+        #expect(documented.subtracting(routed).sorted() == [], "operations the hub does not have")
+    }
+
     @Test("every documented path answers a method it does not have with 405 and its documented methods in Allow")
     func allowIsTheDocument() async throws {
         let hub = try await Route.makeHub()
