@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
@@ -31,6 +32,8 @@ let package = Package(
     targets: [
         // The system zlib (Debian: zlib1g-dev), for gzip bodies on the wire.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        // The system libcurl (Debian: libcurl4-openssl-dev), the agent's HTTP(S) client.
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
         // The pure model agent and hub share: CRDT types, hybrid logical clock, record-set schemas,
         // validation, the sync wire format. No database.
         .target(
@@ -65,7 +68,7 @@ let package = Package(
         .target(
             name: "BaogongAgent",
             dependencies: [
-                "BaogongModel", "BaogongRecordStore",
+                "BaogongModel", "BaogongRecordStore", "CCurl",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -84,8 +87,10 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -107,7 +112,7 @@ let package = Package(
         .executableTarget(
             name: "baogong-agent",
             dependencies: [
-                "BaogongModel", "BaogongAgent", "BaogongCommandLine",
+                "BaogongModel", "BaogongAgent", "BaogongCommandLine", "BaogongRecordStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -118,7 +123,7 @@ let package = Package(
         .executableTarget(
             name: "baogong-hub",
             dependencies: [
-                "BaogongModel", "BaogongHub", "BaogongDemo", "BaogongCommandLine",
+                "BaogongModel", "BaogongHub", "BaogongDemo", "BaogongCommandLine", "BaogongRecordStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

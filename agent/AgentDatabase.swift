@@ -15,6 +15,15 @@ public struct AgentDatabase: Sendable {
         public var replica: ReplicaID
         public var hub: String
         public var token: String
+        /// A county CA's PEM certificates (`--ca-cert`), trusted for this hub instead of the system's.
+        public var trustedCertificatesPEM: String? = nil
+        /// Plain http to a host that is not loopback was allowed (`--allow-insecure-http`).
+        public var allowInsecureHTTP = false
+
+        /// Where and how a sync goes.
+        public var endpoint: HubEndpoint {
+            HubEndpoint(url: hub, token: token, trustedCertificatesPEM: trustedCertificatesPEM)
+        }
     }
 
     /// Opens an agent database that `init` created; refuses a path that holds none.
@@ -28,11 +37,12 @@ public struct AgentDatabase: Sendable {
     }
 
     /// Creates the database and this device's replica id. Several devices of one store each get their own.
-    public static func create(path: String, store: String, hub: String, token: String) throws -> AgentDatabase {
+    public static func create(
+        path: String, store: String, hub: String, token: String, trustedCertificatesPEM: String? = nil,
+        allowInsecureHTTP: Bool = false
+    ) throws -> AgentDatabase {
         do { try Identifier.validate(store, field: "store") } catch { throw AgentError(error) }
-        guard let url = URL(string: hub), url.scheme == "http" || url.scheme == "https", url.host != nil else {
-            throw AgentError(.invalidInput, "hub: '\(hub)' is not an http(s) URL")
-        }
+        try HubAddress.validate(hub, allowInsecureHTTP: allowInsecureHTTP)
         guard !token.isEmpty else { throw AgentError(.invalidInput, "token: must not be empty") }
         let db = try AgentDatabase(store: RecordStore(path: path))
         try db.writer.write { db in
@@ -44,6 +54,8 @@ public struct AgentDatabase: Sendable {
             try RecordStore.setMeta("replica", replica, in: db)
             try RecordStore.setMeta("hub", hub, in: db)
             try RecordStore.setMeta("token", token, in: db)
+            if let trustedCertificatesPEM { try RecordStore.setMeta("ca_cert", trustedCertificatesPEM, in: db) }
+            if allowInsecureHTTP { try RecordStore.setMeta("allow_insecure_http", 1, in: db) }
             try RecordStore.setMeta("created_at", Timestamps.iso(Date()), in: db)
         }
         return db
@@ -51,18 +63,19 @@ public struct AgentDatabase: Sendable {
 
     public init(store: RecordStore) { self.store = store }
 
-    /// Points the agent at another hub URL or gives it a new token; the replica id and records stay.
-    public func reconfigure(hub: String?, token: String?) async throws {
-        if let hub {
-            guard let url = URL(string: hub), url.scheme == "http" || url.scheme == "https", url.host != nil else {
-                throw AgentError(.invalidInput, "hub: '\(hub)' is not an http(s) URL")
-            }
-        }
+    /// Points the agent at another hub URL, gives it a new token or CA, or allows plain http off
+    /// loopback (or withdraws that); the replica id and records stay. nil leaves a setting as it is.
+    public func reconfigure(
+        hub: String?, token: String?, trustedCertificatesPEM: String? = nil, allowInsecureHTTP: Bool? = nil
+    ) async throws {
         if let token, token.isEmpty { throw AgentError(.invalidInput, "token: must not be empty") }
         try await writer.write { db in
-            _ = try Self.identity(db)
+            let current = try Self.identity(db)
+            try HubAddress.validate(hub ?? current.hub, allowInsecureHTTP: allowInsecureHTTP ?? current.allowInsecureHTTP)
             if let hub { try RecordStore.setMeta("hub", hub, in: db) }
             if let token { try RecordStore.setMeta("token", token, in: db) }
+            if let trustedCertificatesPEM { try RecordStore.setMeta("ca_cert", trustedCertificatesPEM, in: db) }
+            if let allowInsecureHTTP { try RecordStore.setMeta("allow_insecure_http", allowInsecureHTTP ? 1 : 0, in: db) }
         }
     }
 
@@ -79,7 +92,9 @@ public struct AgentDatabase: Sendable {
         return Identity(
             store: store, replica: replica,
             hub: String.fromDatabaseValue(try RecordStore.meta("hub", in: db)) ?? "",
-            token: String.fromDatabaseValue(try RecordStore.meta("token", in: db)) ?? ""
+            token: String.fromDatabaseValue(try RecordStore.meta("token", in: db)) ?? "",
+            trustedCertificatesPEM: String.fromDatabaseValue(try RecordStore.meta("ca_cert", in: db)),
+            allowInsecureHTTP: (Int64.fromDatabaseValue(try RecordStore.meta("allow_insecure_http", in: db)) ?? 0) != 0
         )
     }
 
@@ -339,8 +354,17 @@ public struct AgentDatabase: Sendable {
         public var hubCursor: Int64
         public var ackedSeq: Int64
         public var localSeq: Int64
+        /// The hub is reached over https.
+        public var tls: Bool
+        /// A county CA was given with `--ca-cert`.
+        public var caCert: Bool
+        public var allowInsecureHTTP: Bool
+        /// When an answer file from the hub was last applied (sync by file).
+        public var lastBundleAt: String?
 
         enum CodingKeys: String, CodingKey {
+            case lastBundleAt = "last_bundle_at"
+            case tls, caCert = "ca_cert", allowInsecureHTTP = "allow_insecure_http"
             case store, replica, hub, pending, oldestPendingAt = "oldest_pending_at", lastSyncAt = "last_sync_at"
             case lastAttemptAt = "last_attempt_at", lastError = "last_error", hubCursor = "hub_cursor"
             case ackedSeq = "acked_seq", localSeq = "local_seq"
@@ -362,7 +386,9 @@ public struct AgentDatabase: Sendable {
                 lastAttemptAt: String.fromDatabaseValue(try RecordStore.meta("last_attempt_at", in: db)),
                 lastError: String.fromDatabaseValue(try RecordStore.meta("last_error", in: db)),
                 hubCursor: Int64.fromDatabaseValue(try RecordStore.meta("hub_cursor", in: db)) ?? 0,
-                ackedSeq: acked, localSeq: localSeq
+                ackedSeq: acked, localSeq: localSeq, tls: HubAddress.usesTLS(identity.hub),
+                caCert: identity.trustedCertificatesPEM != nil, allowInsecureHTTP: identity.allowInsecureHTTP,
+                lastBundleAt: String.fromDatabaseValue(try RecordStore.meta("last_bundle_at", in: db))
             )
         }
     }

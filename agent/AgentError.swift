@@ -17,6 +17,10 @@ public struct AgentError: Error, Sendable, CustomStringConvertible {
         public static let hubError = Code("hub_error")
         /// The hub refused changes stamped too far ahead of its clock (`clock_ahead`).
         public static let clockAhead = Code("clock_ahead")
+        /// The hub's TLS certificate was refused (unknown CA, expired, another host's name).
+        public static let tlsRefused = Code("tls_refused")
+        /// The hub address would send the token in the clear (plain http off loopback).
+        public static let insecureHub = Code("insecure_hub")
     }
 
     public let code: Code

@@ -13,6 +13,8 @@ public struct SyncClient: Sendable {
     public var logger: Logger
     /// The agent's notion of now (the wall clock; simulated in the demo and in tests).
     public var clock: @Sendable () -> Date
+    /// Called after each batch with the report so far (`pending` is what is still to send).
+    public var progress: (@Sendable (Report) -> Void)?
 
     public init(
         database: AgentDatabase, transport: any SyncTransport = HTTPSyncTransport(), batchSize: Int = 5_000,
@@ -41,13 +43,20 @@ public struct SyncClient: Sendable {
     public func syncOnce() async throws -> Report {
         var report = Report()
         let identity = try await database.identity()
+        do {
+            // An agent configured before this rule (or a database edited by hand) is held to it too.
+            try HubAddress.validate(identity.hub, allowInsecureHTTP: identity.allowInsecureHTTP)
+        } catch {
+            try? await database.recordFailure(error.message, now: clock())
+            throw error
+        }
         var restarts = 0
         var restamped = false
         while true {
             let request = try await database.nextBatch(limit: batchSize, now: clock())
             let response: SyncResponse
             do {
-                response = try await transport.sync(request, hub: identity.hub, token: identity.token)
+                response = try await transport.sync(request, to: identity.endpoint)
                 let restored = request.acked.map { response.acked < $0 } ?? false
                 guard response.acked >= request.upto || restored else {
                     throw AgentError(
@@ -81,12 +90,18 @@ public struct SyncClient: Sendable {
             report.received += response.changes.count
             report.cursor = response.cursor
             report.pending = request.pending
+            progress?(report)
             logger.debug(
                 "batch synced",
                 metadata: ["sync.batch.count": "\(request.changes.count)", "sync.pending": "\(request.pending)"]
             )
             let resend = request.acked.map { response.acked < $0 } ?? false
             if request.pending == 0 && !response.more && !resend { break }
+        }
+        do {
+            try await database.compactIfDue(now: clock())
+        } catch {
+            logger.warning("compaction failed; the sync itself succeeded", metadata: ["error": "\(error)"])
         }
         return report
     }

@@ -1,61 +1,99 @@
 import BaogongModel
 import Foundation
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
+
+/// Where the agent syncs: the hub's address, the store's token, and the CA to trust for it.
+public struct HubEndpoint: Sendable, Hashable {
+    public var url: String
+    public var token: String
+    /// PEM certificates of a county's private CA (`--ca-cert`); nil trusts the system's store.
+    public var trustedCertificatesPEM: String?
+
+    public init(url: String, token: String, trustedCertificatesPEM: String? = nil) {
+        self.url = url
+        self.token = token
+        self.trustedCertificatesPEM = trustedCertificatesPEM
+    }
+}
 
 /// How the agent reaches the hub. A protocol so tests can put a fault-injecting double in between.
 public protocol SyncTransport: Sendable {
-    func sync(_ request: SyncRequest, hub: String, token: String) async throws -> SyncResponse
+    func sync(_ request: SyncRequest, to hub: HubEndpoint) async throws -> SyncResponse
+    /// A page of the store's own records as the hub holds them (`GET /v1/restore`), for a new device.
+    func restore(after seq: Int64, limit: Int, from hub: HubEndpoint) async throws -> SyncResponse
 }
 
-/// HTTP over Foundation's URLSession (libcurl on Linux): one shared session per process.
-public struct HTTPSyncTransport: SyncTransport {
-    /// The process's one session; connections are reused between batches. It never follows a
-    /// redirect: the request carries the store's token, which must go to the configured hub only.
-    static let session: URLSession = {
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = 60
-        configuration.httpMaximumConnectionsPerHost = 2
-        return URLSession(configuration: configuration, delegate: RedirectRefusal(), delegateQueue: nil)
-    }()
+extension SyncTransport {
+    public func restore(after seq: Int64, limit: Int, from hub: HubEndpoint) async throws -> SyncResponse {
+        throw AgentError(.hubError, "this transport cannot restore a device")
+    }
+}
 
+/// HTTP(S) over the system libcurl (`CurlExchange`): connections reused between batches, the hub's
+/// certificate and host name always verified, redirects never followed (the request carries the
+/// store's token, which must go to the configured hub only).
+public struct HTTPSyncTransport: SyncTransport {
     /// gzip request bodies over this size (and accept gzip answers); 0 turns compression off.
     public var compressAbove: Int
 
     public init(compressAbove: Int = 1024) { self.compressAbove = compressAbove }
 
-    public func sync(_ request: SyncRequest, hub: String, token: String) async throws -> SyncResponse {
-        guard let url = URL(string: hub)?.appendingPathComponent("v1/sync") else {
+    public func sync(_ request: SyncRequest, to endpoint: HubEndpoint) async throws -> SyncResponse {
+        let hub = endpoint.url
+        guard URL(string: hub)?.host != nil else {
             throw AgentError(.invalidInput, "hub: '\(hub)' is not a URL")
         }
-        var http = URLRequest(url: url)
-        http.httpMethod = "POST"
-        http.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        http.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        var exchange = CurlExchange(url: hub.hasSuffix("/") ? hub + "v1/sync" : hub + "/v1/sync")
+        exchange.trustedCertificatesPEM = endpoint.trustedCertificatesPEM
+        exchange.acceptGzip = compressAbove > 0
+        exchange.headers = ["Content-Type: application/json", "Authorization: Bearer \(endpoint.token)"]
         let body: Data
         do {
             body = try request.jsonData()
         } catch {
             throw AgentError(.invalidInput, "the batch cannot be written as JSON: \(error)")
         }
-        if compressAbove > 0 {
-            http.setValue("gzip", forHTTPHeaderField: "Accept-Encoding")
-        }
         if compressAbove > 0 && body.count > compressAbove {
-            http.httpBody = try Gzip.compress(body)
-            http.setValue("gzip", forHTTPHeaderField: "Content-Encoding")
+            exchange.body = try Gzip.compress(body)
+            exchange.headers.append("Content-Encoding: gzip")
         } else {
-            http.httpBody = body
+            exchange.body = body
         }
-        var data: Data
-        let response: URLResponse
+        return try await perform(exchange, endpoint)
+    }
+
+    public func restore(after seq: Int64, limit: Int, from endpoint: HubEndpoint) async throws -> SyncResponse {
+        let hub = endpoint.url
+        var exchange = CurlExchange(url: (hub.hasSuffix("/") ? hub : hub + "/") + "v1/restore?after=\(seq)&limit=\(limit)")
+        exchange.method = "GET"
+        exchange.trustedCertificatesPEM = endpoint.trustedCertificatesPEM
+        exchange.acceptGzip = compressAbove > 0
+        exchange.headers = ["Authorization: Bearer \(endpoint.token)"]
+        return try await perform(exchange, endpoint)
+    }
+
+    /// Sends an exchange and reads the hub's answer: a sync response, or an error the clerk can act on.
+    private func perform(_ exchange: CurlExchange, _ endpoint: HubEndpoint) async throws -> SyncResponse {
+        let hub = endpoint.url
+        let answer: CurlExchange.Response
         do {
-            (data, response) = try await Self.session.data(for: http)
-        } catch {
-            throw AgentError(.hubUnreachable, "hub unreachable at \(hub): \(error.localizedDescription)")
+            answer = try await exchange.perform()
+        } catch let failure as CurlExchange.Failure {
+            switch failure.kind {
+            case .certificate:
+                throw AgentError(
+                    .tlsRefused,
+                    "the hub at \(hub) was refused: \(failure.message)"
+                        + (endpoint.trustedCertificatesPEM == nil
+                            ? " (a county CA is given with 'baogong-agent config --ca-cert FILE')"
+                            : " (checked against the CA given with --ca-cert)")
+                )
+            case .unreachable, .other:
+                throw AgentError(.hubUnreachable, "hub unreachable at \(hub): \(failure.message)")
+            }
         }
+        var data = answer.body
+        let status = answer.status
         // libcurl may already have inflated a gzip answer; inflate it here when it has not.
         if Gzip.isCompressed(data) {
             do {
@@ -64,9 +102,8 @@ public struct HTTPSyncTransport: SyncTransport {
                 throw AgentError(.hubError, "the hub's answer could not be inflated: \(error)")
             }
         }
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         if (300..<400).contains(status) {
-            let location = (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Location") ?? "(no Location header)"
+            let location = answer.headers["location"] ?? "(no Location header)"
             throw AgentError(
                 .hubError,
                 "the hub at \(hub) answered with a redirect (HTTP \(status)) to \(location); the agent does not send its token"
@@ -88,7 +125,7 @@ public struct HTTPSyncTransport: SyncTransport {
             case 400..<500: throw AgentError(.rejected, "the hub rejected the batch (HTTP \(status)): \(detail)")
             case 503:
                 // Busy (too many large batches at once): like an unreachable hub, retried later.
-                let after = (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Retry-After") ?? "a few"
+                let after = answer.headers["retry-after"] ?? "a few"
                 throw AgentError(.hubUnreachable, "hub busy, retry in \(after) s: \(detail)")
             default: throw AgentError(.hubError, "the hub failed (HTTP \(status)): \(detail)")
             }
@@ -98,16 +135,5 @@ public struct HTTPSyncTransport: SyncTransport {
         } catch {
             throw AgentError(.hubError, "the hub's answer is not a sync response: \(error)")
         }
-    }
-}
-
-/// Refuses every redirect, so that the answer itself (3xx with its Location) reaches the agent and the
-/// token and batch are never sent to the address a redirect names.
-final class RedirectRefusal: NSObject, URLSessionTaskDelegate, Sendable {
-    func urlSession(
-        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-        newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void
-    ) {
-        completionHandler(nil)
     }
 }

@@ -19,7 +19,7 @@ struct AgentCommand: AsyncParsableCommand {
         subcommands: [
             Init.self, Config.self, StockCommand.self, CheckpointCommand.self, IncidentCommand.self, StoreCommand.self,
             ImportCommand.self, ShowCommand.self, NeedCommand.self, OfferCommand.self, MatchesCommand.self, MatchCommand.self,
-            PassesCommand.self, PassCommand.self, DeliveryCommand.self,
+            PassesCommand.self, PassCommand.self, DeliveryCommand.self, BundleCommand.self,
             Sync.self, Run.self, Status.self,
         ]
     )
@@ -61,8 +61,10 @@ struct Init: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Create the local database and this device's replica id.")
     @OptionGroup var db: DatabaseOptions
     @Option(help: "The store's id, as enrolled at the hub.") var store: String
-    @Option(help: "The hub's URL, e.g. http://hub.example:8080") var hub: String
+    @Option(help: "The hub's URL, e.g. https://hub.example:8443") var hub: String
     @OptionGroup var token: TokenOptions
+    @OptionGroup var transport: HubTransportOptions
+    @Flag(help: "A replaced PC: fetch the store's records from the hub into this new device.") var restore = false
 
     func run() async throws {
         try await guarded {
@@ -71,31 +73,55 @@ struct Init: AsyncParsableCommand {
                     .invalidInput, "token: give the store's token with --token-file FILE, --token - (standard input) or BAOGONG_TOKEN"
                 )
             }
-            let agent = try AgentDatabase.create(path: db.path, store: store, hub: hub, token: token)
+            let agent = try AgentDatabase.create(
+                path: db.path, store: store, hub: hub, token: token,
+                trustedCertificatesPEM: try transport.caCertificates(), allowInsecureHTTP: transport.allowInsecureHTTP ?? false
+            )
             let identity = try await agent.identity()
             print("initialised \(db.path): store \(identity.store), replica \(identity.replica), hub \(identity.hub)")
+            guard restore else { return }
+            do {
+                let restored = try await agent.restoreFromHub()
+                let report = try await SyncClient(database: agent).syncOnce()
+                print(
+                    "restored \(restored) change(s) that the store's devices wrote, and \(report.received) from the hub"
+                        + " (catalog, notices, matches, passes); this device carries on with the store's records"
+                )
+            } catch {
+                // Nothing half-made stays behind: the same command can simply be run again.
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db.path + suffix) }
+                throw error
+            }
         }
     }
 }
 
 struct Config: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Change the hub URL or the store token (after 'baogong-hub stores rotate-token')."
+        abstract: "Change the hub URL, the store token (after 'baogong-hub stores rotate-token') or how the hub is trusted."
     )
     @OptionGroup var db: DatabaseOptions
     @Option(help: "The hub's URL.") var hub: String?
     @OptionGroup var newToken: TokenOptions
+    @OptionGroup var transport: HubTransportOptions
 
     func run() async throws {
         try await guarded {
             // BAOGONG_TOKEN applies only to a bare `config`, so that a variable left in the environment
-            // never replaces the token while the hub address is being changed.
-            let token = try hub == nil ? newToken.resolved() : newToken.fromFlags()
-            guard hub != nil || token != nil else {
-                throw AgentError(.invalidInput, "give --hub, a token (--token-file FILE, --token - or BAOGONG_TOKEN) or both")
+            // never replaces the token while the hub address or its trust is being changed.
+            let bare = hub == nil && transport.caCert == nil && transport.allowInsecureHTTP == nil
+            let token = try bare ? newToken.resolved() : newToken.fromFlags()
+            let certificates = try transport.caCertificates()
+            guard hub != nil || token != nil || certificates != nil || transport.allowInsecureHTTP != nil else {
+                throw AgentError(
+                    .invalidInput,
+                    "give --hub, a token (--token-file FILE, --token - or BAOGONG_TOKEN), --ca-cert or --[no-]allow-insecure-http"
+                )
             }
             let agent = try db.open()
-            try await agent.reconfigure(hub: hub, token: token)
+            try await agent.reconfigure(
+                hub: hub, token: token, trustedCertificatesPEM: certificates, allowInsecureHTTP: transport.allowInsecureHTTP
+            )
             let identity = try await agent.identity()
             print("store \(identity.store), replica \(identity.replica) now syncs with \(identity.hub)")
         }
@@ -265,6 +291,7 @@ struct ImportCommand: AsyncParsableCommand {
         )
         @OptionGroup var db: DatabaseOptions
         @Argument(help: "The CSV file.") var file: String
+        @OptionGroup var progress: ProgressOptions
 
         func run() async throws {
             try await guarded {
@@ -274,13 +301,11 @@ struct ImportCommand: AsyncParsableCommand {
                 }
                 let parsed = try StockCSV.parseWithLines(try StockCSV.text(data))
                 let entries = parsed.map(\.entry)
-                let terminal = isatty(STDERR_FILENO) == 1
+                let line = progress.reporter(task: "importing", unit: "rows")
+                defer { line.finish() }
                 try await agent.importStock(entries, lines: parsed.map(\.line)) { done in
-                    if terminal {
-                        FileHandle.standardError.write(Data("\rimporting \(done)/\(entries.count)".utf8))
-                    }
+                    line.update(done: Int64(done), total: Int64(entries.count))
                 }
-                if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
                 print("imported \(entries.count) stock rows from \(file)")
             }
         }
@@ -369,10 +394,15 @@ struct Sync: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Sync with the hub now.")
     @OptionGroup var db: DatabaseOptions
     @Flag var json = false
+    @OptionGroup var progress: ProgressOptions
 
     func run() async throws {
         try await guarded {
-            let report = try await SyncClient(database: try db.open()).syncOnce()
+            let line = progress.reporter(task: "syncing", unit: "changes")
+            defer { line.finish() }
+            var client = SyncClient(database: try db.open())
+            client.progress = { report in line.update(done: Int64(report.sent), total: Int64(report.sent) + report.pending) }
+            let report = try await client.syncOnce()
             if json { return try printJSON(report) }
             print("synced: sent \(report.sent) change(s) in \(report.batches) batch(es), received \(report.received); all acknowledged")
         }
@@ -408,13 +438,22 @@ struct Status: AsyncParsableCommand {
         try await guarded {
             let s = try await db.open().status()
             if json { return try printJSON(s) }
+            let now = Date()
+            let synced = s.lastSyncAt.map { "last synced \(Elapsed.since($0, now: now))" } ?? "never synced"
             if s.pending == 0 {
-                print("all synced (已同步): store \(s.store), replica \(s.replica), last sync \(s.lastSyncAt ?? "never")")
+                print("all synced (已同步): \(synced); store \(s.store), replica \(s.replica)")
             } else {
-                print("\(s.pending) change(s) pending (待同步) since \(s.oldestPendingAt ?? "?"); last sync \(s.lastSyncAt ?? "never")")
+                let oldest = s.oldestPendingAt.map { " (oldest \(Elapsed.since($0, now: now, suffix: "")))" } ?? ""
+                print("\(synced), \(s.pending) pending (待同步)\(oldest); store \(s.store), replica \(s.replica)")
             }
             if let error = s.lastError { print("last error: \(error) (at \(s.lastAttemptAt ?? "?"))") }
+            if let bundle = s.lastBundleAt { print("last answer file applied (离线数据包) \(Elapsed.since(bundle, now: now))") }
             print("hub \(s.hub), hub cursor \(s.hubCursor), acknowledged up to \(s.ackedSeq) of \(s.localSeq)")
+            print(
+                s.tls
+                    ? "TLS (加密): yes, \(s.caCert ? "checked against the county CA" : "checked against the system's CAs")"
+                    : "TLS (加密): no\(s.allowInsecureHTTP ? ", plain http allowed off this machine" : "")"
+            )
         }
     }
 }

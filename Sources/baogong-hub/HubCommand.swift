@@ -18,7 +18,8 @@ struct HubCommand: AsyncParsableCommand {
         subcommands: [
             Serve.self, StoresCommand.self, OperatorsCommand.self, CatalogCommand.self, NoticesCommand.self,
             Status.self, BackupCommand.self, Supply.self, Alerts.self, Checkpoints.self, Reporting.self, ReportCommand.self,
-            MatchingCommand.self, PassesCommand.self, DeliveriesCommand.self, DemoCommand.self, OpenAPI.self,
+            MatchingCommand.self, PassesCommand.self, DeliveriesCommand.self, BundleCommand.self, History.self, Compact.self,
+            DemoCommand.self, OpenAPI.self,
         ]
     )
 }
@@ -64,8 +65,16 @@ struct Serve: AsyncParsableCommand {
     var logLevel: Logger.Level = .info
     @Option(name: .customLong("sync-memory-mb"), help: "Sync bodies held in memory at once, in MiB; beyond it: 503 busy.")
     var syncMemoryMB: Int = 64
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain (leaf first): serve https.")
+    var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert.")
+    var tlsKey: String?
+    @Option(name: .customLong("retain-days"), help: "Days of history kept; older superseded entries are compacted daily.")
+    var retainDays = 400
     func validate() throws {
         guard syncMemoryMB >= 1 else { throw ValidationError("--sync-memory-mb: must be at least 1, got \(syncMemoryMB)") }
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("give --tls-cert and --tls-key together") }
+        guard retainDays >= 1 else { throw ValidationError("--retain-days: must be at least 1, got \(retainDays)") }
     }
 
     func run() async throws {
@@ -78,7 +87,21 @@ struct Serve: AsyncParsableCommand {
                 database: try db.open(create: true), logger: logger, viewSettings: settings,
                 syncMemory: SyncMemoryBudget(limit: syncMemoryMB * 1024 * 1024)
             )
-            let running = try await RunningHub.start(hub, host: host, port: port, shutdownSignals: [.sigterm, .sigint])
+            var tls: HubTLS?
+            if let tlsCert, let tlsKey {
+                tls = try HubTLS.load(certificate: tlsCert, key: tlsKey)
+                if tls!.expired {
+                    logger.warning("the TLS certificate is not valid now (valid until \(Timestamps.iso(tls!.notValidAfter))); agents will refuse it")
+                }
+            } else if !NetworkAddress.isLoopback(host) {
+                logger.warning(
+                    "serving plain HTTP on \(host): tokens and data cross the network unencrypted; give --tls-cert and --tls-key"
+                )
+            }
+            let compaction = CompactionService(database: hub.database, retainDays: retainDays, logger: logger)
+            let running = try await RunningHub.start(
+                hub, host: host, port: port, tls: tls, background: [compaction], shutdownSignals: [.sigterm, .sigint]
+            )
             try await running.wait()
         }
     }

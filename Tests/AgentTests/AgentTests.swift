@@ -90,11 +90,11 @@ struct RecordingTests {
     @Test func initialisingTwiceIsRefused() throws {
         let agent = try ScratchAgent()
         let twice = #expect(throws: AgentError.self) {
-            _ = try AgentDatabase.create(path: agent.path, store: "S01", hub: "http://h:1", token: "t")
+            _ = try AgentDatabase.create(path: agent.path, store: "S01", hub: "http://127.0.0.1:1", token: "t")
         }
         #expect(twice?.code == .alreadyInitialised)
         let badStore = #expect(throws: AgentError.self) {
-            _ = try AgentDatabase.create(path: agent.path + "-2", store: "S 01", hub: "http://h:1", token: "t")
+            _ = try AgentDatabase.create(path: agent.path + "-2", store: "S 01", hub: "http://127.0.0.1:1", token: "t")
         }
         #expect(badStore?.code == .invalidInput)
         let badHub = #expect(throws: AgentError.self) {
@@ -210,7 +210,7 @@ final class FakeHub: SyncTransport, @unchecked Sendable {
         _ = try! store.apply([notice], defaultReplica: "hub")
     }
 
-    func sync(_ request: SyncRequest, hub: String, token: String) async throws -> SyncResponse {
+    func sync(_ request: SyncRequest, to hub: HubEndpoint) async throws -> SyncResponse {
         try lock.withLock {
             requests.append(request)
             if failNext > 0 {

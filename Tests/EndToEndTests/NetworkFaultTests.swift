@@ -17,7 +17,7 @@ final class HostileTransport: SyncTransport, @unchecked Sendable {
     private(set) var replays = 0
     private(set) var lostAnswers = 0
 
-    func sync(_ request: SyncRequest, hub: String, token: String) async throws -> SyncResponse {
+    func sync(_ request: SyncRequest, to hub: HubEndpoint) async throws -> SyncResponse {
         let (old, n) = lock.withLock { () -> (SyncRequest?, Int) in
             calls += 1
             let old = sent.isEmpty ? nil : sent[(calls * 7) % sent.count]
@@ -25,11 +25,11 @@ final class HostileTransport: SyncTransport, @unchecked Sendable {
             return (old, calls)
         }
         if let old {  // a stale batch arrives late, out of order
-            _ = try await inner.sync(old, hub: hub, token: token)
+            _ = try await inner.sync(old, to: hub)
             lock.withLock { replays += 1 }
         }
-        _ = try await inner.sync(request, hub: hub, token: token)  // duplicated delivery
-        let answer = try await inner.sync(request, hub: hub, token: token)
+        _ = try await inner.sync(request, to: hub)  // duplicated delivery
+        let answer = try await inner.sync(request, to: hub)
         if n % 3 == 0 {  // the hub committed, but its answer never arrives
             lock.withLock { lostAnswers += 1 }
             throw AgentError(.hubUnreachable, "answer lost")

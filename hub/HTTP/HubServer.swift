@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import HummingbirdAuth
+import HummingbirdTLS
 import NIOFoundationEssentialsCompat
 import Prometheus
 
@@ -43,6 +44,15 @@ public struct HubContext: Sendable {
     public var syncMemory: SyncMemoryBudget
     /// Failed sign-ins per client address (10 per 10 minutes, then 429).
     public var signInThrottle = SignInThrottle()
+    /// The server speaks TLS: the session cookie is marked `Secure`, so a browser never sends it
+    /// over plain http.
+    public var secureCookies = false
+
+    /// A `Set-Cookie` value for the session cookie (an empty value with max age 0 clears it).
+    func sessionCookie(_ value: String, sameSite: String, maxAge: Int) -> String {
+        "\(HubServerSettings.sessionCookie)=\(value); Path=/; HttpOnly; SameSite=\(sameSite); Max-Age=\(maxAge)"
+            + (secureCookies ? "; Secure" : "")
+    }
 
     public init(database: any HubStore, metrics: HubMetrics = HubMetrics(), logger: Logger,
                 viewSettings: ViewSettings = ViewSettings(), clock: @escaping @Sendable () -> Date = { Date() },
@@ -116,7 +126,9 @@ public func buildHubRouter(_ hub: HubContext) -> Router<HubRequestContext> {
     router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
     addPublicRoutes(to: router, hub)
     let authenticated = router.group().add(middleware: HubAuthenticator(store: hub.database, clock: hub.clock))
-    addSyncRoute(to: authenticated.group("v1", context: StoreRequestContext.self), hub)
+    let store = authenticated.group("v1", context: StoreRequestContext.self)
+    addSyncRoute(to: store, hub)
+    addRestoreRoute(to: store, hub)
     addOperatorAPI(to: authenticated.group("v1", context: OperatorRequestContext.self), hub)
     addDashboard(
         to: authenticated.group().add(middleware: SignInRedirect()).group(context: OperatorRequestContext.self), hub
@@ -196,6 +208,23 @@ func addSyncRoute(to group: RouterGroup<StoreRequestContext>, _ hub: HubContext)
     }
 }
 
+/// `GET /v1/restore?after=SEQ&limit=N`: what the store's own devices wrote, page by page, for a new
+/// device replacing a broken one (`baogong-agent init --restore`).
+func addRestoreRoute(to group: RouterGroup<StoreRequestContext>, _ hub: HubContext) {
+    group.get("restore") { request, context -> Response in
+        let query = request.uri.queryParameters
+        guard let after = Int64(query.get("after") ?? "0"), after >= 0,
+            let limit = Int(query.get("limit") ?? "5000"), (1...SyncProtocol.maxBatchChanges).contains(limit)
+        else {
+            throw HubError.badRequest(
+                "after must be a non-negative integer and limit from 1 to \(SyncProtocol.maxBatchChanges)", code: "invalid_parameter"
+            )
+        }
+        let page = try await hub.database.storeRecords(store: context.store, after: after, limit: limit)
+        return JSONResponse.make(json: try page.jsonData(), gzipFor: request)
+    }
+}
+
 /// Operator reads: the enrolled stores, the fleet's sync status, and record sets page by page.
 func addOperatorAPI(to group: RouterGroup<OperatorRequestContext>, _ hub: HubContext) {
     group.get("stores") { _, _ in try await hub.database.listStores() }
@@ -215,6 +244,17 @@ func addOperatorAPI(to group: RouterGroup<OperatorRequestContext>, _ hub: HubCon
         return try await hub.database.records(
             set: schema, store: request.uri.queryParameters.get("store"), date: date, afterSeq: after, limit: limit
         )
+    }
+    group.get("history") { request, _ -> [RecordWrite] in
+        let query = request.uri.queryParameters
+        guard let name = query.get("set"), let key = query.get("key"), !key.isEmpty else {
+            throw HubError.badRequest("give the record with ?set=SET&key=KEY", code: "missing_parameter")
+        }
+        guard let schema = RecordSetSchema.named(name) else {
+            let known = RecordSetSchema.all.map(\.name).joined(separator: ", ")
+            throw HubError.badRequest("'\(name)' is not a record set; known: \(known)", code: "invalid_parameter")
+        }
+        return try await hub.database.history(set: schema, key: key)
     }
     addViewRoutes(to: group.group("views"), hub)
     addMatchingRoutes(to: group.group("matching"), hub)
@@ -270,10 +310,14 @@ func inflatedBody(_ body: ByteBuffer, _ request: Request, _ context: some Reques
 
 /// The hub as a service: the HTTP server with graceful shutdown on SIGTERM/SIGINT.
 public func makeHubApplication(
-    _ hub: HubContext, host: String, port: Int, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-) -> some ApplicationProtocol {
-    Application(
+    _ hub: HubContext, host: String, port: Int, tls: HubTLS? = nil,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
+    var hub = hub
+    hub.secureCookies = tls != nil
+    return Application(
         router: buildHubRouter(hub),
+        server: try tls.map { try .tls(.http1(), tlsConfiguration: $0.configuration) } ?? .http1(),
         configuration: .init(address: .hostname(host, port: port), serverName: "baogong-hub"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
         logger: hub.logger

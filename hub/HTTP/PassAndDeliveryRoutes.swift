@@ -30,3 +30,17 @@ func addPassPage(to group: RouterGroup<OperatorRequestContext>, _ hub: HubContex
         return htmlResponse(page)
     }
 }
+
+/// `GET /history?set=…&key=…`: one record's writes as a page, behind the dashboard's sign-in.
+func addHistoryPage(to group: RouterGroup<OperatorRequestContext>, _ hub: HubContext) {
+    group.get("/history") { request, _ -> Response in
+        let query = request.uri.queryParameters
+        let language = try Language(parsing: query.get("lang"))
+        guard let name = query.get("set"), let key = query.get("key"), !key.isEmpty else {
+            throw HubError.badRequest("give the record with ?set=SET&key=KEY", code: "missing_parameter")
+        }
+        guard let schema = RecordSetSchema.named(name) else { throw HubError.notFound("'\(name)' is not a record set") }
+        let writes = try await hub.database.history(set: schema, key: key)
+        return htmlResponse(HistoryPage(set: name, key: key, writes: writes, language: language).render())
+    }
+}

@@ -11,25 +11,27 @@ public final class RunningHub: Sendable {
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
-    private init(port: Int, group: ServiceGroup, task: Task<Void, any Error>) {
+    private init(port: Int, url: String, group: ServiceGroup, task: Task<Void, any Error>) {
         self.port = port
-        self.url = "http://127.0.0.1:\(port)"
+        self.url = url
         self.group = group
         self.task = task
     }
 
     /// Starts the server and returns once it listens. `shutdownSignals` (SIGTERM, SIGINT) stop it
-    /// gracefully, as `serve` does.
+    /// gracefully, as `serve` does. With `tls`, it speaks https only and `url` names `localhost`
+    /// (the name a test certificate is made for).
     public static func start(
-        _ context: HubContext, host: String = "127.0.0.1", port: Int = 0, shutdownSignals: [UnixSignal] = []
+        _ context: HubContext, host: String = "127.0.0.1", port: Int = 0, tls: HubTLS? = nil,
+        background: [any Service] = [], shutdownSignals: [UnixSignal] = []
     ) async throws -> RunningHub {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = makeHubApplication(context, host: host, port: port) { bound in
+        let app = try makeHubApplication(context, host: host, port: port, tls: tls) { bound in
             continuation.yield(bound)
             continuation.finish()
         }
         let group = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: shutdownSignals, logger: context.logger)
+            configuration: .init(services: [app] + background, gracefulShutdownSignals: shutdownSignals, logger: context.logger)
         )
         let task = Task {
             defer { continuation.finish() }  // a server that fails to bind ends the wait below
@@ -41,7 +43,8 @@ public final class RunningHub: Sendable {
             _ = try? await task.value
             throw HubStartError()
         }
-        return RunningHub(port: bound, group: group, task: task)
+        let url = tls == nil ? "http://127.0.0.1:\(bound)" : "https://localhost:\(bound)"
+        return RunningHub(port: bound, url: url, group: group, task: task)
     }
 
     /// Waits until the server has stopped (a shutdown signal, or `stop()`).

@@ -7,6 +7,7 @@ import NIOCore
 extension SupplyView: ResponseEncodable {}
 extension ReportingView: ResponseEncodable {}
 extension CheckpointView: ResponseEncodable {}
+extension RecordWrite: ResponseEncodable {}
 
 /// The snapshot a view request asks for: `?date=` or the latest date with a report, or today.
 func requestedSnapshot(_ request: Request, _ hub: HubContext) async throws -> CountySnapshot {
@@ -46,6 +47,7 @@ func addDashboard(to group: RouterGroup<OperatorRequestContext>, _ hub: HubConte
     }
     addMatchingForm(to: group, hub)
     addPassPage(to: group, hub)
+    addHistoryPage(to: group, hub)
 }
 
 /// What the sign-in form posts (`application/x-www-form-urlencoded`): `token`.
@@ -84,7 +86,7 @@ func addSignInRoutes(to router: Router<HubRequestContext>, _ hub: HubContext) {
             status: .seeOther,
             headers: [
                 .location: target,
-                .setCookie: "\(HubServerSettings.sessionCookie)=\(session); Path=/; HttpOnly; SameSite=Lax; Max-Age=43200",
+                .setCookie: hub.sessionCookie(session, sameSite: "Lax", maxAge: 43200),
             ]
         )
     }
@@ -112,7 +114,7 @@ func addSignInRoutes(to router: Router<HubRequestContext>, _ hub: HubContext) {
             status: .seeOther,
             headers: [
                 .location: "/?lang=\(language.rawValue)",
-                .setCookie: "\(HubServerSettings.sessionCookie)=\(session); Path=/; HttpOnly; SameSite=Strict; Max-Age=43200",
+                .setCookie: hub.sessionCookie(session, sameSite: "Strict", maxAge: 43200),
             ]
         )
     }
@@ -158,7 +160,7 @@ func addSignOutRoute(to router: Router<HubRequestContext>, _ hub: HubContext) {
             status: .seeOther,
             headers: [
                 .location: "/login?lang=\(language.rawValue)",
-                .setCookie: "\(HubServerSettings.sessionCookie)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
+                .setCookie: hub.sessionCookie("", sameSite: "Strict", maxAge: 0),
             ]
         )
     }

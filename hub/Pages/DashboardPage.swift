@@ -147,9 +147,13 @@ struct DashboardPage {
                 let band = cell?.band ?? .noData
                 let title = "\(l["band.\(band.rawValue)"]) · \(fmt(cell?.daysOfSupply)) \(l["days"])"
                 let background = open ? bandColours[band]! : "#e5e7eb"
+                // The cell links to the record's history (审计): who wrote the figure, and what it replaced.
+                let record = "\(store.id)/\(c.commodity)/\(snapshot.date)"
+                let history = "/history?set=stock&key=\(record.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? record)"
+                    + "&lang=\(l.language.rawValue)"
                 return """
                     <td class="cell" data-band="\(band.rawValue)" style="background:\(background)" \
-                    title="\(title)">\(open ? fmt(cell?.daysOfSupply) : "")</td>
+                    title="\(title)"><a href="\(history)">\(open ? fmt(cell?.daysOfSupply) : "")</a></td>
                     """
             }
             rows.append(
@@ -272,7 +276,7 @@ struct DashboardPage {
         table{border-collapse:collapse;width:100%;font-size:.85rem}\
         th,td{border-bottom:1px solid #e5e7eb;padding:4px 6px;text-align:left}
         td.num{text-align:right;font-variant-numeric:tabular-nums}.scroll{overflow-x:auto}
-        td.cell{color:#fff;text-align:center;min-width:48px}\
+        td.cell{color:#fff;text-align:center;min-width:48px}td.cell a{color:inherit;text-decoration:none;display:block}\
         .key{display:inline-block;width:12px;height:12px;margin:0 4px 0 10px;vertical-align:middle}
         .legend{font-size:.8rem;fill:#6b7280;color:#6b7280}svg text{font-size:15px}
         .trends{display:grid;grid-template-columns:repeat(auto-fill,minmax(140px,1fr));gap:8px}figure{margin:0}\

@@ -23,6 +23,17 @@ struct Labels {
         "to_date": ("To date", "累计"),
         "sign_out": ("Sign out", "退出登录"),
         "pass_title": ("Green-channel pass: urgent living supplies", "绿色通道通行证·紧急生活物资运输车辆"),
+        "history": ("History of a record", "数据修改记录"),
+        "history_note": (
+            "every write the hub has seen, oldest first; ✓ the value that stands, ✗ one that lost to a later write",
+            "平台收到的每次写入，按时间先后；✓ 为当前有效值，✗ 为被后来写入覆盖的值"
+        ),
+        "lost_on_arrival": ("lost on arrival", "到达时已过期"),
+        "time": ("Written at", "写入时间"),
+        "device": ("Device", "设备"),
+        "position": ("Log position", "日志序号"),
+        "values": ("Values", "数值"),
+        "dashboard": ("Dashboard", "看板"),
         "pass_code": ("Pass code", "通行证编码"),
         "pass_id": ("Pass number", "通行证编号"),
         "valid_from": ("Valid from", "有效期自"),

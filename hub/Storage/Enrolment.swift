@@ -132,6 +132,15 @@ extension HubDatabase {
         }
     }
 
+    public func storeTokenDigest(store: String) async throws -> Data? {
+        try await writer.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT token_hash, revoked_at FROM enrolment WHERE store = ?", arguments: [store]),
+                (row[1] as String?) == nil
+            else { return nil }
+            return TokenDigest.bytes(fromHex: row[0]).map { Data($0) }
+        }
+    }
+
     // MARK: - Browser sessions
 
     /// Starts a dashboard session for an operator token; returns the cookie value.

@@ -102,6 +102,28 @@ public struct HubDatabase: Sendable {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v5-lost-writes") { db in
+            // Writes that lost on every field when they arrived (the change log keeps only writes that
+            // changed something): with the change log, every write the hub has seen, for `history`.
+            // `after_seq` is the change log's position when it arrived.
+            try db.execute(sql: """
+                CREATE TABLE lost_write (
+                    id INTEGER PRIMARY KEY,
+                    record_set TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    replica TEXT NOT NULL,
+                    ts INTEGER NOT NULL,
+                    payload BLOB NOT NULL,
+                    after_seq INTEGER NOT NULL
+                );
+                CREATE UNIQUE INDEX lost_write_identity ON lost_write(record_set, key, replica, ts);
+                """)
+        }
+        migrator.registerMigration("v6-device-cursors") { db in
+            // How far into the hub's change log each device has read (its cursor at its last sync), so
+            // that compaction drops an entry devices read only once every active device is past it.
+            try db.execute(sql: "ALTER TABLE replica_status ADD COLUMN hub_cursor INTEGER")
+        }
     }
 
     // MARK: - Hub-written records

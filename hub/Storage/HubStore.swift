@@ -17,6 +17,8 @@ public protocol HubStore: Sendable {
 
     /// The store or operator a bearer token belongs to; nil when unknown, malformed or revoked.
     func authenticate(token: String) async throws -> Principal?
+    /// The SHA-256 of an enrolled, unrevoked store's token (the key to its bundle files); nil otherwise.
+    func storeTokenDigest(store: String) async throws -> Data?
     /// Starts a dashboard session for an operator token; returns the cookie value, or nil.
     func startSession(operatorToken: String, lifetime: TimeInterval, now: Date) async throws -> String?
     /// The operator of a live session, with its role; nil for an unknown or expired one.
@@ -90,6 +92,13 @@ public protocol HubStore: Sendable {
     /// Current values of a record set in change-log order after `afterSeq`, for paging clients.
     func records(set: RecordSetSchema, store: String?, date: CalendarDate?, afterSeq: Int64, limit: Int) async throws
         -> [[String: FieldValue]]
+    /// A page of what `store`'s devices wrote (`GET /v1/restore`): merged in order on a new device, it
+    /// rebuilds the store's records there. `cursor` is the last change-log position in the page.
+    func storeRecords(store: String, after seq: Int64, limit: Int) async throws -> SyncResponse
+    /// Drops history older than `retainDays` that no current value depends on (see `HubDatabase`).
+    func compact(retainDays: Int, now: Date, chunk: Int) async throws -> CompactionReport
+    /// Every write the hub has seen for one record, oldest first, and which of its values stand.
+    func history(set: RecordSetSchema, key: String) async throws -> [RecordWrite]
     /// Everything the county views of one date need, from one consistent read.
     func snapshot(date: CalendarDate, settings: ViewSettings, now: Date) async throws -> CountySnapshot
     /// The most recent date with any stock report (views default to it).

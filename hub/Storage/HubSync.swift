@@ -99,7 +99,7 @@ extension HubDatabase {
     public func sync(_ request: SyncRequest, store: String, now: Date = Date()) async throws -> SyncResponse {
         let changes = try Self.validate(request, authenticatedStore: store, now: now)
         return try await writer.write { db in
-            let result = try RecordStore.apply(changes, defaultReplica: request.replica, now: now, in: db)
+            let result = try RecordStore.apply(changes, defaultReplica: request.replica, now: now, keepLostWrites: true, in: db)
             // Acknowledge only a contiguous range: if the agent believes the hub holds more than it does
             // (the hub was restored from a backup), the batch is merged but the answer tells the agent
             // what the hub really holds, and the agent sends the rest again.
@@ -114,15 +114,16 @@ extension HubDatabase {
             try db.execute(
                 sql: """
                     INSERT INTO replica_status(replica, store, first_heard_at, last_heard_at, pending_reported,
-                                               clock_skew_ms, future_changes, syncs, changes_merged)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)
-                    ON CONFLICT(replica) DO UPDATE SET last_heard_at = excluded.last_heard_at,
+                                               clock_skew_ms, future_changes, syncs, changes_merged, hub_cursor)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+                    ON CONFLICT(replica) DO UPDATE SET last_heard_at = excluded.last_heard_at, hub_cursor = excluded.hub_cursor,
                         pending_reported = excluded.pending_reported, clock_skew_ms = excluded.clock_skew_ms,
                         future_changes = future_changes + excluded.future_changes, syncs = syncs + 1,
                         changes_merged = changes_merged + excluded.changes_merged
                     """,
                 arguments: [
                     request.replica, store, nowSeconds, nowSeconds, request.pending, skew, result.skewed, result.merged,
+                    request.cursor,
                 ]
             )
             try Self.recordArrivals(changes, store: store, now: nowSeconds, in: db)
@@ -133,11 +134,19 @@ extension HubDatabase {
             for id in answered.sorted() { try Self.foldAnswers(match: id, now: now, in: db) }
             let lastSeq = try RecordStore.lastSeq(in: db)
             // A cursor beyond the log means the hub was restored from an older backup: start over.
-            let cursor = request.cursor > lastSeq ? 0 : request.cursor
+            var cursor = request.cursor > lastSeq ? 0 : request.cursor
+            var snapshot = [RecordStore.LoggedChange]()
+            let compacted = Int64.fromDatabaseValue(try RecordStore.meta("audience_compacted_through", in: db)) ?? 0
+            if cursor > 0 && cursor < compacted {
+                // Away since before entries it would read were compacted: the current state of all it
+                // reads, in one answer, then on from there as usual.
+                snapshot = try RecordStore.changes(forStore: store, through: compacted, in: db)
+                cursor = compacted
+            }
             let limit = SyncProtocol.maxResponseChanges
-            let downstream = try RecordStore.changes(forStore: store, after: cursor, limit: limit + 1, in: db)
-            let more = downstream.count > limit
-            let sent = downstream.prefix(limit)
+            let downstream = try snapshot + RecordStore.changes(forStore: store, after: cursor, limit: limit + 1, in: db)
+            let more = downstream.count > limit + snapshot.count
+            let sent = downstream.prefix(limit + snapshot.count)
             // An agent of an older schema gets only the sets it knows; its cursor passes the others.
             let known = sent.lazy.map(\.change).filter {
                 (RecordSetSchema.named($0.set)?.sinceSchema ?? 1) <= request.schemaVersion

@@ -31,7 +31,7 @@ enum TokenDigest {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private static func bytes(fromHex text: String) -> [UInt8]? {
+    static func bytes(fromHex text: String) -> [UInt8]? {
         let utf8 = Array(text.utf8)
         guard utf8.count % 2 == 0 else { return nil }
         func nibble(_ c: UInt8) -> UInt8? {

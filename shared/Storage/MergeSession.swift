@@ -38,6 +38,30 @@ struct MergeSession {
         }
     }
 
+    /// Keep writes that lose on arrival in `lost_write` (the hub's audit of every write it has seen).
+    var keepsLostWrites = false
+
+    /// Keeps a write that changed nothing because it lost; a second copy of it is ignored, and so is
+    /// a replay of a write the change log already holds (it stood once, then a later one superseded
+    /// it). That lookup walks the writer's entries by the (replica, seq) index: about a device's
+    /// year of writes, paid only by writes older than what stands, never by ordinary replays.
+    func keepLostWrite(_ change: Change, origin: String) throws {
+        let ts = Int64(bitPattern: change.timestamp.rawValue)
+        let logged = try Bool.fetchOne(
+            db.cachedStatement(
+                sql: "SELECT 1 FROM change_log WHERE replica = ? AND ts = ? AND record_set = ? AND key = ? LIMIT 1"
+            ),
+            arguments: [origin, ts, change.set, change.key]
+        ) ?? false
+        guard !logged else { return }
+        try db.cachedStatement(
+            sql: """
+                INSERT OR IGNORE INTO lost_write(record_set, key, replica, ts, payload, after_seq)
+                VALUES (?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) FROM change_log))
+                """
+        ).execute(arguments: [change.set, change.key, origin, ts, Data(change.encodedPayload())])
+    }
+
     /// Appends a change to the change log; returns its sequence.
     func log(_ change: Change, store: String?, origin: String, audience: String?) throws -> Int64 {
         let h = logInsert

@@ -61,13 +61,18 @@ public struct RecordStore: Sendable {
 
     /// Merges `changes` into the current values inside the caller's transaction. Changes must have
     /// been validated (`ChangeValidator`). The clock advances past every timestamp it sees.
-    public static func apply(_ changes: [Change], defaultReplica: ReplicaID, now: Date = Date(), in db: Database) throws
-        -> ApplyResult
-    {
+    ///
+    /// With `keepLostWrites` (the hub, for `history`), a write that loses on every field to what the
+    /// record already holds is kept in `lost_write`, which the caller's schema must have; the change
+    /// log itself only carries writes that changed something.
+    public static func apply(
+        _ changes: [Change], defaultReplica: ReplicaID, now: Date = Date(), keepLostWrites: Bool = false, in db: Database
+    ) throws -> ApplyResult {
         var result = ApplyResult()
         var clock = try loadClock(db)
         let wall = wallMilliseconds(now)
         var session = try MergeSession(db)
+        session.keepsLostWrites = keepLostWrites
         for change in changes {
             let observation = clock.receive(change.timestamp, wallMilliseconds: wall)
             if let skew = observation.forwardSkewMilliseconds {
@@ -94,6 +99,12 @@ public struct RecordStore: Sendable {
         // A record seen for the first time is the change itself: nothing to merge or compare.
         let merged = existing.map { $0.merging(delta) } ?? delta
         let unchanged = existing.map { $0 == merged } ?? false
+        if unchanged && session.keepsLostWrites && !table.schema.keepsHistory,
+            let existing, !isReplayOfCurrent(delta, in: existing)
+        {
+            try session.keepLostWrite(change, origin: origin)
+            return nil
+        }
         if unchanged {
             // A replay, or a write that lost to a later one. Sets that keep their history still log
             // a write they have never seen (a store's closure that arrives after a newer order).
@@ -120,6 +131,19 @@ public struct RecordStore: Sendable {
         let seq = try session.log(change, store: store, origin: origin, audience: audience)
         if !unchanged { try session.upsert(table, key: change.key, parts: parts, state: merged, seq: seq) }
         return seq
+    }
+
+    /// Whether every register of `delta` is the very write the record's state holds (a replay of the
+    /// current values) rather than one that lost to another. Counters never lose: a lower total from
+    /// a replica is an earlier report of the same count.
+    static func isReplayOfCurrent(_ delta: RecordState, in state: RecordState) -> Bool {
+        for (name, field) in delta.fields {
+            guard case .register(let written) = field else { continue }
+            guard case .register(let current) = state.fields[name],
+                current.timestamp == written.timestamp, current.replica == written.replica
+            else { return false }
+        }
+        return true
     }
 
     /// Gives the logged change `seq` (written by `replica` at `old`) the timestamp `new`, in the change
@@ -178,6 +202,31 @@ public struct RecordStore: Sendable {
         )
     }
 
+    /// What `store`'s own devices wrote after `seq`, oldest first: merged in order, it rebuilds the
+    /// CRDT state of every record of the store (a replaced device's restore).
+    public static func changes(writtenBy store: String, after seq: Int64, limit: Int, in db: Database) throws -> [LoggedChange] {
+        try fetchLog(
+            sql: """
+                SELECT seq, record_set, key, replica, ts, payload FROM change_log
+                WHERE store = ? AND substr(replica, 1, length(?)) = ? AND seq > ? ORDER BY seq LIMIT ?
+                """,
+            arguments: [store, store + ".", store + ".", seq, limit],
+            in: db
+        )
+    }
+
+    /// Every change for an agent of `store` up to `seq` inclusive: after compaction, the current state
+    /// of everything such an agent reads (a long-absent device's snapshot).
+    public static func changes(forStore store: String, through seq: Int64, in db: Database) throws -> [LoggedChange] {
+        try fetchLog(
+            sql: """
+                SELECT seq, record_set, key, replica, ts, payload FROM change_log
+                WHERE audience IN ('*', ?) AND seq <= ? ORDER BY seq
+                """,
+            arguments: [store, seq], in: db
+        )
+    }
+
     /// Every change after `seq`, oldest first (a parent hub's view of this replica).
     public static func changes(after seq: Int64, limit: Int, in db: Database) throws -> [LoggedChange] {
         try fetchLog(
@@ -199,6 +248,15 @@ public struct RecordStore: Sendable {
             result.append(LoggedChange(seq: row[0], change: change))
         }
         return result
+    }
+
+    /// Every logged change of one record, oldest first (an operator's `history`: it reads the whole
+    /// log, which has no index by key, so that merging pays for no extra index).
+    public static func changes(set: String, key: String, in db: Database) throws -> [LoggedChange] {
+        try fetchLog(
+            sql: "SELECT seq, record_set, key, replica, ts, payload FROM change_log WHERE record_set = ? AND key = ? ORDER BY seq",
+            arguments: [set, key], in: db
+        )
     }
 
     /// Every logged change of one record set, oldest first (e.g. the history of store statuses).

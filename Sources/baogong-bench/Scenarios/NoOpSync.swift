@@ -37,7 +37,7 @@ struct NoOpSyncScenario {
         let transport = HTTPSyncTransport()
         var roundTrip = LatencySample()
         for _ in 0..<syncs {
-            roundTrip.add(try await Measure.time { _ = try await transport.sync(request, hub: identity.hub, token: identity.token) }.1)
+            roundTrip.add(try await Measure.time { _ = try await transport.sync(request, to: identity.endpoint) }.1)
         }
         // Bytes of one no-op sync on the wire, averaged over a few.
         let countedClient = SyncClient(database: counted)

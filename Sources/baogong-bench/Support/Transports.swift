@@ -19,14 +19,14 @@ final class TimingTransport: SyncTransport {
     var seconds: Double { Double(nanoseconds.load(ordering: .relaxed)) / 1e9 }
     var count: Int { calls.load(ordering: .relaxed) }
 
-    func sync(_ request: SyncRequest, hub: String, token: String) async throws -> SyncResponse {
+    func sync(_ request: SyncRequest, to hub: HubEndpoint) async throws -> SyncResponse {
         let start = ContinuousClock.now
         defer {
             let d = (ContinuousClock.now - start).components
             nanoseconds.add(Int(d.seconds) * 1_000_000_000 + Int(d.attoseconds / 1_000_000_000), ordering: .relaxed)
             calls.add(1, ordering: .relaxed)
         }
-        return try await inner.sync(request, hub: hub, token: token)
+        return try await inner.sync(request, to: hub)
     }
 }
 
@@ -51,11 +51,11 @@ struct WideHTTPTransport: SyncTransport {
         var description: String { "HTTP \(status): \(body)" }
     }
 
-    func sync(_ request: SyncRequest, hub: String, token: String) async throws -> SyncResponse {
-        var http = URLRequest(url: URL(string: hub)!.appendingPathComponent("v1/sync"))
+    func sync(_ request: SyncRequest, to hub: HubEndpoint) async throws -> SyncResponse {
+        var http = URLRequest(url: URL(string: hub.url)!.appendingPathComponent("v1/sync"))
         http.httpMethod = "POST"
         http.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        http.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        http.setValue("Bearer \(hub.token)", forHTTPHeaderField: "Authorization")
         let body = try request.jsonData()
         http.setValue("gzip", forHTTPHeaderField: "Accept-Encoding")
         if body.count > 1024 {

@@ -1,0 +1,78 @@
+@testable import BaogongHub
+import BaogongModel
+import BaogongRecordStore
+import Foundation
+import GRDB
+import Testing
+
+/// `history`: every write the hub has seen for a record, the ones that lost included, each once.
+@Suite("Record history")
+struct HistoryTests {
+    typealias D = HubDatabaseTests
+    static let key = "S01/rice/2020-02-10"
+
+    func hub() async throws -> HubDatabase {
+        let hub = try D.hubSeeded(at: D.now)
+        _ = try await hub.addStore(id: "S01", name: "Longmei", township: nil, kind: .supermarket, now: D.now)
+        return hub
+    }
+
+    func write(_ onHand: Double, at iso: String, from replica: String, upto: Int64, to hub: HubDatabase) async throws -> SyncRequest {
+        let request = D.request("S01", replica: replica, upto: upto, [D.stock(Self.key, at: iso, ["on_hand": .real(onHand), "price": .int(520)])])
+        _ = try await hub.sync(request, store: "S01", now: D.now)
+        return request
+    }
+
+    func lostWrites(_ hub: HubDatabase) async throws -> Int {
+        try await hub.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM lost_write") ?? -1 }
+    }
+
+    @Test func aWriteThatLostOnArrivalIsShownBesideTheOneThatStands() async throws {
+        let hub = try await hub()
+        // The later write (device b, 09:00) reaches the hub first; device a's 08:00 write loses on arrival.
+        _ = try await write(222, at: "2020-02-10T09:00:00Z", from: "S01.b", upto: 1, to: hub)
+        let early = try await write(111, at: "2020-02-10T08:00:00Z", from: "S01.a", upto: 1, to: hub)
+        let history = try await hub.history(set: .stock, key: Self.key)
+        #expect(history.map(\.replica) == ["S01.a", "S01.b"], "oldest first, by the writers' clocks")
+        #expect(history[0].fields["on_hand"] == .real(111) && history[0].won["on_hand"] == false && history[0].seq == nil)
+        #expect(history[1].fields["on_hand"] == .real(222) && history[1].won["on_hand"] == true && history[1].seq != nil)
+        #expect(history[0].store == "S01" && history[0].time == "2020-02-10T08:00:00Z")
+        // The loser's price was the same value but an older write: it lost too.
+        #expect(history[0].won["price"] == false && history[1].won["price"] == true)
+
+        // Replaying the losing batch, or the winning one, adds nothing.
+        _ = try await hub.sync(early, store: "S01", now: D.now)
+        _ = try await write(222, at: "2020-02-10T09:00:00Z", from: "S01.b", upto: 1, to: hub)
+        #expect(try await lostWrites(hub) == 1)
+        #expect(try await hub.history(set: .stock, key: Self.key).count == 2)
+    }
+
+    @Test func aSupersededWriteReplayedLaterIsListedOnce() async throws {
+        let hub = try await hub()
+        let first = try await write(100, at: "2020-02-10T08:00:00Z", from: "S01.a", upto: 1, to: hub)
+        _ = try await write(150, at: "2020-02-10T10:00:00Z", from: "S01.b", upto: 1, to: hub)
+        // Device a never got its answer and sends its batch again, now older than what stands.
+        _ = try await hub.sync(first, store: "S01", now: D.now)
+        let history = try await hub.history(set: .stock, key: Self.key)
+        #expect(history.count == 2)
+        #expect(history.first?.seq != nil && history.first?.won["on_hand"] == false)
+        #expect(history.last?.won["on_hand"] == true)
+    }
+
+    @Test func countersShowEachDevicesRunningTotal() async throws {
+        let hub = try await hub()
+        let key = "S01/2020-02-10"
+        for (replica, total, iso) in [("S01.a", Int64(100), "2020-02-10T08:00:00Z"), ("S01.a", 130, "2020-02-10T09:00:00Z"), ("S01.b", 40, "2020-02-10T09:30:00Z")] {
+            let request = D.request("S01", replica: replica, upto: total, [D.checkpoint(key, at: iso, ["checked": total])])
+            _ = try await hub.sync(request, store: "S01", now: D.now)
+        }
+        let history = try await hub.history(set: .checkpoint, key: key)
+        #expect(history.map { $0.fields["checked"] } == [.int(100), .int(130), .int(40)])
+        #expect(history.map { $0.won["checked"] } == [false, true, true], "a device's earlier total is superseded by its later one")
+        #expect(try await lostWrites(hub) == 0)
+    }
+
+    @Test func aRecordNeverWrittenHasNoHistory() async throws {
+        #expect(try await hub().history(set: .stock, key: "S01/oil/2020-02-10").isEmpty)
+    }
+}
