@@ -40,7 +40,7 @@ public enum OpenAPIDocument {
             "properties": {
               "code": {
                 "type": "string",
-                "description": "machine-readable: bad_request, invalid_parameter, malformed_json, malformed_form, unauthorized, forbidden, cross_site, csrf, not_found, method_not_allowed, exists, over_allocated, not_open, schema_too_new, clock_ahead, payload_too_large, batch_too_large, unsupported_media_type, unsupported_encoding, unsupported_protocol, bad_schema, bad_encoding, invalid_change, too_many_sign_ins, busy"
+                "description": "machine-readable: bad_request, invalid_parameter, missing_parameter, malformed_json, malformed_form, unauthorized, forbidden, cross_site, csrf, not_found, method_not_allowed, exists, over_allocated, not_open, schema_too_new, clock_ahead, payload_too_large, batch_too_large, unsupported_media_type, unsupported_encoding, unsupported_protocol, bad_schema, bad_encoding, invalid_change, too_many_sign_ins, busy"
               },
               "message": {"type": "string"},
               "field": {"type": "string"},
@@ -618,6 +618,30 @@ public enum OpenAPIDocument {
           }
         }
       },
+      "RecordWrite": {
+        "type": "object",
+        "required": ["seq", "replica", "store", "time", "timestamp", "fields", "won"],
+        "properties": {
+          "seq": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 0,
+            "maximum": 9223372036854775807,
+            "description": "its position in the change log; null for a write that lost on every field when it arrived",
+            "nullable": true
+          },
+          "replica": {"type": "string", "description": "the device that wrote it (hub for the hub)"},
+          "store": {"type": "string", "nullable": true, "description": "the store of that device; null for the hub"},
+          "time": {"type": "string", "description": "ISO 8601 instant, UTC"},
+          "timestamp": {"type": "string", "description": "hybrid logical timestamp, milliseconds.counter"},
+          "fields": {"type": "object", "additionalProperties": {"oneOf": [{"type": "number"}, {"type": "string"}], "nullable": true}},
+          "won": {
+            "type": "object",
+            "additionalProperties": {"type": "boolean"},
+            "description": "per field: whether this write's value is the current one"
+          }
+        }
+      },
       "MatchingStats": {
         "type": "object",
         "required": ["needs_open", "offers_open", "matches", "delivered"],
@@ -711,6 +735,116 @@ public enum OpenAPIDocument {
             "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 0}}},
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
           }
+        }
+      }
+    },
+    "/v1/restore": {
+      "get": {
+        "summary": "What the store's own devices wrote, page by page, for a device replacing a broken one (baogong-agent init --restore)",
+        "security": [{"storeToken": []}],
+        "parameters": [
+          {
+            "name": "after",
+            "in": "query",
+            "schema": {"type": "integer", "format": "int64", "minimum": 0, "maximum": 9223372036854775807, "default": 0}
+          },
+          {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 20000, "default": 5000}}
+        ],
+        "responses": {
+          "200": {
+            "description": "a page: changes after `after`, cursor = the last one's seq, more when the page is full",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SyncResponse"}}}
+          },
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/v1/history": {
+      "get": {
+        "summary": "Every write the hub has seen for one record, oldest first, and which of its values stand",
+        "security": [{"operatorToken": []}, {"session": []}],
+        "parameters": [
+          {
+            "name": "set",
+            "in": "query",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "enum": [
+                "stock",
+                "checkpoint",
+                "incident",
+                "store_status",
+                "catalog",
+                "stores",
+                "notices",
+                "need",
+                "offer",
+                "match",
+                "match_answer",
+                "pass_key",
+                "pass_revocation",
+                "pass",
+                "delivery",
+                "delivery_quantity"
+              ]
+            }
+          },
+          {"name": "key", "in": "query", "required": true, "schema": {"type": "string", "minLength": 1}, "description": "the record's key"}
+        ],
+        "responses": {
+          "200": {
+            "description": "Every write the hub has seen for one record, oldest first, and which of its values stand",
+            "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/RecordWrite"}}}}
+          },
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/history": {
+      "get": {
+        "summary": "One record's writes as a page (HTML), linked from the dashboard",
+        "security": [{"operatorToken": []}, {"session": []}],
+        "parameters": [
+          {
+            "name": "set",
+            "in": "query",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "enum": [
+                "stock",
+                "checkpoint",
+                "incident",
+                "store_status",
+                "catalog",
+                "stores",
+                "notices",
+                "need",
+                "offer",
+                "match",
+                "match_answer",
+                "pass_key",
+                "pass_revocation",
+                "pass",
+                "delivery",
+                "delivery_quantity"
+              ]
+            }
+          },
+          {"name": "key", "in": "query", "required": true, "schema": {"type": "string", "minLength": 1}},
+          {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["zh", "en"], "default": "zh"}, "description": "language of the page"}
+        ],
+        "responses": {
+          "200": {"description": "HTML page", "content": {"text/html": {"schema": {"type": "string"}}}},
+          "303": {"description": "to /login", "headers": {"Location": {"schema": {"type": "string"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"}
         }
       }
     },
