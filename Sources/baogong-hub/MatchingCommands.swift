@@ -51,7 +51,7 @@ struct MatchingCommand: AsyncParsableCommand {
                 let match: MatchRecord
                 do {
                     match = try await hub.confirmMatch(need: need, offer: offer, quantity: amount, unit: unit, now: Date())
-                } catch let error as DomainError where error.code == .overAllocated || error.code == .notOpen {
+                } catch let error as DomainError where error.code == .overAllocated || error.code == .notOpen || error.code == .mismatch {
                     // The code leads the line, so scripts can tell a refusal from a failure.
                     CommandLineTool.refuse("baogong-hub", "\(error.code): \(error.description)")
                     throw ExitCode(1)

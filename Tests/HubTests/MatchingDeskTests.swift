@@ -93,7 +93,7 @@ struct MatchingDeskTests {
         _ = try await db.sync(Self.request("F01", [Self.offer("F01", "o-1", 100)], upto: 1), store: "F01", now: Self.now)
         let before = try db.fingerprint()
         let cases: [(String, String, DomainError.Code)] = [
-            ("n-404", "o-1", .notFound), ("n-1", "o-404", .notFound), ("n-rice", "o-1", .invalidValue), ("n-1", "o-own", .invalidValue),
+            ("n-404", "o-1", .notFound), ("n-1", "o-404", .notFound), ("n-rice", "o-1", .mismatch), ("n-1", "o-own", .mismatch),
         ]
         for (need, offer, code) in cases {
             let error = await #expect(throws: DomainError.self) {
@@ -252,7 +252,7 @@ struct MatchingDeskTests {
                             do {
                                 _ = try await db.confirmMatch(need: need, offer: offer, quantity: quantity, reason: nil, now: Self.now)
                             } catch let error as DomainError
-                                where [.overAllocated, .notOpen, .invalidValue].contains(error.code) {}
+                                where [.overAllocated, .notOpen, .mismatch].contains(error.code) {}
                         case .decline(let store, let index, let offset):
                             let matches = try await db.matchingBook().matches.filter { $0.store == store || $0.supplier == store }
                             guard !matches.isEmpty else { continue }

@@ -62,12 +62,16 @@ struct OperatorRequestContext: ChildRequestContext {
     }
 }
 
-/// In front of the dashboard's pages: a browser that is not signed in as an operator is sent to the
-/// sign-in page (303) instead of getting a JSON refusal.
+/// In front of the dashboard's pages: a browser that is not signed in is sent to the sign-in page
+/// (303) instead of getting a JSON refusal. A store's token is refused (403), as on the operator API.
 struct SignInRedirect: RouterMiddleware {
     typealias Context = HubRequestContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if case .store? = context.identity {
+            // A store's token is a credential, but not for the dashboard: refused, not sent to sign in.
+            throw HubError(.forbidden, "forbidden", "an operator token or session is required; store tokens may only sync")
+        }
         guard case .operator? = context.identity else {
             let language = try Language(parsing: request.uri.queryParameters.get("lang"))
             return Response(status: .seeOther, headers: [.location: "/login?lang=\(language.rawValue)"])

@@ -16,6 +16,8 @@ public struct HubError: Error, Sendable, CustomStringConvertible, HTTPResponseEr
     public var changeIndex: Int?
     /// The hub's wall clock (Unix ms), sent with `clock_ahead` so that the agent can re-stamp.
     public var hubTime: Int64?
+    /// Headers the answer carries besides the JSON body (`Allow` with a 405, say).
+    public var headers: HTTPFields = [:]
 
     public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, field: String? = nil, change: Int? = nil) {
         self.status = status
@@ -59,6 +61,7 @@ public struct HubError: Error, Sendable, CustomStringConvertible, HTTPResponseEr
         case .forbidden: (status, code) = (.forbidden, "forbidden")
         case .overAllocated: (status, code) = (.conflict, "over_allocated")
         case .notOpen: (status, code) = (.conflict, "not_open")
+        case .mismatch: (status, code) = (.conflict, "mismatch")
         case .clockAhead: (status, code) = (.conflict, "clock_ahead")
         default: (status, code) = error.change == nil ? (.badRequest, "bad_request") : (.unprocessableContent, "invalid_change")
         }
@@ -68,6 +71,7 @@ public struct HubError: Error, Sendable, CustomStringConvertible, HTTPResponseEr
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let body = ErrorBody(code: code, message: message, field: field, change: changeIndex, hubTime: hubTime)
         var response = try JSONResponse.make(body, status: status)
+        for field in headers { response.headers[field.name] = field.value }
         if status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer realm=\"baogong\"" }
         return response
     }

@@ -105,7 +105,8 @@ struct HubErrorMiddleware: RouterMiddleware {
         case let e as any HTTPResponseError:
             if e.status == .contentTooLarge { return HubError.payloadTooLarge }
             if e.status == .notFound { return HubError.notFound("no such endpoint") }
-            return HubError(e.status, "http_\(e.status.code)", e.status.reasonPhrase)
+            if e.status == .badRequest { return HubError.badRequest((e as? HTTPError)?.body ?? "the request is malformed") }
+            return HubError(e.status, "http_\(e.status.code)", (e as? HTTPError)?.body ?? e.status.reasonPhrase)
         default:
             return HubError(.internalServerError, "internal", "the hub could not complete the request")
         }
@@ -115,11 +116,14 @@ struct HubErrorMiddleware: RouterMiddleware {
 /// Builds the hub's router. Routes live in three groups, so a reader sees at once who may call what:
 /// public (health, metrics, the API description, sign-in), the store group (`POST /v1/sync`, store
 /// tokens only) and the operator groups (reads, views, the dashboard). `HubAuthenticator` reads the
-/// caller; each group's context refuses the wrong one; handlers receive the caller's id.
+/// caller; each group's context refuses the wrong one; handlers receive the caller's id. A known path
+/// asked with a method it has no route for is 405 with `Allow`, from the finished route table.
 public func buildHubRouter(_ hub: HubContext) -> Router<HubRequestContext> {
     let router = Router(context: HubRequestContext.self)
+    let routes = RouteTable()
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: HubErrorMiddleware(metrics: hub.metrics, logger: hub.logger))
+    router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
     addPublicRoutes(to: router, hub)
     let authenticated = router.group().add(middleware: HubAuthenticator(store: hub.database, clock: hub.clock))
     let store = authenticated.group("v1", context: StoreRequestContext.self)
@@ -129,6 +133,7 @@ public func buildHubRouter(_ hub: HubContext) -> Router<HubRequestContext> {
     addDashboard(
         to: authenticated.group().add(middleware: SignInRedirect()).group(context: OperatorRequestContext.self), hub
     )
+    routes.load(router.routes)
     return router
 }
 
@@ -232,15 +237,12 @@ func addOperatorAPI(to group: RouterGroup<OperatorRequestContext>, _ hub: HubCon
             let known = RecordSetSchema.all.map(\.name).joined(separator: ", ")
             throw HubError.notFound("'\(name)' is not a record set; known: \(known)")
         }
-        let query = request.uri.queryParameters
-        let after = Int64(query.get("after") ?? "0") ?? 0
-        let limit = min(max(Int(query.get("limit") ?? "1000") ?? 1000, 1), 10_000)
-        var date: CalendarDate?
-        if let text = query.get("date") {
-            do throws(DomainError) { date = try CalendarDate(text) } catch { throw HubError.invalidParameter(error) }
-        }
+        // Exactly as docs/openapi.json states them: a value out of range is 400, not clamped.
+        let after = try Query.integer(request, "after", in: 0...Int64.max, default: 0)
+        let limit = Int(try Query.integer(request, "limit", in: 1...10_000, default: 1000))
+        let date = try Query.date(request, "date")
         return try await hub.database.records(
-            set: schema, store: query.get("store"), date: date, afterSeq: after, limit: limit
+            set: schema, store: request.uri.queryParameters.get("store"), date: date, afterSeq: after, limit: limit
         )
     }
     group.get("history") { request, _ -> [RecordWrite] in
@@ -261,16 +263,29 @@ func addOperatorAPI(to group: RouterGroup<OperatorRequestContext>, _ hub: HubCon
 
 /// Reads the body up to the limit; an announced length over the limit is refused before reading.
 func readBody(_ request: Request, _ context: some RequestContext) async throws -> ByteBuffer {
-    if let length = request.headers[.contentLength].flatMap(Int.init), length > context.maxUploadSize {
-        // Read and drop what the client is sending (up to 4× the limit, without keeping it), so that a
-        // client that writes its whole body before reading gets the answer instead of waiting on a
-        // connection nobody reads; the answer then closes the connection.
-        if length <= 4 * context.maxUploadSize {
+    try await readBody(request, limit: context.maxUploadSize) { length in
+        HubError(.contentTooLarge, "payload_too_large", "request body of \(length.map(String.init) ?? "more than \(context.maxUploadSize)") bytes; at most \(context.maxUploadSize)")
+    }
+}
+
+/// Reads the body up to `limit` bytes. A body over it is refused with `tooLarge` (given the announced
+/// length, or nil for a body without one that went past the limit): when the length is announced,
+/// before anything is read.
+func readBody(_ request: Request, limit: Int, tooLarge: (Int?) -> HubError) async throws -> ByteBuffer {
+    if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+        // Read and drop what the client is sending (up to 4× the largest body the hub takes, without
+        // keeping it), so that a client that writes its whole body before reading gets the answer
+        // instead of waiting on a connection nobody reads; the answer then closes the connection.
+        if length <= 4 * max(limit, HubServerSettings.maxBodyBytes) {
             for try await _ in request.body {}
         }
-        throw HubError(.contentTooLarge, "payload_too_large", "request body of \(length) bytes; at most \(context.maxUploadSize)")
+        throw tooLarge(length)
     }
-    return try await request.body.collect(upTo: context.maxUploadSize)
+    do {
+        return try await request.body.collect(upTo: limit)
+    } catch let error as HTTPError where error.status == .contentTooLarge {
+        throw tooLarge(nil)
+    }
 }
 
 /// The request body as sent, or inflated when it came with `Content-Encoding: gzip` (bounded by the

@@ -24,14 +24,8 @@ struct CancelMatchBody: Decodable {
     var reason: String?
 }
 
-/// What the dashboard's confirm form posts (`application/x-www-form-urlencoded`).
-struct ConfirmMatchForm: Decodable {
-    var need: String?
-    var offer: String?
-    var quantity: String?
-    var csrf: String?
-    var lang: String?
-}
+/// The largest confirm form the dashboard takes (its four fields are under 300 bytes).
+let confirmFormLimit = 4 * 1024
 
 /// The matching desk's view and the snapshot it was computed from (suggestions need the supply).
 func matchingView(_ hub: HubContext) async throws -> (MatchingView, CountySnapshot) {
@@ -79,8 +73,17 @@ func addMatchingRoutes(to group: RouterGroup<OperatorRequestContext>, _ hub: Hub
     group.post("confirm") { request, context -> Response in
         try context.requireDispatcher()
         try CSRF.check(request, presented: request.headers[HTTPField.Name("X-CSRF-Token")!])
-        let body = try await request.decode(as: ConfirmMatchBody.self, context: context)
-        let unit = try body.unit.map { u throws(DomainError) in try CommodityUnit(parsing: u) }
+        let body = try await JSONBody.decode(ConfirmMatchBody.self, from: request, what: "a confirm")!
+        // The unit exactly as the catalog writes it (docs/openapi.json lists them).
+        let unit = try body.unit.map { text throws(HubError) in
+            guard let unit = CommodityUnit(rawValue: text) else {
+                throw HubError(
+                    .badRequest, "bad_request",
+                    "unit: must be one of \(CommodityUnit.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'", field: "unit"
+                )
+            }
+            return unit
+        }
         let match = try await hub.database.confirmMatch(
             need: body.need, offer: body.offer, quantity: body.quantity, unit: unit, now: hub.clock()
         )
@@ -91,7 +94,8 @@ func addMatchingRoutes(to group: RouterGroup<OperatorRequestContext>, _ hub: Hub
         try context.requireDispatcher()
         try CSRF.check(request, presented: request.headers[HTTPField.Name("X-CSRF-Token")!])
         let id = try context.parameters.require("id")
-        let body = try? await request.decode(as: CancelMatchBody.self, context: context)
+        // The body is optional; one that is sent must be what the API describes.
+        let body = try await JSONBody.decode(CancelMatchBody.self, from: request, what: "a cancel", optional: true)
         return try await hub.database.cancelMatch(id: id, reason: body?.reason, now: hub.clock())
     }
 }
@@ -100,12 +104,13 @@ func addMatchingRoutes(to group: RouterGroup<OperatorRequestContext>, _ hub: Hub
 /// or with a short page saying why not (403 for a viewer or a bad CSRF token, 409 over-allocated).
 func addMatchingForm(to group: RouterGroup<OperatorRequestContext>, _ hub: HubContext) {
     group.post("/matching/confirm") { request, context -> Response in
-        let form = try await URLEncodedFormDecoder().decode(ConfirmMatchForm.self, from: request, context: context)
-        let language = (try? Language(parsing: form.lang)) ?? .zh
+        try FormFields.requireFormType(request, what: "the confirm form")
+        let form = try await FormFields.read(request, limit: confirmFormLimit, what: "the confirm form")
+        let language = (try? Language(parsing: form["lang"])) ?? .zh
         do {
             try context.requireDispatcher()
-            try CSRF.check(request, presented: form.csrf)
-            guard let need = form.need, let offer = form.offer, let text = form.quantity else {
+            try CSRF.check(request, presented: form["csrf"])
+            guard let need = form["need"], let offer = form["offer"], let text = form["quantity"] else {
                 throw HubError.badRequest("need, offer and quantity are required", code: "bad_request")
             }
             let quantity = try NumberParsing.quantity(text, field: "quantity")

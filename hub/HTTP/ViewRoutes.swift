@@ -25,17 +25,8 @@ func requestedSnapshot(_ request: Request, _ hub: HubContext) async throws -> Co
 /// `/v1/views/...`: the county views as JSON, for operators.
 func addViewRoutes(to group: RouterGroup<OperatorRequestContext>, _ hub: HubContext) {
     group.get("supply") { request, _ in
-        var unit: CommodityUnit?
-        if let text = request.uri.queryParameters.get("unit") {
-            do throws(DomainError) {
-                unit = try CommodityUnit(parsing: text)
-                guard unit?.kilograms != nil else {
-                    throw DomainError(.invalidValue, field: "unit", "only mass units convert: use kg or jin")
-                }
-            } catch {
-                throw HubError.invalidParameter(error)
-            }
-        }
+        // Only mass units convert, written as the catalog writes them.
+        let unit = try Query.choice(request, "unit", [CommodityUnit.kg, .jin].map(\.rawValue)).flatMap(CommodityUnit.init(rawValue:))
         return try await requestedSnapshot(request, hub).supply(unit: unit)
     }
     group.get("alerts") { request, _ in try await requestedSnapshot(request, hub).alerts() }
@@ -59,9 +50,11 @@ func addDashboard(to group: RouterGroup<OperatorRequestContext>, _ hub: HubConte
     addHistoryPage(to: group, hub)
 }
 
-/// What the sign-in form posts (`application/x-www-form-urlencoded`).
-struct SignInForm: Decodable {
-    var token: String?
+/// What the sign-in form posts (`application/x-www-form-urlencoded`): `token`.
+enum SignInForm {
+    /// The largest sign-in form taken: a token is under 100 bytes, and the form is refused (413) long
+    /// before it could cost the hub anything, unlike the 16 MiB a sync batch may take.
+    static let maxBytes = 4 * 1024
 }
 
 /// The sign-in page, the form it posts, and sign-in links. Public: they are how an operator gets a session.
@@ -83,11 +76,12 @@ func addSignInRoutes(to router: Router<HubRequestContext>, _ hub: HubContext) {
     router.get("/login/session/{id}") { request, context -> Response in
         let language = try Language(parsing: request.uri.queryParameters.get("lang"))
         let code = try context.parameters.require("id")
+        let date = try Query.date(request, "date")
         guard let session = try await hub.database.redeemSignInLink(code, lifetime: 12 * 3600, now: hub.clock()) else {
             return refused(language)
         }
         var target = "/?lang=\(language.rawValue)"
-        if let date = request.uri.queryParameters.get("date"), (try? CalendarDate(date)) != nil { target += "&date=\(date)" }
+        if let date { target += "&date=\(date)" }
         return Response(
             status: .seeOther,
             headers: [
@@ -107,8 +101,9 @@ func addSignInRoutes(to router: Router<HubRequestContext>, _ hub: HubContext) {
             hub.metrics.refused(code: "too_many_sign_ins")
             return refusal
         }
-        let form = try await URLEncodedFormDecoder().decode(SignInForm.self, from: request, context: context)
-        let token = (form.token ?? "").trimmingCharacters(in: .whitespaces)
+        let form = try await FormFields.read(request, limit: SignInForm.maxBytes, what: "the sign-in form")
+        guard let field = form["token"] else { throw HubError(.badRequest, "bad_request", "the sign-in form has no token", field: "token") }
+        let token = field.trimmingCharacters(in: .whitespaces)
         guard let session = try await hub.database.startSession(operatorToken: token, lifetime: 12 * 3600, now: hub.clock())
         else {
             hub.signInThrottle.failed(address, now: hub.clock())
@@ -137,13 +132,7 @@ func htmlResponse(_ page: String) -> Response {
 /// not a form (415).
 enum SignInGuard {
     static func check(_ request: Request) throws {
-        let type = request.headers[.contentType]?.lowercased().split(separator: ";").first?.trimmingCharacters(in: .whitespaces)
-        guard type == "application/x-www-form-urlencoded" else {
-            throw HubError(
-                .unsupportedMediaType, "unsupported_media_type",
-                "sign in with the form (application/x-www-form-urlencoded), not \(type ?? "no content type")"
-            )
-        }
+        try FormFields.requireFormType(request, what: "the sign-in form")
         if request.headers[HTTPField.Name("Sec-Fetch-Site")!]?.lowercased() == "cross-site" {
             throw HubError(.forbidden, "cross_site", "a sign-in sent from another site's page is refused")
         }
@@ -160,7 +149,7 @@ enum SignInGuard {
 /// `POST /logout`: ends the browser's session at the hub and clears its cookie.
 func addSignOutRoute(to router: Router<HubRequestContext>, _ hub: HubContext) {
     router.post("/logout") { request, _ -> Response in
-        let language = (try? Language(parsing: request.uri.queryParameters.get("lang"))) ?? .zh
+        let language = try Language(parsing: request.uri.queryParameters.get("lang"))
         if request.headers[HTTPField.Name("Sec-Fetch-Site")!]?.lowercased() == "cross-site" {
             throw HubError(.forbidden, "cross_site", "a sign-out sent from another site's page is refused")
         }

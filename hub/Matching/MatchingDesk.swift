@@ -95,14 +95,14 @@ extension HubDatabase {
         }
         guard need.commodity == offer.commodity else {
             throw DomainError(
-                .invalidValue, field: "offer", "need \(need.id) asks for \(need.commodity); offer \(offer.id) is \(offer.commodity)"
+                .mismatch, field: "offer", "need \(need.id) asks for \(need.commodity); offer \(offer.id) is \(offer.commodity)"
             )
         }
         if let a = need.variety, let b = offer.variety, a.lowercased() != b.lowercased() {
-            throw DomainError(.invalidValue, field: "offer", "need \(need.id) asks for \(a); offer \(offer.id) is \(b)")
+            throw DomainError(.mismatch, field: "offer", "need \(need.id) asks for \(a); offer \(offer.id) is \(b)")
         }
         guard need.store != offer.store else {
-            throw DomainError(.invalidValue, field: "offer", "need and offer were both posted by \(need.store)")
+            throw DomainError(.mismatch, field: "offer", "need and offer were both posted by \(need.store)")
         }
         let catalog = try RecordStore.catalog(in: db)
         let unit = catalog.first { $0.id == need.commodity }?.unit.rawValue ?? CommodityUnit.kg.rawValue

@@ -6,7 +6,7 @@ public enum Language: String, Sendable, CaseIterable, Codable {
 
     public init(parsing text: String?) throws(DomainError) {
         guard let text else { self = .zh; return }
-        guard let l = Language(rawValue: text.lowercased()) else {
+        guard let l = Language(rawValue: text) else {
             throw DomainError(.invalidValue, field: "lang", "must be zh or en, got '\(text)'")
         }
         self = l

@@ -38,6 +38,9 @@ public struct DomainError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let overAllocated = Code("over_allocated")
         /// A need, offer or match that is no longer open to the operation asked (cancelled, declined).
         public static let notOpen = Code("not_open")
+        /// A request that does not fit what is stored: a need and an offer of different commodities or
+        /// of one site, a unit that does not convert to the commodity's.
+        public static let mismatch = Code("mismatch")
         /// The caller may not do this (an operator role without the right, a site that is not a party).
         public static let forbidden = Code("forbidden")
         /// A change stamped further ahead of the hub's clock than the protocol allows.

@@ -67,7 +67,7 @@ public enum Quantities {
         guard let unit, unit != commodity.unit else { return quantity }
         guard let converted = unit.convert(quantity, to: commodity.unit) else {
             throw DomainError(
-                .invalidValue, field: "unit",
+                .mismatch, field: "unit",
                 "\(commodity.id) is counted in \(commodity.unit.rawValue); \(unit.rawValue) does not convert to it"
             )
         }
