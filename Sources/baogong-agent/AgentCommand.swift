@@ -302,10 +302,11 @@ struct ImportCommand: AsyncParsableCommand {
                 let parsed = try StockCSV.parseWithLines(try StockCSV.text(data))
                 let entries = parsed.map(\.entry)
                 let line = progress.reporter(task: "importing", unit: "rows")
-                defer { line.finish() }
+                defer { line.finish() }  // on an error; finishing twice is harmless
                 try await agent.importStock(entries, lines: parsed.map(\.line)) { done in
                     line.update(done: Int64(done), total: Int64(entries.count))
                 }
+                line.finish()
                 print("imported \(entries.count) stock rows from \(file)")
             }
         }
@@ -399,10 +400,11 @@ struct Sync: AsyncParsableCommand {
     func run() async throws {
         try await guarded {
             let line = progress.reporter(task: "syncing", unit: "changes")
-            defer { line.finish() }
+            defer { line.finish() }  // on an error; finishing twice is harmless
             var client = SyncClient(database: try db.open())
             client.progress = { report in line.update(done: Int64(report.sent), total: Int64(report.sent) + report.pending) }
             let report = try await client.syncOnce()
+            line.finish()
             if json { return try printJSON(report) }
             print("synced: sent \(report.sent) change(s) in \(report.batches) batch(es), received \(report.received); all acknowledged")
         }
@@ -439,7 +441,8 @@ struct Status: AsyncParsableCommand {
             let s = try await db.open().status()
             if json { return try printJSON(s) }
             let now = Date()
-            let synced = s.lastSyncAt.map { "last synced \(Elapsed.since($0, now: now))" } ?? "never synced"
+            let synced = s.lastSyncAt.map { "last synced \(Elapsed.since($0, now: now))" }
+                ?? s.lastBundleAt.map { "last synced by file \(Elapsed.since($0, now: now))" } ?? "never synced"
             if s.pending == 0 {
                 print("all synced (已同步): \(synced); store \(s.store), replica \(s.replica)")
             } else {

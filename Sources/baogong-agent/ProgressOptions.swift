@@ -53,8 +53,13 @@ final class ProgressLine: Sendable {
         FileHandle.standardError.write(Data(text.utf8))
     }
 
-    /// Ends the updating line, so that what follows starts on a line of its own.
+    /// Ends the updating line, so that what follows starts on a line of its own. Only the first call
+    /// after an update writes anything.
     func finish() {
-        if drawn.withLock({ $0 }) { FileHandle.standardError.write(Data("\n".utf8)) }
+        let wasDrawn = drawn.withLock { drawn in
+            defer { drawn = false }
+            return drawn
+        }
+        if wasDrawn { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 }

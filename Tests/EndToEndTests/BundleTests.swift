@@ -65,6 +65,8 @@ struct BundleTests {
         #expect(try pending(byFile) == 0)
         let status = try json(agentCLI(["status", "--db", byFile, "--json"])) as? [String: Any]
         #expect(status?["last_bundle_at"] is String)
+        let said = try agentCLI(["status", "--db", byFile]).stdout
+        #expect(said.contains("last synced by file") && !said.contains("never synced"), "\(said)")
         // What the hub sends down came in the answer: the notice.
         #expect(try agentCLI(["show", "notices", "--db", byFile]).stdout.contains("Report by 20:00"))
 

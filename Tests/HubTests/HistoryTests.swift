@@ -72,6 +72,33 @@ struct HistoryTests {
         #expect(try await lostWrites(hub) == 0)
     }
 
+    @Test func aStoreIdWithDotsIsNamedWhole() async throws {
+        let hub = try D.hubSeeded(at: D.now)
+        _ = try await hub.addStore(id: "yx.S01", name: "Longmei", township: nil, kind: .supermarket, now: D.now)
+        let key = "yx.S01/rice/2020-02-10"
+        let request = D.request("yx.S01", replica: "yx.S01.a", upto: 1, [D.stock(key, at: "2020-02-10T09:00:00Z", ["on_hand": .real(5)])])
+        _ = try await hub.sync(request, store: "yx.S01", now: D.now)
+        #expect(try await hub.history(set: .stock, key: key).map(\.store) == ["yx.S01"])
+    }
+
+    /// A bundle file's `sent_at` is when it was written: days later at the hub, that is not the
+    /// device's clock being wrong, and the skew measured over the network stands.
+    @Test func aBundleCarriedForDaysIsNotClockSkew() async throws {
+        let hub = try await hub()
+        let threeDaysAgo = D.nowMs - 3 * 86_400_000
+        let skewOf = { () async throws -> Int64? in
+            try await hub.fleetStatus(staleAfter: 3600, now: D.now).first { $0.replica == "S01.a" }?.clockSkewMs
+        }
+        let carried = D.request("S01", replica: "S01.a", upto: 1, sentAt: threeDaysAgo,
+                                [D.stock(Self.key, at: "2020-02-10T08:00:00Z", ["on_hand": .real(5)])])
+        _ = try await hub.sync(carried, store: "S01", now: D.now, via: .file)
+        #expect(try await skewOf() == 0)
+        _ = try await hub.sync(D.request("S01", replica: "S01.a", upto: 1, sentAt: D.nowMs + 90_000, []), store: "S01", now: D.now)
+        #expect(try await skewOf() == 90_000, "over the network, sent_at measures the clock")
+        _ = try await hub.sync(carried, store: "S01", now: D.now, via: .file)
+        #expect(try await skewOf() == 90_000, "a later file keeps the last measured skew")
+    }
+
     @Test func aRecordNeverWrittenHasNoHistory() async throws {
         #expect(try await hub().history(set: .stock, key: "S01/oil/2020-02-10").isEmpty)
     }

@@ -111,10 +111,28 @@ public func freePort() -> Int {
     return Int(UInt16(bigEndian: addr.sin_port))
 }
 
+/// Runs a process with its wall clock moved by an offset (libfaketime, Debian's `faketime`), so a
+/// test can make records and syncs that happened "500 days ago" with the real executables. The
+/// monotonic clock is left alone: timers and timeouts run at their real pace.
+public enum FakeClock {
+    public static let path = "/usr/bin/faketime"
+
+    public static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: path) }
+
+    /// `offset` in faketime's form, e.g. `-500d`.
+    public static func launcher(_ offset: String) -> [String] { [path, "-f", offset] }
+
+    public static func run(_ offset: String, _ executable: String, _ arguments: [String]) throws -> CommandResult {
+        try BaogongTestSupport.run(path, ["-f", offset, executable] + arguments, environment: ["FAKETIME_DONT_FAKE_MONOTONIC": "1"])
+    }
+}
+
 /// `baogong-hub serve` as a child process on a loopback port.
 public final class HubProcess {
     public let database: String
     public let port: Int
+    /// A command the hub runs under, e.g. `FakeClock.launcher(...)`; empty to run it directly.
+    public var launcher: [String] = []
     private(set) var process: Process?
     public var url: String { "http://127.0.0.1:\(port)" }
 
@@ -125,8 +143,17 @@ public final class HubProcess {
 
     public func start() throws {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: Executables.hub)
-        p.arguments = ["serve", "--db", database, "--host", "127.0.0.1", "--port", String(port), "--log-level", "error"]
+        let arguments = ["serve", "--db", database, "--host", "127.0.0.1", "--port", String(port), "--log-level", "error"]
+        if let wrapper = launcher.first {
+            p.executableURL = URL(fileURLWithPath: wrapper)
+            p.arguments = Array(launcher.dropFirst()) + [Executables.hub] + arguments
+        } else {
+            p.executableURL = URL(fileURLWithPath: Executables.hub)
+            p.arguments = arguments
+        }
+        if !launcher.isEmpty {
+            p.environment = ProcessInfo.processInfo.environment.merging(["FAKETIME_DONT_FAKE_MONOTONIC": "1"]) { $1 }
+        }
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
@@ -148,6 +175,15 @@ public final class HubProcess {
 
     public func stop() {
         guard let p = process else { return }
+        // A launcher (faketime) forks the hub and does not pass signals on: stop the hub itself first.
+        if !launcher.isEmpty {
+            let pid = p.processIdentifier
+            let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+            for child in children.split(separator: " ").compactMap({ pid_t($0) }) {
+                kill(child, SIGTERM)
+                for _ in 0..<500 where kill(child, 0) == 0 { usleep(20_000) }
+            }
+        }
         p.terminate()
         p.waitUntilExit()
         process = nil

@@ -53,7 +53,7 @@ public struct BundleImport: Sendable {
         var merged = 0
         var last = batches.last
         for batch in batches {
-            let response = try await database.sync(batch, store: header.store, now: now)
+            let response = try await database.sync(batch, store: header.store, now: now, via: .file)
             merged += response.merged
             steps.append(.init(upto: batch.upto, acked: batch.acked, response: response))
         }
@@ -66,7 +66,7 @@ public struct BundleImport: Sendable {
             }
             next.changes = []
             next.pending = 0
-            let response = try await database.sync(next, store: header.store, now: now)
+            let response = try await database.sync(next, store: header.store, now: now, via: .file)
             steps.append(.init(upto: next.upto, acked: next.acked, response: response))
             last = next
         }

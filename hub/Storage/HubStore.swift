@@ -7,11 +7,21 @@ import Foundation
 /// blocking a thread of Swift's cooperative pool. `HubDatabase` (embedded SQLite, GRDB) implements it
 /// today; a PostgreSQL store for several hub processes implements the same protocol with the same
 /// results. Callers never see SQL, and the types here are the hub's own, not a backend's.
+/// How a store's batch reached the hub.
+public enum SyncChannel: Sendable, Hashable {
+    /// `POST /v1/sync`: sent moments ago, so `sent_at` measures the device's clock.
+    case network
+    /// A bundle file (`baogong-hub bundle import`): written at `sent_at`, carried for an unknown time.
+    case file
+}
+
 public protocol HubStore: Sendable {
     // MARK: Sync
 
     /// Checks, merges and answers a store's batch (docs/protocol.md). Replays change nothing.
-    func sync(_ request: SyncRequest, store: String, now: Date) async throws -> SyncResponse
+    /// `channel` says how the batch came: only a batch over the network measures the device's clock,
+    /// since a bundle file's `sent_at` is when it was written, perhaps days before it arrived.
+    func sync(_ request: SyncRequest, store: String, now: Date, via channel: SyncChannel) async throws -> SyncResponse
 
     // MARK: Identity
 
@@ -106,3 +116,10 @@ public protocol HubStore: Sendable {
 }
 
 extension HubDatabase: HubStore {}
+
+extension HubStore {
+    /// A batch that came over the network.
+    public func sync(_ request: SyncRequest, store: String, now: Date) async throws -> SyncResponse {
+        try await sync(request, store: store, now: now, via: .network)
+    }
+}

@@ -96,7 +96,9 @@ extension HubDatabase {
     }
 
     /// Merges a validated batch and answers it. Replays change nothing and are answered the same way.
-    public func sync(_ request: SyncRequest, store: String, now: Date = Date()) async throws -> SyncResponse {
+    public func sync(
+        _ request: SyncRequest, store: String, now: Date = Date(), via channel: SyncChannel = .network
+    ) async throws -> SyncResponse {
         let changes = try Self.validate(request, authenticatedStore: store, now: now)
         return try await writer.write { db in
             let result = try RecordStore.apply(changes, defaultReplica: request.replica, now: now, keepLostWrites: true, in: db)
@@ -111,19 +113,23 @@ extension HubDatabase {
             let nowSeconds = now.timeIntervalSince1970
             let (difference, overflow) = request.sentAt.subtractingReportingOverflow(Int64(nowSeconds * 1000))
             let skew = overflow ? Int64.max : difference
+            // A file's sent_at says when it was written, not what the device's clock read on arrival:
+            // keep the skew last measured over the network.
+            let measured = channel == .network
             try db.execute(
                 sql: """
                     INSERT INTO replica_status(replica, store, first_heard_at, last_heard_at, pending_reported,
                                                clock_skew_ms, future_changes, syncs, changes_merged, hub_cursor)
                     VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
                     ON CONFLICT(replica) DO UPDATE SET last_heard_at = excluded.last_heard_at, hub_cursor = excluded.hub_cursor,
-                        pending_reported = excluded.pending_reported, clock_skew_ms = excluded.clock_skew_ms,
+                        pending_reported = excluded.pending_reported,
+                        clock_skew_ms = CASE WHEN ? THEN excluded.clock_skew_ms ELSE clock_skew_ms END,
                         future_changes = future_changes + excluded.future_changes, syncs = syncs + 1,
                         changes_merged = changes_merged + excluded.changes_merged
                     """,
                 arguments: [
-                    request.replica, store, nowSeconds, nowSeconds, request.pending, skew, result.skewed, result.merged,
-                    request.cursor,
+                    request.replica, store, nowSeconds, nowSeconds, request.pending, measured ? skew : 0, result.skewed,
+                    result.merged, request.cursor, measured,
                 ]
             )
             try Self.recordArrivals(changes, store: store, now: nowSeconds, in: db)

@@ -71,6 +71,12 @@ extension HubDatabase {
         }
     }
 
+    /// A device's replica id is `<store>.<suffix>` with no dot in the suffix (HubDatabase.validate),
+    /// so its store is everything before the last dot, dots in the store id included.
+    static func store(ofReplica replica: String) -> String? {
+        replica.lastIndex(of: ".").map { String(replica[..<$0]) }
+    }
+
     static func write(_ change: Change, seq: Int64?, current: RecordState) -> RecordWrite {
         let replica = change.replica ?? SyncProtocol.hubReplica
         var fields = change.fields
@@ -88,7 +94,7 @@ extension HubDatabase {
         }
         return RecordWrite(
             seq: seq, replica: replica,
-            store: replica == SyncProtocol.hubReplica ? nil : replica.split(separator: ".").first.map(String.init),
+            store: replica == SyncProtocol.hubReplica ? nil : Self.store(ofReplica: replica),
             time: Timestamps.iso(milliseconds: change.timestamp.milliseconds), timestamp: change.timestamp.description,
             fields: fields, won: won
         )
