@@ -171,7 +171,7 @@ struct MatchingDeskTests {
         #expect(try await matchKeys("S02").isEmpty)
         #expect(try await matchKeys("S01", schema: 1).isEmpty)
         let fromOld = #expect(throws: DomainError.self) {
-            _ = try HubDatabase.validate(Self.request("S01", [Self.need("S01", "n-9", 1)], upto: 1, schema: 1), authenticatedStore: "S01")
+            _ = try SyncValidation.validate(Self.request("S01", [Self.need("S01", "n-9", 1)], upto: 1, schema: 1), authenticatedStore: "S01")
         }
         #expect(fromOld?.code == .unknownRecordSet)
         #expect(fromOld?.change == 0)
@@ -180,11 +180,11 @@ struct MatchingDeskTests {
     @Test("a store cannot write another site's need, nor a match")
     func ownership() async throws {
         let forged = #expect(throws: DomainError.self) {
-            _ = try HubDatabase.validate(Self.request("S01", [Self.need("S02", "n-1", 1)], upto: 1), authenticatedStore: "S01")
+            _ = try SyncValidation.validate(Self.request("S01", [Self.need("S02", "n-1", 1)], upto: 1), authenticatedStore: "S01")
         }
         #expect(forged?.code == .wrongStore)
         let match = #expect(throws: DomainError.self) {
-            _ = try HubDatabase.validate(
+            _ = try SyncValidation.validate(
                 Self.request("S01", [Self.change(.match, "S01/m-1", ["status": .text("delivered")])], upto: 1),
                 authenticatedStore: "S01"
             )

@@ -46,7 +46,7 @@ public struct BundleImport: Sendable {
             guard batch.store == header.store, batch.replica == header.replica else {
                 throw BundleError(.wrongStore, "a batch in the bundle is from \(batch.replica), not from \(header.replica)")
             }
-            _ = try HubDatabase.validate(batch, authenticatedStore: header.store, now: now)
+            _ = try SyncValidation.validate(batch, authenticatedStore: header.store, now: now)
         }
 
         var steps = [SyncBundle.AnswerStep]()

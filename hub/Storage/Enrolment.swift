@@ -112,12 +112,8 @@ extension HubDatabase {
         return try await writer.read { db -> Principal? in
             switch kind {
             case "s":
-                guard let row = try Row.fetchOne(
-                    db, sql: "SELECT token_hash, revoked_at FROM enrolment WHERE store = ?", arguments: [id]
-                ) else { return nil }
-                let stored: String = row[0]
-                let revoked: String? = row[1]
-                return TokenDigest.matches(token, storedHex: stored) && revoked == nil ? .store(id) : nil
+                guard let stored = try Self.liveStoreTokenHash(store: id, in: db) else { return nil }
+                return TokenDigest.matches(token, storedHex: stored) ? .store(id) : nil
             case "o":
                 guard let row = try Row.fetchOne(
                     db, sql: "SELECT token_hash, revoked_at, role FROM operator WHERE id = ?", arguments: [id]
@@ -134,11 +130,15 @@ extension HubDatabase {
 
     public func storeTokenDigest(store: String) async throws -> Data? {
         try await writer.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT token_hash, revoked_at FROM enrolment WHERE store = ?", arguments: [store]),
-                (row[1] as String?) == nil
-            else { return nil }
-            return TokenDigest.bytes(fromHex: row[0]).map { Data($0) }
+            try Self.liveStoreTokenHash(store: store, in: db).flatMap(TokenDigest.bytes(fromHex:)).map { Data($0) }
         }
+    }
+
+    /// The stored token digest (hex) of an enrolled store whose token is not revoked.
+    static func liveStoreTokenHash(store: String, in db: Database) throws -> String? {
+        try String.fetchOne(
+            db, sql: "SELECT token_hash FROM enrolment WHERE store = ? AND revoked_at IS NULL", arguments: [store]
+        )
     }
 
     // MARK: - Browser sessions
@@ -147,30 +147,41 @@ extension HubDatabase {
     public func startSession(
         operatorToken: String, lifetime: TimeInterval = 12 * 3600, now: Date = Date()
     ) async throws -> String? {
-        guard case .operator(let id, _)? = try await authenticate(token: operatorToken) else { return nil }
-        let session = TokenDigest.newSecret()
-        try await writer.write { db in
-            try db.execute(sql: "DELETE FROM session WHERE expires_at < ?", arguments: [now.timeIntervalSince1970])
-            try db.execute(
-                sql: "INSERT INTO session(id_hash, operator, expires_at) VALUES (?, ?, ?)",
-                arguments: [TokenDigest.hex(session), id, now.timeIntervalSince1970 + lifetime]
-            )
-        }
-        return session
+        try await issue(.session, operatorToken: operatorToken, lifetime: lifetime, now: now)
     }
 
     /// A sign-in link code for an operator token: good once, for 10 minutes; nil for a refused token.
     public func createSignInLink(operatorToken: String, lifetime: TimeInterval = 600, now: Date = Date()) async throws -> String? {
+        try await issue(.signInLink, operatorToken: operatorToken, lifetime: lifetime, now: now)
+    }
+
+    /// A secret an operator's token buys: a dashboard session, or a sign-in link code.
+    enum OperatorSecret {
+        case session, signInLink
+
+        /// The table that keeps the secret's digest, and its digest column (constants, never input).
+        var table: (name: String, hashColumn: String) {
+            switch self {
+            case .session: ("session", "id_hash")
+            case .signInLink: ("sign_in_link", "code_hash")
+            }
+        }
+    }
+
+    /// Issues a new secret of `kind` for a live operator token, keeping only its digest and clearing
+    /// expired ones; nil for a refused token.
+    func issue(_ kind: OperatorSecret, operatorToken: String, lifetime: TimeInterval, now: Date) async throws -> String? {
         guard case .operator(let id, _)? = try await authenticate(token: operatorToken) else { return nil }
-        let code = TokenDigest.newSecret()
+        let secret = TokenDigest.newSecret()
+        let (table, hashColumn) = kind.table
         try await writer.write { db in
-            try db.execute(sql: "DELETE FROM sign_in_link WHERE expires_at < ?", arguments: [now.timeIntervalSince1970])
+            try db.execute(sql: "DELETE FROM \(table) WHERE expires_at < ?", arguments: [now.timeIntervalSince1970])
             try db.execute(
-                sql: "INSERT INTO sign_in_link(code_hash, operator, expires_at) VALUES (?, ?, ?)",
-                arguments: [TokenDigest.hex(code), id, now.timeIntervalSince1970 + lifetime]
+                sql: "INSERT INTO \(table)(\(hashColumn), operator, expires_at) VALUES (?, ?, ?)",
+                arguments: [TokenDigest.hex(secret), id, now.timeIntervalSince1970 + lifetime]
             )
         }
-        return code
+        return secret
     }
 
     /// Exchanges a sign-in link code for a fresh session (12 h), once: the code is spent in the same

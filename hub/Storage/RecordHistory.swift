@@ -71,7 +71,7 @@ extension HubDatabase {
         }
     }
 
-    /// A device's replica id is `<store>.<suffix>` with no dot in the suffix (HubDatabase.validate),
+    /// A device's replica id is `<store>.<suffix>` with no dot in the suffix (SyncValidation.validate),
     /// so its store is everything before the last dot, dots in the store id included.
     static func store(ofReplica replica: String) -> String? {
         replica.lastIndex(of: ".").map { String(replica[..<$0]) }

@@ -12,24 +12,19 @@ struct AgentFootprintScenario {
     var binDirectory: String
     static let name = "6 agent footprint"
 
-    var agentBinary: String { binDirectory + "/baogong-agent" }
-    var hubBinary: String { binDirectory + "/baogong-hub" }
+    var binaries: ReleaseBinaries { ReleaseBinaries(directory: binDirectory) }
+    var agentBinary: String { binaries.agent }
 
     func run() async throws -> [ResultRow] {
-        for binary in [agentBinary, hubBinary] where !FileManager.default.isExecutableFile(atPath: binary) {
-            throw BenchError("\(binary) is missing: swift build -c release --scratch-path .build-release")
-        }
+        try binaries.check()
         let hubDB = directory.appendingPathComponent("hub.sqlite").path
         let agentDB = directory.appendingPathComponent("agent.sqlite").path
-        let added = try Shell.run(hubBinary, ["stores", "add", "--db", hubDB, "--id", "S0001", "--name", "Bench store", "--json"])
-        guard added.status == 0,
-            let json = try JSONSerialization.jsonObject(with: Data(added.stdout.utf8)) as? [String: String], let token = json["token"]
-        else { throw BenchError("stores add failed: \(added.stderr)") }
-        let port = try Network.freePort()
-        let hub = try Shell.start(hubBinary, ["serve", "--db", hubDB, "--port", "\(port)", "--log-level", "error"],
-                                  log: directory.appendingPathComponent("hub.log").path)
-        defer { Shell.stop(hub) }
-        try await Network.waitForHealth("http://127.0.0.1:\(port)/healthz")
+        let served = try await ServedHub.start(
+            binaries, database: hubDB, stores: ["S0001"], log: directory.appendingPathComponent("hub.log").path
+        )
+        defer { served.stop() }
+        let hub = served.process
+        let (port, token) = (served.port, served.tokens["S0001"]!)
         let initialised = try Shell.run(agentBinary, ["init", "--db", agentDB, "--store", "S0001", "--hub", "http://127.0.0.1:\(port)",
                                                       "--token", token])
         guard initialised.status == 0 else { throw BenchError("agent init failed: \(initialised.stderr)") }

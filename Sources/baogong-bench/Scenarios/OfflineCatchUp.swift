@@ -14,26 +14,16 @@ struct OfflineCatchUpScenario {
     var binDirectory: String
     static let name = "8 offline catch-up"
 
-    var agentBinary: String { binDirectory + "/baogong-agent" }
-    var hubBinary: String { binDirectory + "/baogong-hub" }
+    var binaries: ReleaseBinaries { ReleaseBinaries(directory: binDirectory) }
+    var agentBinary: String { binaries.agent }
+    var hubBinary: String { binaries.hub }
 
     func run() async throws -> [ResultRow] {
-        for binary in [agentBinary, hubBinary] where !FileManager.default.isExecutableFile(atPath: binary) {
-            throw BenchError("\(binary) is missing: swift build -c release")
-        }
+        try binaries.check()
         let hubDB = path("hub.sqlite")
-        var tokens = [String: String]()
-        for store in ["S0001", "S0002"] {
-            let added = try Shell.run(hubBinary, ["stores", "add", "--db", hubDB, "--id", store, "--name", "Bench \(store)", "--json"])
-            guard added.status == 0, let json = try JSONSerialization.jsonObject(with: Data(added.stdout.utf8)) as? [String: String],
-                let token = json["token"]
-            else { throw BenchError("stores add failed: \(added.stderr)") }
-            tokens[store] = token
-        }
-        let port = try Network.freePort()
-        let hub = try Shell.start(hubBinary, ["serve", "--db", hubDB, "--port", "\(port)", "--log-level", "error"], log: path("hub.log"))
-        defer { Shell.stop(hub) }
-        try await Network.waitForHealth("http://127.0.0.1:\(port)/healthz")
+        let served = try await ServedHub.start(binaries, database: hubDB, stores: ["S0001", "S0002"], log: path("hub.log"))
+        defer { served.stop() }
+        let (port, tokens) = (served.port, served.tokens)
         let proxy = try await ByteCountingProxy(targetPort: port)
 
         // Two stores with the same 30 days: one catches up over the network, one by file.
