@@ -28,17 +28,18 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // The system zlib (Debian: zlib1g-dev), for gzip bodies on the wire.
-        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .systemLibrary(name: "CBaogongZlib", path: "Sources/CBaogongZlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         // The system libcurl (Debian: libcurl4-openssl-dev), the agent's HTTP(S) client.
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
         // The pure model agent and hub share: CRDT types, hybrid logical clock, record-set schemas,
         // validation, the sync wire format. No database.
         .target(
             name: "BaogongModel",
-            dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CBaogongZlib", .product(name: "Crypto", package: "swift-crypto")],
             path: "shared/Model",
             swiftSettings: swiftSettings
         ),
@@ -93,6 +94,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],

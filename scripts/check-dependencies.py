@@ -13,7 +13,7 @@ import sys
 
 # Modules of the toolchain and the system, not declared in the manifest.
 SYSTEM = {"Foundation", "FoundationNetworking", "FoundationEssentials", "Synchronization", "Testing",
-          "Dispatch", "Glibc", "Musl", "Darwin", "XCTest", "CZlib"}
+          "Dispatch", "Glibc", "Musl", "Darwin", "XCTest", "CBaogongZlib"}
 IMPORT = re.compile(r"\s*(?:@[\w()]+\s+)*(?:public |package |internal )?import (?:struct |enum |class )?(\w+)")
 
 package = json.loads(subprocess.check_output(["swift", "package", "dump-package"], stderr=subprocess.DEVNULL))

@@ -91,25 +91,30 @@ struct ReportCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The daily report (日报) from one consistent snapshot.")
         @OptionGroup var db: HubDatabaseOptions
         @Option(help: "YYYY-MM-DD") var date: String
-        @Option(help: "csv or html") var format: DailyReport.Format
+        @Option(help: "csv, html or xlsx (an Excel workbook, one sheet per section)") var format: DailyReport.Format
         @Option(help: "zh or en") var lang: Language = .zh
         @Option(help: "Write to this file instead of standard output.") var out: String?
 
-        func validate() throws { try CommandLineTool.validateDate(date) }
+        func validate() throws {
+            try CommandLineTool.validateDate(date)
+            if format == .xlsx, out == nil, isatty(STDOUT_FILENO) == 1 {
+                throw ValidationError("an xlsx workbook is a binary file: give --out FILE (or redirect standard output)")
+            }
+        }
 
         func run() async throws {
             try await guarded {
                 let snapshot = try await db.open().snapshot(date: try CalendarDate(date))
-                let text = DailyReport(snapshot: snapshot, language: lang).render(format)
+                let bytes = try DailyReport(snapshot: snapshot, language: lang).render(format)
                 if let out {
                     let tmp = out + ".tmp"
-                    try Data(text.utf8).write(to: URL(fileURLWithPath: tmp))
+                    try bytes.write(to: URL(fileURLWithPath: tmp))
                     guard rename(tmp, out) == 0 else {
                         throw DomainError(.failed, field: "out", "cannot write \(out): \(String(cString: strerror(errno)))")
                     }
                     print("wrote \(out)")
                 } else {
-                    print(text, terminator: "")
+                    FileHandle.standardOutput.write(bytes)
                 }
             }
         }

@@ -111,7 +111,7 @@ struct HTMLTests {
             RenderedPage(testDescription: "dashboard \(language)",
                          text: DashboardPage(snapshot: hostileSnapshot(), language: language).render()),
             RenderedPage(testDescription: "daily report \(language)",
-                         text: DailyReport(snapshot: hostileSnapshot(), language: language).render(.html)),
+                         text: DailyReport(snapshot: hostileSnapshot(), language: language).htmlPage()),
         ]
     }
 
@@ -141,7 +141,7 @@ struct HTMLTests {
     }
 
     @Test func theDailyReportAlertShowsTheStoreNameAsText() {
-        let page = DailyReport(snapshot: Self.hostileSnapshot(), language: .en).render(.html)
+        let page = DailyReport(snapshot: Self.hostileSnapshot(), language: .en).htmlPage()
         #expect(page.contains("<li>\(Self.escapedBreakout) has not reported for 2020-02-10</li>"))
     }
 

@@ -4,7 +4,7 @@ import Foundation
 /// The daily report (日报) for the command centre: supply table, alerts, reporting and checkpoints,
 /// all from one snapshot, as CSV or as HTML that prints on A4.
 public struct DailyReport {
-    public enum Format: String, Sendable, CaseIterable { case csv, html }
+    public enum Format: String, Sendable, CaseIterable { case csv, html, xlsx }
 
     let snapshot: CountySnapshot
     let language: Language
@@ -14,8 +14,13 @@ public struct DailyReport {
         self.language = language
     }
 
-    public func render(_ format: Format) -> String {
-        format == .csv ? csv() : htmlPage()
+    /// The report in `format`, as the bytes of a file.
+    public func render(_ format: Format) throws -> Data {
+        switch format {
+        case .csv: Data(csv().utf8)
+        case .html: Data(htmlPage().utf8)
+        case .xlsx: try xlsx()
+        }
     }
 
     /// One CSV cell. A cell a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`,
@@ -28,54 +33,103 @@ public struct DailyReport {
             ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 
-    func csv() -> String {
+    /// The report's tables, in order: what the CSV lists one after another and the workbook shows
+    /// one per sheet.
+    public func sections() -> [ReportSection] {
         let l = Labels(language: language)
         let board = CountyBoard(snapshot)
         let (supply, reporting, c, alerts) = (board.supply, board.reporting, board.checkpoints, board.alerts)
+        var sections = [ReportSection]()
+        sections.append(ReportSection(
+            "supply",
+            header: ["commodity", "name", "unit", "on_hand", "avg_daily_sales", "days_of_supply", "band", "stores_reporting",
+                     "stores_expected", "stores_at_risk", "price_min", "price_median", "price_max"],
+            rows: supply.commodities.map { r in
+                [.text(r.commodity), .text(l.commodity(r)), .text(r.unit), .number(r.onHand, decimals: 1),
+                 .number(r.avgDailySales, decimals: 1), .number(r.daysOfSupply, decimals: 1), .text(r.band.rawValue),
+                 .integer(r.storesReporting), .integer(r.storesExpected), .integer(r.storesAtRisk),
+                 .number(r.priceMin, decimals: 2), .number(r.priceMedian, decimals: 2), .number(r.priceMax, decimals: 2)]
+            }
+        ))
+        sections.append(ReportSection(
+            "alert", header: ["severity", "kind", "store", "commodity", "message"],
+            rows: alerts.map { a in
+                [.text(a.severity.rawValue), .text(a.kind), .text(a.store ?? ""), .text(a.commodity ?? ""),
+                 .text(language == .zh ? a.messageZh : a.message)]
+            }
+        ))
+        sections.append(ReportSection(
+            "reporting", header: ["expected", "reported", "rate", "missing", "late", "stale", "closed"],
+            rows: [[.integer(reporting.expected), .integer(reporting.reported), .percent(reporting.rate),
+                    .text(reporting.missing.joined(separator: " ")), .text(reporting.late.joined(separator: " ")),
+                    .text(reporting.stale.joined(separator: " ")), .text(reporting.closed.joined(separator: " "))]]
+        ))
+        sections.append(ReportSection(
+            "checkpoints",
+            header: ["checked", "refused_fever", "refused_no_mask", "staff_checked", "disinfections", "compliant_stores",
+                     "reporting_stores", "open_stores", "incidents"],
+            rows: [[.integer(Int(c.checked)), .integer(Int(c.refusedFever)), .integer(Int(c.refusedNoMask)),
+                    .integer(Int(c.staffChecked)), .integer(Int(c.disinfections)), .integer(c.compliantStores),
+                    .integer(c.reportingStores), .integer(c.openStores), .integer(Int(c.incidents))]]
+        ))
+        sections.append(ReportSection(
+            "matching",
+            header: ["period", "needs_open", "offers_open", "matches", "delivered", "minutes_to_match_p50", "minutes_to_match_p90"],
+            rows: matchingStats().map { period, stats in
+                [.text(period), .integer(stats.needsOpen), .integer(stats.offersOpen), .integer(stats.matches),
+                 .text(stats.delivered.sorted { $0.key < $1.key }.map { "\($0.key)=\(fmt($0.value))" }.joined(separator: " ")),
+                 .number(stats.minutesToMatchP50, decimals: 0), .number(stats.minutesToMatchP90, decimals: 0)]
+            }
+        ))
+        sections.append(ReportSection(
+            "deliveries", header: ["period", "orders", "served", "revenue", "vehicles", "staff", "groups", "quantities"],
+            rows: deliveryViews().map { period, d in
+                [.text(period), .integer(Int(d.orders)), .integer(Int(d.served)), .number(d.revenue, decimals: 2),
+                 .integer(Int(d.vehicles)), .integer(Int(d.staff)), .integer(Int(d.groups)),
+                 .text(d.quantities.sorted { $0.key < $1.key }.map { "\($0.key)=\(fmt($0.value))" }.joined(separator: " "))]
+            }
+        ))
+        sections.append(ReportSection(
+            "passes", header: ["issued", "active"], rows: [[.integer(snapshot.passes.count), .integer(activePasses)]]
+        ))
+        sections.append(storeSection(supply, l))
+        return sections
+    }
+
+    /// Stores × commodities: each store's stock, days of supply and band per commodity, one row per
+    /// store and commodity (the dashboard's grid as a table).
+    func storeSection(_ supply: SupplyView, _ l: Labels) -> ReportSection {
+        let names = Dictionary(snapshot.stores.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let rows = supply.stores.sorted { ($0.store, $0.commodity) < ($1.store, $1.commodity) }.map { s -> [ReportCell] in
+            [.text(s.store), .text(names[s.store] ?? s.store), .text(s.commodity), .number(s.onHand, decimals: 1),
+             .number(s.avgDailySales, decimals: 1), .number(s.daysOfSupply, decimals: 1), .text(s.band.rawValue),
+             .text(s.reportedToday ? "yes" : "no"), .number(s.price, decimals: 2)]
+        }
+        return ReportSection(
+            "stores",
+            header: ["store", "name", "commodity", "on_hand", "avg_daily_sales", "days_of_supply", "band", "reported_today", "price"],
+            rows: rows
+        )
+    }
+
+    /// The CSV: a title line, then each section (its rows led by the section's name), a blank line
+    /// between them. It starts with a UTF-8 byte-order mark, so that Excel reads Chinese text as such.
+    func csv() -> String {
+        let l = Labels(language: language)
         var lines = [[String]]()
         lines.append([l.both("report_title"), snapshot.date.description, l.both("as_of"), Timestamps.iso(snapshot.asOf)])
-        lines.append([])
-        lines.append(["section", "commodity", "name", "unit", "on_hand", "avg_daily_sales", "days_of_supply", "band",
-                      "stores_reporting", "stores_expected", "stores_at_risk", "price_min", "price_median", "price_max"])
-        for r in supply.commodities {
-            lines.append(["supply", r.commodity, l.commodity(r), r.unit, fmt(r.onHand), fmt(r.avgDailySales),
-                          fmt(r.daysOfSupply), r.band.rawValue, "\(r.storesReporting)", "\(r.storesExpected)",
-                          "\(r.storesAtRisk)", fmt(r.priceMin, 2), fmt(r.priceMedian, 2), fmt(r.priceMax, 2)])
+        for section in sections() {
+            lines.append([])
+            lines.append(["section"] + section.header)
+            for row in section.rows { lines.append([section.name] + row.map(\.display)) }
         }
-        lines.append([])
-        lines.append(["section", "severity", "kind", "store", "commodity", "message"])
-        for a in alerts {
-            lines.append(["alert", a.severity.rawValue, a.kind, a.store ?? "", a.commodity ?? "",
-                          language == .zh ? a.messageZh : a.message])
-        }
-        lines.append([])
-        lines.append(["section", "expected", "reported", "rate", "missing", "late", "stale", "closed"])
-        lines.append(["reporting", "\(reporting.expected)", "\(reporting.reported)", fmt(reporting.rate * 100, 0) + "%",
-                      reporting.missing.joined(separator: " "), reporting.late.joined(separator: " "),
-                      reporting.stale.joined(separator: " "), reporting.closed.joined(separator: " ")])
-        lines.append([])
-        lines.append(["section", "checked", "refused_fever", "refused_no_mask", "staff_checked", "disinfections",
-                      "compliant_stores", "reporting_stores", "open_stores", "incidents"])
-        lines.append(["checkpoints", "\(c.checked)", "\(c.refusedFever)", "\(c.refusedNoMask)", "\(c.staffChecked)",
-                      "\(c.disinfections)", "\(c.compliantStores)", "\(c.reportingStores)", "\(c.openStores)", "\(c.incidents)"])
-        lines.append([])
-        lines.append(["section", "period", "needs_open", "offers_open", "matches", "delivered", "minutes_to_match_p50",
-                      "minutes_to_match_p90"])
-        for (period, stats) in matchingStats() {
-            lines.append(["matching", period, "\(stats.needsOpen)", "\(stats.offersOpen)", "\(stats.matches)",
-                          stats.delivered.sorted { $0.key < $1.key }.map { "\($0.key)=\(fmt($0.value))" }.joined(separator: " "),
-                          fmt(stats.minutesToMatchP50, 0), fmt(stats.minutesToMatchP90, 0)])
-        }
-        lines.append([])
-        lines.append(["section", "period", "orders", "served", "revenue", "vehicles", "staff", "groups", "quantities"])
-        for (period, d) in deliveryViews() {
-            lines.append(["deliveries", period, "\(d.orders)", "\(d.served)", fmt(d.revenue, 2), "\(d.vehicles)", "\(d.staff)",
-                          "\(d.groups)", d.quantities.sorted { $0.key < $1.key }.map { "\($0.key)=\(fmt($0.value))" }.joined(separator: " ")])
-        }
-        lines.append([])
-        lines.append(["section", "issued", "active"])
-        lines.append(["passes", "\(snapshot.passes.count)", "\(activePasses)"])
-        return lines.map { $0.map(Self.csvField).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
+        return "\u{FEFF}" + lines.map { $0.map(Self.csvField).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// The workbook: one sheet per section.
+    public func xlsx() throws -> Data {
+        let l = Labels(language: language)
+        return try Workbook.xlsx(sections(), title: "\(l.both("report_title")) \(snapshot.date)", created: snapshot.asOf)
     }
 
     func htmlPage() -> String { page().description }

@@ -1,4 +1,4 @@
-import CZlib
+import CBaogongZlib
 import Foundation
 
 /// gzip for sync bodies: JSON batches of similar records shrink several times, which matters on
