@@ -65,9 +65,15 @@ public struct AgentDatabase: Sendable {
 
     /// Points the agent at another hub URL, gives it a new token or CA, or allows plain http off
     /// loopback (or withdraws that); the replica id and records stay. nil leaves a setting as it is.
+    /// Changes what is given; `systemCertificateAuthorities` forgets a county CA stored earlier, so the
+    /// hub's certificate is checked against the system's CAs again.
     public func reconfigure(
-        hub: String?, token: String?, trustedCertificatesPEM: String? = nil, allowInsecureHTTP: Bool? = nil
+        hub: String?, token: String?, trustedCertificatesPEM: String? = nil, systemCertificateAuthorities: Bool = false,
+        allowInsecureHTTP: Bool? = nil
     ) async throws {
+        if systemCertificateAuthorities, trustedCertificatesPEM != nil {
+            throw AgentError(.invalidInput, "a county CA and the system's CAs: give one, not both")
+        }
         if let token, token.isEmpty { throw AgentError(.invalidInput, "token: must not be empty") }
         try await writer.write { db in
             let current = try Self.identity(db)
@@ -75,6 +81,7 @@ public struct AgentDatabase: Sendable {
             if let hub { try RecordStore.setMeta("hub", hub, in: db) }
             if let token { try RecordStore.setMeta("token", token, in: db) }
             if let trustedCertificatesPEM { try RecordStore.setMeta("ca_cert", trustedCertificatesPEM, in: db) }
+            if systemCertificateAuthorities { try db.execute(sql: "DELETE FROM meta WHERE name = 'ca_cert'") }
             if let allowInsecureHTTP { try RecordStore.setMeta("allow_insecure_http", allowInsecureHTTP ? 1 : 0, in: db) }
         }
     }

@@ -104,23 +104,33 @@ struct Config: AsyncParsableCommand {
     @Option(help: "The hub's URL.") var hub: String?
     @OptionGroup var newToken: TokenOptions
     @OptionGroup var transport: HubTransportOptions
+    @Flag(
+        name: .customLong("system-cas"),
+        help: "Trust the system's certificate authorities again, instead of the county CA given with --ca-cert."
+    )
+    var systemCAs = false
 
     func run() async throws {
         try await guarded {
+            if systemCAs, transport.caCert != nil {
+                throw AgentError(.invalidInput, "give --ca-cert FILE or --system-cas, not both")
+            }
             // BAOGONG_TOKEN applies only to a bare `config`, so that a variable left in the environment
             // never replaces the token while the hub address or its trust is being changed.
-            let bare = hub == nil && transport.caCert == nil && transport.allowInsecureHTTP == nil
+            let bare = hub == nil && transport.caCert == nil && transport.allowInsecureHTTP == nil && !systemCAs
             let token = try bare ? newToken.resolved() : newToken.fromFlags()
             let certificates = try transport.caCertificates()
-            guard hub != nil || token != nil || certificates != nil || transport.allowInsecureHTTP != nil else {
+            guard hub != nil || token != nil || certificates != nil || transport.allowInsecureHTTP != nil || systemCAs else {
                 throw AgentError(
                     .invalidInput,
-                    "give --hub, a token (--token-file FILE, --token - or BAOGONG_TOKEN), --ca-cert or --[no-]allow-insecure-http"
+                    "give --hub, a token (--token-file FILE, --token - or BAOGONG_TOKEN), --ca-cert, --system-cas"
+                        + " or --[no-]allow-insecure-http"
                 )
             }
             let agent = try db.open()
             try await agent.reconfigure(
-                hub: hub, token: token, trustedCertificatesPEM: certificates, allowInsecureHTTP: transport.allowInsecureHTTP
+                hub: hub, token: token, trustedCertificatesPEM: certificates, systemCertificateAuthorities: systemCAs,
+                allowInsecureHTTP: transport.allowInsecureHTTP
             )
             let identity = try await agent.identity()
             print("store \(identity.store), replica \(identity.replica) now syncs with \(identity.hub)")

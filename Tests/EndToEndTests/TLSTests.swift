@@ -130,6 +130,26 @@ struct TLSTests {
         }
     }
 
+    /// A county CA given by mistake can be taken back: after `config --system-cas` the agent trusts
+    /// the system's CAs again, so the county's private certificate is refused once more.
+    @Test func theSystemCAsCanBeTrustedAgainAfterACountyCA() async throws {
+        let county = try CountyCA()
+        try await withHub("hub", county) { hub, _, token in
+            let agent = try await agent(county, "a", hub: hub.url, token: token, ca: county.ca)
+            #expect(try await SyncClient(database: agent).syncOnce().merged == 1)
+            await #expect(throws: AgentError.self) {
+                try await agent.reconfigure(hub: nil, token: nil, trustedCertificatesPEM: "x", systemCertificateAuthorities: true)
+            }
+            #expect(try await agent.status().caCert, "a refused change changes nothing")
+            try await agent.reconfigure(hub: nil, token: nil, systemCertificateAuthorities: true)
+            #expect(try await agent.status().caCert == false)
+            #expect(try await agent.identity().trustedCertificatesPEM == nil)
+            try await agent.recordStock(StockEntry(date: Self.date, commodity: "oil", onHand: 80, priceFen: 1500))
+            let error = await #expect(throws: AgentError.self) { try await SyncClient(database: agent).syncOnce() }
+            #expect(error?.code == .tlsRefused)
+        }
+    }
+
     @Test func plainHTTPOffThisMachineNeedsToBeAllowed() async throws {
         let county = try CountyCA()
         let refused = #expect(throws: AgentError.self) {
