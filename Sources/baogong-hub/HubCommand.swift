@@ -71,6 +71,7 @@ struct Serve: AsyncParsableCommand {
     var tlsKey: String?
     @Option(name: .customLong("retain-days"), help: "Days of history kept; older superseded entries are compacted daily.")
     var retainDays = 400
+    @OptionGroup var deadline: DeadlineOptions
     func validate() throws {
         guard syncMemoryMB >= 1 else { throw ValidationError("--sync-memory-mb: must be at least 1, got \(syncMemoryMB)") }
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("give --tls-cert and --tls-key together") }
@@ -81,7 +82,7 @@ struct Serve: AsyncParsableCommand {
         try await guarded {
             var logger = Logger(label: "baogong.hub")
             logger.logLevel = logLevel
-            var settings = ViewSettings()
+            var settings = deadline.settings
             settings.staleAfter = staleHours * 3600
             let hub = HubContext(
                 database: try db.open(create: true), logger: logger, viewSettings: settings,

@@ -8,6 +8,7 @@ import Foundation
 struct ViewOptions: ParsableArguments {
     @OptionGroup var db: HubDatabaseOptions
     @Option(help: "YYYY-MM-DD (default: the latest reported date).") var date: String?
+    @OptionGroup var deadline: DeadlineOptions
     @Flag var json = false
 
     func validate() throws { try CommandLineTool.validateDate(date) }
@@ -16,9 +17,27 @@ struct ViewOptions: ParsableArguments {
         let hub = try db.open()
         var day = try date.map { t throws(DomainError) in try CalendarDate(t) }
         if day == nil { day = try await hub.latestReportDate() }
-        return try await hub.snapshot(date: day ?? Timestamps.today())
+        return try await hub.snapshot(date: day ?? Timestamps.today(), settings: deadline.settings)
     }
 }
+
+/// `--report-deadline HH:MM`: the time of the following day (China time) by which a day's report is
+/// on time; the same option as `serve` has, so that a view on the command line judges as the hub does.
+struct DeadlineOptions: ParsableArguments {
+    @Option(
+        name: .customLong("report-deadline"),
+        help: "HH:MM of the following day (China time) by which a day's report is on time (default 12:00).",
+        transform: { text in try TimeOfDay(text) }
+    )
+    var reportDeadline: TimeOfDay = TimeOfDay(minutes: 12 * 60)
+
+    var settings: ViewSettings {
+        var settings = ViewSettings()
+        settings.reportDeadlineMinutes = reportDeadline.minutes
+        return settings
+    }
+}
+
 
 struct Supply: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "County supply and days of supply per commodity (可供天数).")
@@ -94,6 +113,7 @@ struct ReportCommand: AsyncParsableCommand {
         @Option(help: "csv, html or xlsx (an Excel workbook, one sheet per section)") var format: DailyReport.Format
         @Option(help: "zh or en") var lang: Language = .zh
         @Option(help: "Write to this file instead of standard output.") var out: String?
+        @OptionGroup var deadline: DeadlineOptions
 
         func validate() throws {
             try CommandLineTool.validateDate(date)
@@ -104,7 +124,7 @@ struct ReportCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await guarded {
-                let snapshot = try await db.open().snapshot(date: try CalendarDate(date))
+                let snapshot = try await db.open().snapshot(date: try CalendarDate(date), settings: deadline.settings)
                 let bytes = try DailyReport(snapshot: snapshot, language: lang).render(format)
                 if let out {
                     let tmp = out + ".tmp"

@@ -402,14 +402,51 @@ struct HubDatabaseTests {
         _ = try await db.sync(Self.request("S02", replica: "S02.a", upto: 1,
                                      [Self.checkpoint("S02/2020-02-10", at: "2020-02-10T11:00:00Z", ["checked": 10])]),
                         store: "S02", now: nextMorning)
-        let snapshot = try await db.snapshot(date: F.date("2020-02-10"), now: nextMorning)
+        let snapshot = try await db.snapshot(date: F.date("2020-02-10"), settings: ViewsFormulaTests.midnightDeadline, now: nextMorning)
         #expect(snapshot.arrivals["S01"]?.receivedAt == Self.now)
         #expect(snapshot.arrivals["S02"]?.receivedAt == nextMorning)
         #expect(snapshot.arrivals["S02"]?.recordedAt == F.instant("2020-02-10T11:00:00Z"))
         let reporting = snapshot.reporting()
         #expect(reporting.reported == 2)
-        #expect(reporting.late == ["S02"])
-        #expect(reporting.stale.isEmpty)
+        #expect(reporting.late == ["S02"], "after a midnight deadline")
+        // Past its midnight deadline the date is judged as of the deadline: S02's device was not heard
+        // from during the day.
+        #expect(reporting.stale == ["S02"])
+        // By the default deadline, 12:00 the next day, 09:00 is on time.
+        let byNoon = try await db.snapshot(date: F.date("2020-02-10"), now: nextMorning).reporting()
+        #expect(byNoon.late.isEmpty && byNoon.onTime == ["S01", "S02"] && byNoon.onTimeRate == 1)
+        #expect(byNoon.asOf == Timestamps.iso(nextMorning), "before its deadline a date is judged as of now")
+    }
+
+    /// A past date is judged as of its deadline: the "as of" time is the deadline, and a device is
+    /// stale for the date only when the hub heard nothing from it during the date's reporting window
+    /// (however long ago it last synced).
+    @Test func aPastDateIsJudgedAsOfItsDeadline() async throws {
+        let db = try HubDatabase.inMemory()
+        for store in ["S01", "S02", "S03"] {
+            _ = try await db.addStore(id: store, name: store, township: nil, kind: .supermarket, now: Self.now)
+        }
+        // S01 reports 02-10 during the day; S02 synced only on 02-08; S03 reports 02-10 late, on 02-12.
+        _ = try await db.sync(Self.request("S01", replica: "S01.a", upto: 1,
+                                           [Self.stock("S01/rice/2020-02-10", at: "2020-02-10T11:00:00Z", ["on_hand": .int(10)])]),
+                              store: "S01", now: F.instant("2020-02-10T12:00:00Z"))
+        _ = try await db.sync(Self.request("S02", replica: "S02.a", upto: 1,
+                                           [Self.stock("S02/rice/2020-02-08", at: "2020-02-08T11:00:00Z", ["on_hand": .int(10)])]),
+                              store: "S02", now: F.instant("2020-02-08T12:00:00Z"))
+        _ = try await db.sync(Self.request("S03", replica: "S03.a", upto: 1,
+                                           [Self.stock("S03/rice/2020-02-10", at: "2020-02-12T01:00:00Z", ["on_hand": .int(10)])]),
+                              store: "S03", now: F.instant("2020-02-12T01:00:00Z"))
+        let monthLater = F.instant("2020-03-10T00:00:00Z")
+        let snapshot = try await db.snapshot(date: F.date("2020-02-10"), now: monthLater)
+        #expect(snapshot.asOf == F.instant("2020-02-11T04:00:00Z") && snapshot.judgedAtDeadline)
+        let reporting = snapshot.reporting()
+        #expect(reporting.asOf == "2020-02-11T04:00:00Z")
+        #expect(reporting.onTime == ["S01"] && reporting.late == ["S03"] && reporting.missing == ["S02"])
+        #expect(reporting.stale == ["S02", "S03"], "heard during 02-10 up to its deadline: S01 only")
+        let stale = snapshot.alerts().filter { $0.kind == "stale_store" }
+        #expect(stale.first?.message == "S02 was not heard from between 2020-02-10 and the deadline (2020-02-11 12:00)")
+        // Today (a month later) every device is stale; the fleet status says so, the past date does not.
+        #expect(try await db.fleetStatus(staleAfter: 6 * 3600, now: monthLater).allSatisfy(\.stale))
     }
 
     @Test func syncedWorkedExampleGivesTheSameFigures() async throws {

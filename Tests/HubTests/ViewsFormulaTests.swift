@@ -543,16 +543,31 @@ struct ViewsFormulaTests {
 
     // MARK: - Reporting
 
-    @Test func lateDeadlineIsMidnightChinaTime() {
+    /// A deadline of 00:00: the end of the day itself.
+    static var midnightDeadline: ViewSettings {
+        var settings = ViewSettings()
+        settings.reportDeadlineMinutes = 0
+        return settings
+    }
+
+    @Test func lateDeadlineIsNoonOfTheNextDayChinaTimeUnlessSetOtherwise() throws {
         let snapshot = CountySnapshot(date: F.date("2020-02-10"), asOf: F.instant("2020-02-11T00:00:00Z"))
+        // 12:00 on 02-11 in UTC+8 is 04:00 on 02-11 UTC.
+        #expect(snapshot.lateDeadline == F.instant("2020-02-11T04:00:00Z"))
+        #expect(snapshot.reportingWindowStart == F.instant("2020-02-09T16:00:00Z"))
+        let midnight = CountySnapshot(date: F.date("2020-02-10"), asOf: F.instant("2020-02-11T00:00:00Z"), settings: Self.midnightDeadline)
         // 00:00 on 02-11 in UTC+8 is 16:00 on 02-10 UTC.
-        #expect(snapshot.lateDeadline == F.instant("2020-02-10T16:00:00Z"))
+        #expect(midnight.lateDeadline == F.instant("2020-02-10T16:00:00Z"))
+        #expect(try TimeOfDay("09:30").minutes == 570 && TimeOfDay(minutes: 570).description == "09:30")
+        for bad in ["24:00", "9:30", "12:60", "noon", "12:00:00", "１２:００"] {
+            #expect(throws: DomainError.self, "\(bad)") { try TimeOfDay(bad) }
+        }
     }
 
     @Test func reportingExpectedReportedMissingLateStaleClosed() throws {
         func arrival(_ iso: String) -> ReportArrival { ReportArrival(receivedAt: F.instant(iso), recordedAt: F.instant(iso)) }
         let snapshot = CountySnapshot(
-            date: F.date("2020-02-10"), asOf: F.instant("2020-02-11T02:00:00Z"),
+            date: F.date("2020-02-10"), asOf: F.instant("2020-02-11T02:00:00Z"), settings: Self.midnightDeadline,
             stores: ["S01", "S02", "S03", "S04", "S05", "S06"].map { F.store($0, revoked: $0 == "S05") },
             statusEvents: ["S04": [F.status("S04", "closed", authority: .store, since: "2020-02-09", ts: 5)]],
             stock: [
@@ -583,12 +598,14 @@ struct ViewsFormulaTests {
         #expect(r.rate == 0.75)  // 3 / 4
         #expect(r.missing == ["S03"])
         #expect(r.late == ["S02"])
+        #expect(r.onTime == ["S01", "S06"] && r.onTimeRate == 0.5)  // 2 of 4 expected: timeliness beside completeness
+        #expect(r.deadline == "2020-02-10T16:00:00Z")
         #expect(r.stale == ["S03", "S06"])
         #expect(r.closed == ["S04"])
         #expect(r.stores.map(\.store) == ["S01", "S02", "S03", "S04", "S06"])
         let s02 = try #require(r.stores.first { $0.store == "S02" })
         #expect(s02.receivedAt == "2020-02-10T16:00:01Z")
-        #expect(s02.late)
+        #expect(s02.late && !s02.onTime)
         #expect(s02.reported)
         #expect(!s02.stale)
         #expect(r.asOf == "2020-02-11T02:00:00Z")
@@ -701,7 +718,7 @@ struct ViewsFormulaTests {
 
     @Test func staleLateAndClockSkewAlerts() throws {
         let snapshot = CountySnapshot(
-            date: F.date("2020-02-10"), asOf: F.instant("2020-02-11T02:00:00Z"), catalog: [Self.rice],
+            date: F.date("2020-02-10"), asOf: F.instant("2020-02-11T02:00:00Z"), settings: Self.midnightDeadline, catalog: [Self.rice],
             stores: [F.store("S01"), F.store("S02"), F.store("S03")],
             stock: [
                 F.stock("S01", "rice", "2020-02-10", onHand: 10),

@@ -372,17 +372,20 @@ public enum OpenAPIDocument {
       },
       "ReportingView": {
         "type": "object",
-        "required": ["date", "as_of", "expected", "reported", "rate", "missing", "late", "stale", "closed", "stores"],
+        "required": ["date", "as_of", "deadline", "expected", "reported", "rate", "on_time", "on_time_rate", "missing", "late", "stale", "closed", "stores"],
         "properties": {
           "date": {
             "type": "string",
             "format": "date",
             "pattern": "^((19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(19|2[0-9])[0-9]{2}-(0[13-9]|1[0-2])-(29|30)|(19|2[0-9])[0-9]{2}-(0[13578]|1[02])-31|(19|2[0-9])(0[48]|[2468][048]|[13579][26])-02-29|(20|24|28)00-02-29)$"
           },
-          "as_of": {"type": "string", "description": "ISO 8601 instant, UTC"},
+          "as_of": {"type": "string", "description": "ISO 8601 instant, UTC: now, or the deadline for a date whose deadline has passed"},
+          "deadline": {"type": "string", "description": "ISO 8601 instant, UTC: a report for the date arriving later is late"},
           "expected": {"type": "integer", "minimum": 0},
           "reported": {"type": "integer", "minimum": 0},
-          "rate": {"type": "number", "minimum": 0, "maximum": 1},
+          "rate": {"type": "number", "minimum": 0, "maximum": 1, "description": "completeness: reported / expected"},
+          "on_time": {"type": "array", "items": {"type": "string"}},
+          "on_time_rate": {"type": "number", "minimum": 0, "maximum": 1, "description": "timeliness: on time / expected"},
           "missing": {"type": "array", "items": {"type": "string"}},
           "late": {"type": "array", "items": {"type": "string"}},
           "stale": {"type": "array", "items": {"type": "string"}},
@@ -391,7 +394,7 @@ public enum OpenAPIDocument {
             "type": "array",
             "items": {
               "type": "object",
-              "required": ["store", "name", "kind", "expected", "reported", "late", "late_because_offline", "stale"],
+              "required": ["store", "name", "kind", "expected", "reported", "late", "on_time", "late_because_offline", "stale"],
               "properties": {
                 "store": {"type": "string"},
                 "name": {"type": "string"},
@@ -399,6 +402,7 @@ public enum OpenAPIDocument {
                 "expected": {"type": "boolean"},
                 "reported": {"type": "boolean"},
                 "late": {"type": "boolean"},
+                "on_time": {"type": "boolean"},
                 "late_because_offline": {"type": "boolean"},
                 "stale": {"type": "boolean"},
                 "received_at": {"type": "string", "description": "ISO 8601 instant, UTC"},

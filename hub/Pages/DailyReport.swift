@@ -59,10 +59,12 @@ public struct DailyReport {
             }
         ))
         sections.append(ReportSection(
-            "reporting", header: ["expected", "reported", "rate", "missing", "late", "stale", "closed"],
+            "reporting",
+            header: ["expected", "reported", "rate", "missing", "late", "stale", "closed", "on_time", "on_time_rate", "deadline"],
             rows: [[.integer(reporting.expected), .integer(reporting.reported), .percent(reporting.rate),
                     .text(reporting.missing.joined(separator: " ")), .text(reporting.late.joined(separator: " ")),
-                    .text(reporting.stale.joined(separator: " ")), .text(reporting.closed.joined(separator: " "))]]
+                    .text(reporting.stale.joined(separator: " ")), .text(reporting.closed.joined(separator: " ")),
+                    .integer(reporting.onTime.count), .percent(reporting.onTimeRate), .text(reporting.deadline)]]
         ))
         sections.append(ReportSection(
             "checkpoints",
@@ -224,6 +226,8 @@ public struct DailyReport {
             <table><tbody>
             <tr><th>\(l["rate"])</th><td>\(reporting.reported)/\(reporting.expected) \
             (\(fmt(reporting.rate * 100, 0))%)</td></tr>
+            <tr><th>\(l["on_time"])</th><td>\(reporting.onTime.count)/\(reporting.expected) \
+            (\(fmt(reporting.onTimeRate * 100, 0))%) · \(l["deadline"]) \(Timestamps.countyTime(snapshot.lateDeadline))</td></tr>
             <tr><th>\(l["missing"])</th><td>\(list(reporting.missing))</td></tr>
             <tr><th>\(l["late"])</th><td>\(list(reporting.late))</td></tr>
             <tr><th>\(l["stale"])</th><td>\(list(reporting.stale))</td></tr>

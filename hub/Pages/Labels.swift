@@ -112,6 +112,8 @@ struct Labels {
         "reported": ("Reported", "已报"),
         "missing": ("Missing", "未报"),
         "late": ("Late", "迟报"),
+        "on_time": ("On time (timeliness)", "按时报送（及时率）"),
+        "deadline": ("deadline", "报送时限"),
         "stale": ("Not synced (stale)", "未同步"),
         "closed": ("Closed", "停业"),
         "alerts": ("Alerts", "预警"),

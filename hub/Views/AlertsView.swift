@@ -108,9 +108,16 @@ extension CountySnapshot {
                                 message: "\(n(s)) reported \(date) late", messageZh: "\(n(s)) 迟报 \(date) 数据"))
         }
         for s in reporting.stale {
-            alerts.append(Alert(severity: .warning, kind: "stale_store", store: s, commodity: nil,
-                                message: "\(n(s)) has not synced for over \(Int(settings.staleAfter / 3600)) h",
-                                messageZh: "\(n(s)) 超过 \(Int(settings.staleAfter / 3600)) 小时未同步"))
+            if judgedAtDeadline {
+                let by = Timestamps.countyTime(lateDeadline)
+                alerts.append(Alert(severity: .warning, kind: "stale_store", store: s, commodity: nil,
+                                    message: "\(n(s)) was not heard from between \(date) and the deadline (\(by))",
+                                    messageZh: "\(n(s)) 在 \(date) 至报送时限（\(by)）期间未同步"))
+            } else {
+                alerts.append(Alert(severity: .warning, kind: "stale_store", store: s, commodity: nil,
+                                    message: "\(n(s)) has not synced for over \(Int(settings.staleAfter / 3600)) h",
+                                    messageZh: "\(n(s)) 超过 \(Int(settings.staleAfter / 3600)) 小时未同步"))
+            }
         }
         for s in checkpoints.nonCompliant {
             alerts.append(Alert(severity: .info, kind: "disinfection", store: s, commodity: nil,

@@ -16,11 +16,33 @@ public struct ViewSettings: Sendable, Hashable {
     public var trailingDays = 7
     /// A replica not heard from for longer than this is stale.
     public var staleAfter: TimeInterval = 6 * 3600
-    /// A day's report first received after this hour (China time) of the following day is late.
-    /// 0 means midnight at the end of the day itself.
-    public var lateAfterHourNextDay = 0
+    /// The reporting deadline (报送时限): a day's report is on time when it first reached the hub by
+    /// this time of the following day, China time (UTC+8), in minutes after midnight; later is late.
+    /// Default 12:00, as in China's daily monitoring of essential goods (`serve --report-deadline`).
+    public var reportDeadlineMinutes = 12 * 60
 
     public init() {}
+}
+
+/// A time of day `HH:MM` (24-hour), e.g. the reporting deadline given as `--report-deadline 12:00`.
+public struct TimeOfDay: Sendable, Hashable, CustomStringConvertible {
+    /// Minutes after midnight, 0 to 1439.
+    public let minutes: Int
+
+    public init(minutes: Int) { self.minutes = minutes }
+
+    public init(_ text: String, field: String = "report-deadline") throws(DomainError) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+            let h = Int(parts[0]), let m = Int(parts[1]), h < 24, m < 60
+        else { throw DomainError(.invalidValue, field: field, "'\(text)' is not a time HH:MM between 00:00 and 23:59") }
+        minutes = h * 60 + m
+    }
+
+    public var description: String {
+        let (h, m) = (minutes / 60, minutes % 60)
+        return "\(h < 10 ? "0" : "")\(h):\(m < 10 ? "0" : "")\(m)"
+    }
 }
 
 public struct StoreInfo: Sendable, Hashable, Codable {
@@ -147,7 +169,17 @@ extension HubDatabase {
     {
         try await writer.readOnQueue { db in
             var snapshot = CountySnapshot(date: date, asOf: now, settings: settings)
+            // A date whose deadline has passed is judged as of its deadline, not as of today.
+            let deadline = snapshot.lateDeadline
+            if deadline < now { snapshot.asOf = deadline }
             snapshot.fleet = try Self.fleetStatus(staleAfter: settings.staleAfter, now: now, in: db)
+            if snapshot.judgedAtDeadline {
+                let heard = try Self.heardDuring(from: snapshot.reportingWindowStart, to: deadline, in: db)
+                for i in snapshot.fleet.indices {
+                    let row = snapshot.fleet[i]
+                    snapshot.fleet[i].stale = !(heard.stores.contains(row.store) || row.replica.map(heard.replicas.contains) == true)
+                }
+            }
             snapshot.catalog = try RecordStore.catalog(in: db)
             snapshot.stores = try Row.fetchAll(
                 db,
@@ -211,6 +243,23 @@ extension HubDatabase {
             snapshot.notices = try RecordStore.notices(limit: 20, in: db)
             return snapshot
         }
+    }
+
+    /// Who the hub heard from between two instants, as far as it keeps track: devices first or last
+    /// heard then, and stores whose reports (of any date) first arrived then.
+    static func heardDuring(from start: Date, to end: Date, in db: Database) throws -> (stores: Set<String>, replicas: Set<String>) {
+        let bounds: [any DatabaseValueConvertible] = [start.timeIntervalSince1970, end.timeIntervalSince1970]
+        let replicas = try String.fetchSet(
+            db, sql: """
+                SELECT replica FROM replica_status
+                WHERE first_heard_at BETWEEN ?1 AND ?2 OR last_heard_at BETWEEN ?1 AND ?2
+                """, arguments: StatementArguments(bounds)
+        )
+        let stores = try String.fetchSet(
+            db, sql: "SELECT DISTINCT store FROM report_arrival WHERE first_received_at BETWEEN ?1 AND ?2",
+            arguments: StatementArguments(bounds)
+        )
+        return (stores, replicas)
     }
 
     /// Stock reports between two dates, read through the SQLite C API: this is the views' hot path

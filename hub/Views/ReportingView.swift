@@ -12,6 +12,8 @@ public struct ReportingView: Sendable, Codable {
         public var reported: Bool
         /// The first report for the date reached the hub after the deadline.
         public var late: Bool
+        /// Reported, and the first report reached the hub by the deadline.
+        public var onTime: Bool
         /// Late, but recorded at the store before the deadline: the link was down, not the clerk.
         public var lateBecauseOffline: Bool
         public var stale: Bool
@@ -20,7 +22,7 @@ public struct ReportingView: Sendable, Codable {
         public var recordedAt: String?
         public var lastHeardAt: String?
         enum CodingKeys: String, CodingKey {
-            case store, name, kind, expected, reported, late, lateBecauseOffline = "late_because_offline", stale
+            case store, name, kind, expected, reported, late, onTime = "on_time", lateBecauseOffline = "late_because_offline", stale
             case receivedAt = "received_at", recordedAt = "recorded_at", lastHeardAt = "last_heard_at"
         }
     }
@@ -33,12 +35,19 @@ public struct ReportingView: Sendable, Codable {
     public var rate: Double
     public var missing: [String]
     public var late: [String]
+    /// Expected stores whose report reached the hub by the deadline.
+    public var onTime: [String]
+    /// on time / expected (1 when nobody is expected): timeliness, beside `rate` (completeness).
+    public var onTimeRate: Double
+    /// When a report for the date becomes late (ISO 8601).
+    public var deadline: String
     public var stale: [String]
     public var closed: [String]
     public var stores: [StoreLine]
 
     enum CodingKeys: String, CodingKey {
-        case date, asOf = "as_of", expected, reported, rate, missing, late, stale, closed, stores
+        case date, asOf = "as_of", deadline, expected, reported, rate, onTime = "on_time", onTimeRate = "on_time_rate"
+        case missing, late, stale, closed, stores
     }
 }
 
@@ -97,11 +106,22 @@ public struct StoreHistory: Sendable, Codable {
 }
 
 extension CountySnapshot {
-    /// The moment after which a report for the snapshot's date is late.
+    /// The moment after which a report for the snapshot's date is late: the deadline's time of day
+    /// on the following day, China time.
     public var lateDeadline: Date {
         let midnight = Double(date.adding(days: 1).dayNumber) * 86_400 - 8 * 3600
-        return Date(timeIntervalSince1970: midnight + Double(settings.lateAfterHourNextDay) * 3600)
+        return Date(timeIntervalSince1970: midnight + Double(settings.reportDeadlineMinutes) * 60)
     }
+
+    /// The start of the snapshot's date, China time: with its deadline, the date's reporting window.
+    public var reportingWindowStart: Date {
+        Date(timeIntervalSince1970: Double(date.dayNumber) * 86_400 - 8 * 3600)
+    }
+
+    /// Whether the date's deadline had passed when the snapshot was taken: then the views judge it as
+    /// of the deadline (`asOf` is the deadline), and a device is stale for the date when the hub heard
+    /// nothing from it during the date's reporting window (the day and up to the deadline).
+    public var judgedAtDeadline: Bool { asOf == lateDeadline }
 
     public func reporting() -> ReportingView {
         let day = date.dayNumber
@@ -124,7 +144,7 @@ extension CountySnapshot {
             lines.append(
                 ReportingView.StoreLine(
                     store: store.id, name: store.name, kind: store.kind, expected: expected, reported: reported,
-                    late: late, lateBecauseOffline: late && (arrival.map { $0.recordedAt <= lateDeadline } ?? false),
+                    late: late, onTime: reported && !late, lateBecauseOffline: late && (arrival.map { $0.recordedAt <= lateDeadline } ?? false),
                     stale: stale, receivedAt: arrival.map { Timestamps.iso($0.receivedAt) },
                     recordedAt: arrival.map { Timestamps.iso($0.recordedAt) }, lastHeardAt: heard.map(Timestamps.iso)
                 )
@@ -132,10 +152,13 @@ extension CountySnapshot {
         }
         let expected = lines.filter(\.expected)
         let reported = expected.filter(\.reported)
+        let onTime = expected.filter(\.onTime)
         return ReportingView(
             date: date.description, asOf: Timestamps.iso(asOf), expected: expected.count, reported: reported.count,
             rate: expected.isEmpty ? 1 : Double(reported.count) / Double(expected.count),
             missing: expected.filter { !$0.reported }.map(\.store), late: expected.filter(\.late).map(\.store),
+            onTime: onTime.map(\.store), onTimeRate: expected.isEmpty ? 1 : Double(onTime.count) / Double(expected.count),
+            deadline: Timestamps.iso(lateDeadline),
             stale: expected.filter(\.stale).map(\.store), closed: lines.filter { !$0.expected }.map(\.store),
             stores: lines
         )
