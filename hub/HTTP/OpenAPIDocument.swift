@@ -372,7 +372,7 @@ public enum OpenAPIDocument {
       },
       "ReportingView": {
         "type": "object",
-        "required": ["date", "as_of", "deadline", "expected", "reported", "rate", "on_time", "on_time_rate", "missing", "late", "stale", "closed", "stores"],
+        "required": ["date", "as_of", "deadline", "expected", "reported", "rate", "on_time", "on_time_rate", "missing", "late", "stale", "closed", "stores", "approved", "after_approval"],
         "properties": {
           "date": {
             "type": "string",
@@ -390,6 +390,24 @@ public enum OpenAPIDocument {
           "late": {"type": "array", "items": {"type": "string"}},
           "stale": {"type": "array", "items": {"type": "string"}},
           "closed": {"type": "array", "items": {"type": "string"}},
+          "approved": {"type": "boolean", "description": "the date's figures are signed off (baogong-hub approve)"},
+          "approved_at": {"type": "string", "description": "ISO 8601 instant, UTC; present when approved"},
+          "approval_note": {"type": "string"},
+          "after_approval": {
+            "type": "array",
+            "description": "stores' writes for the date merged after its sign-off",
+            "items": {
+              "type": "object",
+              "required": ["store", "set", "key", "seq", "time"],
+              "properties": {
+                "store": {"type": "string"},
+                "set": {"type": "string", "enum": ["stock", "checkpoint"]},
+                "key": {"type": "string"},
+                "seq": {"type": "integer", "format": "int64"},
+                "time": {"type": "string", "description": "ISO 8601 instant, UTC, by the writer's clock"}
+              }
+            }
+          },
           "stores": {
             "type": "array",
             "items": {

@@ -60,11 +60,13 @@ public struct DailyReport {
         ))
         sections.append(ReportSection(
             "reporting",
-            header: ["expected", "reported", "rate", "missing", "late", "stale", "closed", "on_time", "on_time_rate", "deadline"],
+            header: ["expected", "reported", "rate", "missing", "late", "stale", "closed", "on_time", "on_time_rate", "deadline",
+                     "approved_at", "after_approval"],
             rows: [[.integer(reporting.expected), .integer(reporting.reported), .percent(reporting.rate),
                     .text(reporting.missing.joined(separator: " ")), .text(reporting.late.joined(separator: " ")),
                     .text(reporting.stale.joined(separator: " ")), .text(reporting.closed.joined(separator: " ")),
-                    .integer(reporting.onTime.count), .percent(reporting.onTimeRate), .text(reporting.deadline)]]
+                    .integer(reporting.onTime.count), .percent(reporting.onTimeRate), .text(reporting.deadline),
+                    .text(reporting.approvedAt ?? ""), .integer(reporting.afterApproval.count)]]
         ))
         sections.append(ReportSection(
             "checkpoints",

@@ -53,6 +53,7 @@ struct DashboardPage {
                 <a href="/?date=\(date)&amp;lang=zh">中文</a> · <a href="/?date=\(date)&amp;lang=en">English</a>
               </form>
               <p class="asof">\(l["as_of"]) \(Timestamps.countyTime(snapshot.asOf)) (UTC+8)</p>
+              \(approvalMark(l))
               <form method="post" action="/logout?lang=\(language.rawValue)" class="signout"><button type="submit">\(l["sign_out"])</button></form>
             </header>
             <main>
@@ -125,6 +126,16 @@ struct DashboardPage {
             \(rows.joined())</tbody></table></div>
 
             """
+    }
+
+    /// The date's sign-off (审核), and how many writes for it arrived after it.
+    func approvalMark(_ l: Labels) -> HTML {
+        guard let approval = snapshot.approval else { return "" }
+        let at = Timestamps.parse(approval.approvedAt).map(Timestamps.countyTime) ?? approval.approvedAt
+        let note: HTML = approval.note.map { " · \($0)" } ?? ""
+        let after: HTML = snapshot.afterApproval.isEmpty
+            ? "" : " · <strong class=\"after-approval\">\(snapshot.afterApproval.count) \(l["after_approval"])</strong>"
+        return "<p class=\"approved\">✔ \(l["approved"]) \(at)\(note)\(after)</p>"
     }
 
     func storeGrid(_ supply: SupplyView, _ l: Labels) -> HTML {
@@ -269,6 +280,7 @@ struct DashboardPage {
         header{background:#991b1b;color:#fff;padding:12px 16px}header h1{font-size:1.25rem;margin:0 0 6px}
         header a{color:#fde68a}header form{display:flex;flex-wrap:wrap;gap:8px;align-items:center}\
         .asof{margin:4px 0 0;font-size:.85rem}
+        .approved{margin:2px 0 0;font-size:.85rem;color:#bbf7d0}.after-approval{color:#fde68a}
         main{display:grid;grid-template-columns:repeat(auto-fit,minmax(340px,1fr));gap:12px;padding:12px}
         section{background:#fff;border-radius:8px;padding:10px 12px;box-shadow:0 1px 2px #0002;min-width:0}
         section h2{font-size:1rem;margin:0 0 8px}#supply,#grid{grid-column:1/-1}\

@@ -114,6 +114,8 @@ struct Labels {
         "late": ("Late", "迟报"),
         "on_time": ("On time (timeliness)", "按时报送（及时率）"),
         "deadline": ("deadline", "报送时限"),
+        "approved": ("Signed off", "已审核"),
+        "after_approval": ("write(s) arrived after sign-off", "条数据在审核后到达"),
         "stale": ("Not synced (stale)", "未同步"),
         "closed": ("Closed", "停业"),
         "alerts": ("Alerts", "预警"),

@@ -124,6 +124,18 @@ public struct HubDatabase: Sendable {
             // that compaction drops an entry devices read only once every active device is past it.
             try db.execute(sql: "ALTER TABLE replica_status ADD COLUMN hub_cursor INTEGER")
         }
+        migrator.registerMigration("v7-approvals") { db in
+            // Sign-offs (审核) of a date's figures; a withdrawn one keeps its row, with when.
+            try db.execute(sql: """
+                CREATE TABLE approval (
+                    date TEXT PRIMARY KEY,
+                    approved_at REAL NOT NULL,
+                    note TEXT,
+                    through_seq INTEGER NOT NULL,
+                    withdrawn_at REAL
+                ) WITHOUT ROWID;
+                """)
+        }
     }
 
     // MARK: - Hub-written records

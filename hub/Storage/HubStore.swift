@@ -113,6 +113,13 @@ public protocol HubStore: Sendable {
     func snapshot(date: CalendarDate, settings: ViewSettings, now: Date) async throws -> CountySnapshot
     /// The most recent date with any stock report (views default to it).
     func latestReportDate() async throws -> CalendarDate?
+
+    // MARK: Sign-off (审核)
+
+    /// Signs off a date's figures (again, if it was): later writes for it are flagged.
+    func approve(date: CalendarDate, note: String?, now: Date) async throws -> DayApproval
+    /// Withdraws a date's sign-off; a date not signed off is refused (`not_found`).
+    func unapprove(date: CalendarDate, now: Date) async throws
 }
 
 extension HubDatabase: HubStore {}

@@ -113,6 +113,9 @@ public struct CountySnapshot: Sendable {
     public var deliveries: [DeliveryDay] = []
     /// Every green-channel pass issued, revoked or not.
     public var passes: [IssuedPass] = []
+    /// The date's standing sign-off, if any, and the stores' writes for it merged after it.
+    public var approval: DayApproval?
+    public var afterApproval: [AfterApprovalWrite] = []
 
     public init(
         date: CalendarDate, asOf: Date, settings: ViewSettings = ViewSettings(), catalog: [Commodity] = Commodity.defaults,
@@ -241,6 +244,10 @@ extension HubDatabase {
                 db, sql: "SELECT COUNT(*) FROM incident WHERE date = ? AND deleted = 0", arguments: [date.description]
             ) ?? 0
             snapshot.notices = try RecordStore.notices(limit: 20, in: db)
+            snapshot.approval = try Self.approval(of: date, in: db)
+            if let approval = snapshot.approval {
+                snapshot.afterApproval = try Self.writes(for: date, after: approval.throughSeq, in: db)
+            }
             return snapshot
         }
     }

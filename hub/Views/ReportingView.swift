@@ -44,10 +44,17 @@ public struct ReportingView: Sendable, Codable {
     public var stale: [String]
     public var closed: [String]
     public var stores: [StoreLine]
+    /// Whether the date's figures are signed off (审核), when, and with what note.
+    public var approved: Bool
+    public var approvedAt: String?
+    public var approvalNote: String?
+    /// Stores' writes for the date merged after its sign-off (still counted in every figure).
+    public var afterApproval: [AfterApprovalWrite]
 
     enum CodingKeys: String, CodingKey {
         case date, asOf = "as_of", deadline, expected, reported, rate, onTime = "on_time", onTimeRate = "on_time_rate"
         case missing, late, stale, closed, stores
+        case approved, approvedAt = "approved_at", approvalNote = "approval_note", afterApproval = "after_approval"
     }
 }
 
@@ -160,7 +167,8 @@ extension CountySnapshot {
             onTime: onTime.map(\.store), onTimeRate: expected.isEmpty ? 1 : Double(onTime.count) / Double(expected.count),
             deadline: Timestamps.iso(lateDeadline),
             stale: expected.filter(\.stale).map(\.store), closed: lines.filter { !$0.expected }.map(\.store),
-            stores: lines
+            stores: lines, approved: approval != nil, approvedAt: approval?.approvedAt, approvalNote: approval?.note,
+            afterApproval: afterApproval
         )
     }
 
