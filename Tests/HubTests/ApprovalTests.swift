@@ -73,5 +73,6 @@ struct ApprovalTests {
         #expect(page.contains("✔ Signed off"))
         #expect(page.contains("&lt;b&gt;ok&lt;/b&gt;"), "the note is text, never markup")
         #expect(page.contains("1 write(s) arrived after sign-off"))
+        #expect(page.contains("On time (timeliness): <strong>1/1</strong> (100%) · deadline 2020-02-11 12:00"), "timeliness beside completeness")
     }
 }

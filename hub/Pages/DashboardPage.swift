@@ -241,6 +241,8 @@ struct DashboardPage {
         return """
             <p id="reporting-rate">\(l["rate"]): <strong>\(r.reported)/\(r.expected)</strong> \
             (\(fmt(r.rate * 100, 0))%)</p>
+            <p id="on-time-rate">\(l["on_time"]): <strong>\(r.onTime.count)/\(r.expected)</strong> \
+            (\(fmt(r.onTimeRate * 100, 0))%) · \(l["deadline"]) \(Timestamps.countyTime(snapshot.lateDeadline))</p>
             <table id="reporting"><tbody>
             <tr><th>\(l["missing"])</th><td data-key="missing">\(list(r.missing))</td></tr>
             <tr><th>\(l["stale"])</th><td data-key="stale">\(list(r.stale))</td></tr>
