@@ -19,7 +19,7 @@ struct WorkbookPartTests {
     }
 
     @Test func textIsEscapedAndControlCharactersDropped() {
-        #expect(Workbook.escape(#"<a href="x">&'</a>"#) == "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;")
+        #expect(Workbook.escape(#"<a href="x">&'</a>"#) == "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;")
         #expect(Workbook.escape("大米\u{0}\u{1B}\tok\n") == "大米\tok\n")
     }
 

@@ -27,7 +27,7 @@ struct HTML: Sendable, Hashable, CustomStringConvertible, ExpressibleByStringInt
     ///
     /// Works on Unicode scalars, not `Character`s: a `"` followed by a combining mark is one `Character`
     /// that is not equal to `"`, yet to a browser it is a quote that closes the attribute.
-    private static func escape(_ text: String) -> String {
+    static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for c in text.unicodeScalars {

@@ -168,24 +168,14 @@ public enum Workbook {
         }
     }
 
-    /// XML text: the five special characters escaped, and characters XML 1.0 cannot hold (controls
-    /// other than tab, newline and carriage return) dropped.
+    /// XML text: escaped as HTML text is (`HTML.escape`), after dropping the characters XML 1.0
+    /// cannot hold (controls other than tab, newline and carriage return, U+FFFE and U+FFFF).
     static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
+        var kept = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
-            default:
-                if scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF { continue }
-                out.unicodeScalars.append(scalar)
-            }
+            let forbidden = (scalar.value < 0x20 && !["\t", "\n", "\r"].contains(scalar)) || scalar.value == 0xFFFE || scalar.value == 0xFFFF
+            if !forbidden { kept.append(scalar) }
         }
-        return out
+        return HTML.escape(String(kept))
     }
 }
