@@ -59,7 +59,30 @@ struct EndToEndSyncScenario {
                       display: Format.number(n / direct.importSeconds) + " /s"),
         ]
         if let payload = identity.payload { rows += payloadRows(payload) }
+        rows += try peerRows(direct: direct, gzip: gzip)
         return rows
+    }
+
+    /// Yrs on the same records, in memory, beside Baogong's durable sync over loopback.
+    func peerRows(direct: Run, gzip: Run) throws -> [ResultRow] {
+        let entries = (0..<records).map { Workload.entry(index: $0) }
+        let (figures, skipped) = try YrsPeer.measure(entries, store: "S0001", directory: directory)
+        guard let yrs = figures else {
+            return [ResultRow(Self.name, "peer: Yrs (pycrdt)", 0, unit: "", display: "skipped", note: skipped)]
+        }
+        let n = Double(records)
+        let baogongBytes = Double(gzip.sent + gzip.received) / n
+        return [
+            ResultRow(Self.name, "peer: Yrs \(yrs.version) (pycrdt) applies \(Format.count(yrs.records)) records as one update, in memory: records/s",
+                      Double(yrs.records) / yrs.applySeconds, unit: "/s",
+                      display: Format.number(Double(yrs.records) / yrs.applySeconds) + String(format: " /s (%.2f s)", yrs.applySeconds)),
+            ResultRow(Self.name, "peer: Yrs update bytes per record", Double(yrs.updateBytes) / Double(yrs.records), unit: "B",
+                      display: String(format: "%.1f B", Double(yrs.updateBytes) / Double(yrs.records))),
+            ResultRow(Self.name, "beside it: Baogong, durable (SQLite, both ends) over loopback HTTP: records/s", n / direct.seconds,
+                      unit: "/s", display: Format.number(n / direct.seconds) + String(format: " /s (%.2f s)", direct.seconds)),
+            ResultRow(Self.name, "beside it: Baogong bytes per record on the wire (gzip, both ways)", baogongBytes, unit: "B",
+                      display: String(format: "%.1f B", baogongBytes)),
+        ]
     }
 
     func syncRun(store: String, viaProxy: Bool, gzip: Bool) async throws -> Run {
