@@ -203,25 +203,43 @@ public struct AgentDatabase: Sendable {
     public func importStock(
         _ entries: [StockEntry], lines: [Int]? = nil, now: Date = Date(), progress: (@Sendable (Int) -> Void)? = nil
     ) async throws {
+        // One transaction; each chunk of rows is stamped and checked in memory (one clock read and
+        // write), then merged in one `RecordStore.apply`, rather than a round of meta reads and a merge
+        // session per row: the rows are the same local writes `stock record` makes, one after another.
         try await writer.write { db in
             let identity = try Self.identity(db)
             let validator = try Self.validator(db)
-            for (i, entry) in entries.enumerated() {
-                do {
-                    try Self.recordLocal(
-                        set: "stock", key: entry.key(store: identity.store), fields: entry.fields,
-                        identity: identity, validator: validator, now: now, in: db
+            let wall = RecordStore.wallMilliseconds(try Self.correctedNow(now, in: db))
+            var clock = try RecordStore.loadClock(db)
+            let chunk = 5_000
+            var start = 0
+            while start < entries.count {
+                let end = min(start + chunk, entries.count)
+                var changes = [Change]()
+                changes.reserveCapacity(end - start)
+                for i in start..<end {
+                    let entry = entries[i]
+                    let change = Change(
+                        set: "stock", key: entry.key(store: identity.store), timestamp: clock.tick(wallMilliseconds: wall),
+                        replica: identity.replica, fields: entry.fields, counters: [:]
                     )
-                } catch let error as AgentError {
-                    let line = lines.map { $0[i] } ?? i + 2
-                    if let field = error.field, let detail = error.detail {
-                        throw AgentError(.badCSV, "line \(line), column \(field): \(detail)")
+                    do {
+                        changes.append(try validator.validate(change, by: .store(identity.store)))
+                    } catch let error as DomainError {
+                        let line = lines.map { $0[i] } ?? i + 2
+                        let refusal = AgentError(error)
+                        if let field = refusal.field, let detail = refusal.detail {
+                            throw AgentError(.badCSV, "line \(line), column \(field): \(detail)")
+                        }
+                        throw AgentError(refusal.code, "line \(line): \(refusal.message)")
                     }
-                    throw AgentError(error.code, "line \(line): \(error.message)")
                 }
-                if i % 5000 == 4999 { progress?(i + 1) }
+                try RecordStore.saveClock(clock, in: db)
+                _ = try RecordStore.apply(changes, defaultReplica: identity.replica, now: now, in: db)
+                clock = try RecordStore.loadClock(db)
+                start = end
+                progress?(end)
             }
-            progress?(entries.count)
         }
     }
 

@@ -95,6 +95,8 @@ struct BenchRunner {
             ).run()
         case "catchup":
             return try await OfflineCatchUpScenario(days: 30, directory: directory, binDirectory: options.binDirectory).run()
+        case "import":
+            return try await CSVImportScenario(rows: sizes.syncRecords, directory: directory, binDirectory: options.binDirectory).run()
         default:
             throw BenchError("scenario '\(name)' is not written yet")
         }

@@ -1,6 +1,6 @@
 /// Command-line options of `baogong-bench`, as `BenchCommand` parsed them.
 struct Options: Sendable {
-    static let allScenarios = ["merge", "sync", "noop", "agents", "scaling", "footprint", "views", "catchup"]
+    static let allScenarios = ["merge", "sync", "noop", "agents", "scaling", "footprint", "views", "catchup", "import"]
 
     var scenarios = Options.allScenarios
     var quick = false

@@ -177,6 +177,15 @@ struct CSVTests {
         #expect(crlf.map(\.line) == [2, 3])
     }
 
+    /// A file that gives one day's commodity twice: the later row stands, as two `stock record`
+    /// commands would leave it, and both writes are pending.
+    @Test func aLaterRowOfTheSameDayAndCommodityStands() async throws {
+        let agent = try ScratchAgent()
+        try await agent.database.importStock(try StockCSV.parse(header + "2020-02-10,rice,1000,,,5.20,,,,,\n2020-02-10,rice,900,,,5.30,,,,,\n"))
+        #expect(try await agent.database.stock(date: day("2020-02-10")).map(\.onHand) == [900])
+        #expect(try await agent.database.status().pending == 2)
+    }
+
     @Test func importIsAllOrNothing() async throws {
         let agent = try ScratchAgent()
         let good = try StockCSV.parse(header + "2020-02-10,rice,1000,100,,5.20,,,,,\n2020-02-10,pork,10,1,,38,,,,,\n")
