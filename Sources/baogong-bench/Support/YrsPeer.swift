@@ -18,7 +18,7 @@ enum YrsPeer {
     /// The script: builds one document holding every record as a map under its key, encodes it as one
     /// update, and times applying that update to an empty document (best of three).
     static let script = #"""
-        import json, sys, time
+        json, sys, time = map(__import__, ["json", "sys", "time"])
         from pycrdt import Doc, Map
         from importlib.metadata import version
         records = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
