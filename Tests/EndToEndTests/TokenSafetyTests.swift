@@ -93,7 +93,7 @@ struct TokenSafetyTests {
         try hub.start()
         defer { hub.stop() }
         let file = dir.path("token")
-        FileManager.default.createFile(atPath: file, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        #expect(FileManager.default.createFile(atPath: file, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600]))
         let ways: [(String, [String], String?, [String: String])] = [
             ("file", ["--token-file", file], nil, [:]),
             ("stdin", ["--token", "-"], token + "\n", [:]),

@@ -106,7 +106,6 @@ extension RawUpsertBaseline {
         var seq = self.seq
         let blobs = self.blobs
         try pool.write { db in
-            let columns = Self.columns
             let upsert = try db.cachedStatement(sql: Self.upsertSQL).sqliteStatement
             let log = try db.cachedStatement(sql: Self.logSQL).sqliteStatement
             let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
