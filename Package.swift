@@ -54,6 +54,8 @@ let package = Package(
             path: "shared/Storage",
             swiftSettings: swiftSettings
         ),
+        // HTTP(S) over the system libcurl: an agent calling its hub, a county hub calling its city hub.
+        .target(name: "BaogongTransport", dependencies: ["CCurl"], path: "shared/Transport", swiftSettings: swiftSettings),
         // What both command-line tools share: exit codes, typed options, JSON output.
         .target(
             name: "BaogongCommandLine",
@@ -69,7 +71,7 @@ let package = Package(
         .target(
             name: "BaogongAgent",
             dependencies: [
-                "BaogongModel", "BaogongRecordStore", "CCurl",
+                "BaogongModel", "BaogongRecordStore", "BaogongTransport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -81,7 +83,7 @@ let package = Package(
         .target(
             name: "BaogongHub",
             dependencies: [
-                "BaogongModel", "BaogongRecordStore",
+                "BaogongModel", "BaogongRecordStore", "BaogongTransport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),

@@ -1,4 +1,5 @@
 import BaogongModel
+import BaogongTransport
 import Foundation
 
 

@@ -19,7 +19,7 @@ struct HubCommand: AsyncParsableCommand {
             Serve.self, StoresCommand.self, OperatorsCommand.self, CatalogCommand.self, NoticesCommand.self,
             Status.self, BackupCommand.self, Supply.self, Alerts.self, Checkpoints.self, Reporting.self, ReportCommand.self,
             MatchingCommand.self, PassesCommand.self, DeliveriesCommand.self, BundleCommand.self, History.self, Compact.self,
-            Approve.self, Unapprove.self, DemoCommand.self, OpenAPI.self,
+            Approve.self, Unapprove.self, CountiesCommand.self, UpstreamCommand.self, DemoCommand.self, OpenAPI.self,
         ]
     )
 }
@@ -71,8 +71,14 @@ struct Serve: AsyncParsableCommand {
     var tlsKey: String?
     @Option(name: .customLong("retain-days"), help: "Days of history kept; older superseded entries are compacted daily.")
     var retainDays = 400
+    @Option(name: .customLong("upstream-interval"), help: "Seconds between upward syncs to the city hub, when one is set.")
+    var upstreamInterval: Double = 30
+    @Option(name: .customLong("upstream-max-backoff"), help: "Longest wait, in seconds, between failed upward syncs.")
+    var upstreamMaxBackoff: Double = 900
     @OptionGroup var deadline: DeadlineOptions
     func validate() throws {
+        guard upstreamMaxBackoff >= 0.1 else { throw ValidationError("--upstream-max-backoff: at least 0.1 s, got \(upstreamMaxBackoff)") }
+        guard upstreamInterval >= 0.1 else { throw ValidationError("--upstream-interval: at least 0.1 s, got \(upstreamInterval)") }
         guard syncMemoryMB >= 1 else { throw ValidationError("--sync-memory-mb: must be at least 1, got \(syncMemoryMB)") }
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("give --tls-cert and --tls-key together") }
         guard retainDays >= 1 else { throw ValidationError("--retain-days: must be at least 1, got \(retainDays)") }
@@ -100,8 +106,13 @@ struct Serve: AsyncParsableCommand {
                 )
             }
             let compaction = CompactionService(database: hub.database, retainDays: retainDays, logger: logger)
+            // While a city hub is set (`upstream set`), sync upward in the background with back-off.
+            let upstream = UpstreamService(
+                database: hub.database, logger: logger, interval: .milliseconds(Int64(upstreamInterval * 1000)),
+                maxBackoff: .milliseconds(Int64(upstreamMaxBackoff * 1000))
+            )
             let running = try await RunningHub.start(
-                hub, host: host, port: port, tls: tls, background: [compaction], shutdownSignals: [.sigterm, .sigint]
+                hub, host: host, port: port, tls: tls, background: [compaction, upstream], shutdownSignals: [.sigterm, .sigint]
             )
             try await running.wait()
         }

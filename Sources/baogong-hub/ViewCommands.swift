@@ -9,16 +9,34 @@ struct ViewOptions: ParsableArguments {
     @OptionGroup var db: HubDatabaseOptions
     @Option(help: "YYYY-MM-DD (default: the latest reported date).") var date: String?
     @OptionGroup var deadline: DeadlineOptions
+    @Option(help: "At a city hub: 'county' shows one row per county beside the city total.") var by: ViewGrouping?
+    @Option(help: "At a city hub: only this county's stores (its id, as in 'counties list').") var county: String?
     @Flag var json = false
 
-    func validate() throws { try CommandLineTool.validateDate(date) }
+    func validate() throws {
+        try CommandLineTool.validateDate(date)
+        if by != nil && county != nil { throw ValidationError("give --by county or --county ID, not both") }
+    }
+
+    /// Grouped by county (`--by county`).
+    var byCounty: Bool { by == .county }
 
     func snapshot() async throws -> CountySnapshot {
         let hub = try db.open()
         var day = try date.map { t throws(DomainError) in try CalendarDate(t) }
         if day == nil { day = try await hub.latestReportDate() }
-        return try await hub.snapshot(date: day ?? Timestamps.today(), settings: deadline.settings)
+        let snapshot = try await hub.snapshot(date: day ?? Timestamps.today(), settings: deadline.settings)
+        guard let county else { return snapshot }
+        guard snapshot.counties.contains(where: { $0.id == county }) else {
+            throw DomainError(.notFound, field: "county", "no county '\(county)' is enrolled at this hub")
+        }
+        return snapshot.restricted(toCounty: county)
     }
+}
+
+/// How a city hub's views group their rows.
+enum ViewGrouping: String, ExpressibleByArgument, CaseIterable {
+    case county
 }
 
 /// `--report-deadline HH:MM`: the time of the following day (China time) by which a day's report is
@@ -51,6 +69,19 @@ struct Supply: AsyncParsableCommand {
     func run() async throws {
         try await guarded {
             let snapshot = try await options.snapshot()
+            if options.byCounty {
+                let grouped = snapshot.supplyByCounty(unit: unit)
+                if options.json { return try printJSON(grouped) }
+                print("Supply by county 分区县供应 — \(grouped.date)")
+                for row in grouped.rows {
+                    let days = row.line.daysOfSupply.map { String(format: "%.1f", $0) } ?? "-"
+                    print("\(row.county ?? "-")\t\(row.line.commodity)\ton hand \(row.line.onHand) \(row.line.unit)\t\(days) days\t\(row.line.band.rawValue)")
+                }
+                for line in grouped.total {
+                    print("total 合计\t\(line.commodity)\ton hand \(line.onHand) \(line.unit)")
+                }
+                return
+            }
             let view = snapshot.supply(unit: unit)
             if options.json { return try printJSON(view) }
             print(SupplyBoard.render(view, date: snapshot.date))
@@ -63,7 +94,15 @@ struct Alerts: AsyncParsableCommand {
     @OptionGroup var options: ViewOptions
     func run() async throws {
         try await guarded {
-            let alerts = try await options.snapshot().alerts()
+            let snapshot = try await options.snapshot()
+            if options.byCounty {
+                let grouped = snapshot.alertsByCounty()
+                if options.json { return try printJSON(grouped) }
+                if grouped.rows.isEmpty { print("no alerts 无预警") }
+                for r in grouped.rows { print("\(r.county ?? "-")\t[\(r.alert.severity.rawValue)] \(r.alert.message) / \(r.alert.messageZh)") }
+                return
+            }
+            let alerts = snapshot.alerts()
             if options.json { return try printJSON(alerts) }
             if alerts.isEmpty { print("no alerts 无预警") }
             for a in alerts { print("[\(a.severity.rawValue)] \(a.message) / \(a.messageZh)") }
@@ -76,7 +115,18 @@ struct Checkpoints: AsyncParsableCommand {
     @OptionGroup var options: ViewOptions
     func run() async throws {
         try await guarded {
-            let c = try await options.snapshot().checkpointTotals()
+            let snapshot = try await options.snapshot()
+            if options.byCounty {
+                let grouped = snapshot.checkpointsByCounty()
+                if options.json { return try printJSON(grouped) }
+                print("Checkpoints by county 分区县测温点 — \(grouped.date)")
+                for r in grouped.rows {
+                    print("\(r.county ?? "-")\tchecked \(r.view.checked)\trefused fever \(r.view.refusedFever)\tcompliant \(r.view.compliantStores)/\(r.view.reportingStores)")
+                }
+                print("total 合计\tchecked \(grouped.total.checked)\trefused fever \(grouped.total.refusedFever)")
+                return
+            }
+            let c = snapshot.checkpointTotals()
             if options.json { return try printJSON(c) }
             print("Checkpoints 测温点 — \(c.date)")
             print("checked 测温 \(c.checked), refused fever 发热劝返 \(c.refusedFever), refused no mask 未戴口罩 \(c.refusedNoMask)")
@@ -91,7 +141,18 @@ struct Reporting: AsyncParsableCommand {
     @OptionGroup var options: ViewOptions
     func run() async throws {
         try await guarded {
-            let r = try await options.snapshot().reporting()
+            let snapshot = try await options.snapshot()
+            if options.byCounty {
+                let grouped = snapshot.reportingByCounty()
+                if options.json { return try printJSON(grouped) }
+                print("Reporting by county 分区县报送 — \(grouped.date) (deadline 时限 \(grouped.deadline))")
+                print("COUNTY\tEXPECTED\tREPORTED\tON TIME\tLATE\tAPPROVED 审核")
+                for r in grouped.rows + [grouped.total] {
+                    print("\(r.county ?? r.name)\t\(r.expected)\t\(r.reported)\t\(r.onTime)\t\(r.late)\t\(r.approved ? r.approvedAt ?? "yes" : "no")")
+                }
+                return
+            }
+            let r = snapshot.reporting()
             if options.json { return try printJSON(r) }
             print("Reporting 报送情况 — \(r.date): \(r.reported)/\(r.expected) expected stores reported (\(Int((r.rate * 100).rounded()))%)")
             print("missing 未报: \(r.missing.isEmpty ? "none" : r.missing.joined(separator: ", "))")

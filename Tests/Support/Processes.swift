@@ -133,6 +133,8 @@ public final class HubProcess {
     public let port: Int
     /// A command the hub runs under, e.g. `FakeClock.launcher(...)`; empty to run it directly.
     public var launcher: [String] = []
+    /// More `serve` options, e.g. `--upstream-interval 0.2`.
+    public var extraArguments: [String] = []
     private(set) var process: Process?
     public var url: String { "http://127.0.0.1:\(port)" }
 
@@ -144,6 +146,7 @@ public final class HubProcess {
     public func start() throws {
         let p = Process()
         let arguments = ["serve", "--db", database, "--host", "127.0.0.1", "--port", String(port), "--log-level", "error"]
+            + extraArguments
         if let wrapper = launcher.first {
             p.executableURL = URL(fileURLWithPath: wrapper)
             p.arguments = Array(launcher.dropFirst()) + [Executables.hub] + arguments

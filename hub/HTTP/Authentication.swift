@@ -38,6 +38,8 @@ struct StoreRequestContext: ChildRequestContext {
         switch context.identity {
         case .store(let id)?: store = id
         case .operator?: throw HubError(.forbidden, "forbidden", "a store token is required to sync; operator tokens only read")
+        case .county?:
+            throw HubError(.forbidden, "forbidden", "a store token is required here; a county hub syncs with POST /v1/upstream/sync")
         case nil: throw HubError.unauthorized
         }
         coreContext = context.coreContext
@@ -56,6 +58,26 @@ struct OperatorRequestContext: ChildRequestContext {
         switch context.identity {
         case .operator(let id, let role)?: (operatorID, self.role) = (id, role)
         case .store?: throw HubError(.forbidden, "forbidden", "an operator token is required; store tokens may only sync")
+        case .county?: throw HubError(.forbidden, "forbidden", "an operator token is required; county tokens may only sync upward")
+        case nil: throw HubError.unauthorized
+        }
+        coreContext = context.coreContext
+    }
+}
+
+/// The context of the county group (`POST /v1/upstream/sync` at a city hub): made only for a county
+/// hub's token. A store or an operator is refused 403, a caller without a token 401.
+struct CountyRequestContext: ChildRequestContext {
+    var coreContext: CoreRequestContextStorage
+    let county: String
+    var maxUploadSize: Int { HubServerSettings.maxBodyBytes }
+    var responseEncoder: JSONEncoder { JSONResponse.encoder }
+
+    init(context: HubRequestContext) throws {
+        switch context.identity {
+        case .county(let id)?: county = id
+        case .store?, .operator?:
+            throw HubError(.forbidden, "forbidden", "a county hub's token is required to sync upward (baogong-hub counties add)")
         case nil: throw HubError.unauthorized
         }
         coreContext = context.coreContext
@@ -68,9 +90,12 @@ struct SignInRedirect: RouterMiddleware {
     typealias Context = HubRequestContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if case .store? = context.identity {
-            // A store's token is a credential, but not for the dashboard: refused, not sent to sign in.
-            throw HubError(.forbidden, "forbidden", "an operator token or session is required; store tokens may only sync")
+        switch context.identity {
+        case .store?, .county?:
+            // A store's or a county hub's token is a credential, but not for the dashboard: refused,
+            // not sent to sign in.
+            throw HubError(.forbidden, "forbidden", "an operator token or session is required; store and county tokens may only sync")
+        case .operator?, nil: break
         }
         guard case .operator? = context.identity else {
             let language = try Language(parsing: request.uri.queryParameters.get("lang"))

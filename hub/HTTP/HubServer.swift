@@ -129,6 +129,7 @@ public func buildHubRouter(_ hub: HubContext) -> Router<HubRequestContext> {
     let store = authenticated.group("v1", context: StoreRequestContext.self)
     addSyncRoute(to: store, hub)
     addRestoreRoute(to: store, hub)
+    addUpstreamRoute(to: authenticated.group("v1/upstream", context: CountyRequestContext.self), hub)
     addOperatorAPI(to: authenticated.group("v1", context: OperatorRequestContext.self), hub)
     addDashboard(
         to: authenticated.group().add(middleware: SignInRedirect()).group(context: OperatorRequestContext.self), hub
@@ -205,6 +206,39 @@ func addSyncRoute(to group: RouterGroup<StoreRequestContext>, _ hub: HubContext)
             ]
         )
         return JSONResponse.make(json: try response.jsonData(), gzipFor: request)
+    }
+}
+
+/// `POST /v1/upstream/sync` at a city hub: a county hub's batch (docs/protocol.md, "County and city
+/// hubs"). JSON, gzipped or not; answered gzipped when the county accepts it.
+func addUpstreamRoute(to group: RouterGroup<CountyRequestContext>, _ hub: HubContext) {
+    group.post("sync") { request, context -> Response in
+        if let type = request.headers[.contentType]?.lowercased(),
+            type.split(separator: ";").first?.trimmingCharacters(in: .whitespaces) != "application/json"
+        {
+            throw HubError(.unsupportedMediaType, "unsupported_media_type", "Content-Type '\(type)' is not accepted; send application/json")
+        }
+        let body = try await readBody(request, context)
+        let upstream: UpstreamRequest
+        do {
+            upstream = try JSONDecoder().decode(UpstreamRequest.self, from: try inflatedBody(body, request, context))
+        } catch DecodingError.keyNotFound(let key, _) {
+            throw HubError(.badRequest, "bad_request", "\(key.stringValue) is required", field: key.stringValue)
+        } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context) {
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw HubError(.badRequest, "bad_request", "\(field.isEmpty ? "the body" : field) has the wrong type", field: field)
+        } catch is DecodingError {
+            throw HubError.badRequest("malformed upward sync request: not valid JSON", code: "malformed_json")
+        }
+        let response = try await hub.database.mergeUpstream(upstream, county: context.county, now: hub.clock())
+        hub.logger.debug(
+            "upward sync merged",
+            metadata: [
+                "upstream.county": "\(context.county)", "upstream.batch.count": "\(upstream.changes.count)",
+                "upstream.merged": "\(response.merged)",
+            ]
+        )
+        return JSONResponse.make(json: try JSONEncoder().encode(response), gzipFor: request)
     }
 }
 

@@ -17,6 +17,11 @@ public enum OpenAPIDocument {
         "scheme": "bearer",
         "description": "A store token (s.<store>.<secret>), printed once by `baogong-hub stores add`."
       },
+      "countyToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A county hub's token at its city hub (c.<county>.<secret>), printed once by `baogong-hub counties add`."
+      },
       "operatorToken": {
         "type": "http",
         "scheme": "bearer",
@@ -157,6 +162,115 @@ public enum OpenAPIDocument {
             "description": "the agent's wall clock, Unix ms"
           },
           "changes": {"type": "array", "maxItems": 20000, "items": {"$ref": "#/components/schemas/Change"}}
+        }
+      },
+      "UpstreamRequest": {
+        "type": "object",
+        "description": "A county hub's upward batch (docs/protocol.md, County and city hubs)",
+        "required": ["protocol", "schema", "log", "cursor", "upto", "acked", "pending", "sent_at", "changes"],
+        "properties": {
+          "protocol": {"type": "integer", "enum": [1]},
+          "schema": {"type": "integer", "minimum": 1, "maximum": 2},
+          "county": {"type": ["string", "null"]},
+          "log": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,64}$"},
+          "cursor": {"type": "integer", "format": "int64", "minimum": 0},
+          "upto": {"type": "integer", "format": "int64", "minimum": 0},
+          "acked": {"type": "integer", "format": "int64", "minimum": 0},
+          "pending": {"type": "integer", "format": "int64", "minimum": 0},
+          "sent_at": {"type": "integer", "format": "int64", "minimum": 0},
+          "changes": {"type": "array", "maxItems": 20000, "items": {"$ref": "#/components/schemas/Change"}},
+          "stores": {
+            "type": ["array", "null"],
+            "items": {
+              "type": "object", "required": ["id", "revoked"],
+              "properties": {"id": {"type": "string"}, "revoked": {"type": "boolean"}}
+            }
+          },
+          "approvals": {
+            "type": ["array", "null"],
+            "items": {
+              "type": "object", "required": ["date", "approved_at"],
+              "properties": {
+                "date": {"type": "string"}, "approved_at": {"type": "integer", "format": "int64", "minimum": 0},
+                "note": {"type": ["string", "null"]}, "withdrawn_at": {"type": ["integer", "null"], "format": "int64", "minimum": 0}
+              }
+            }
+          }
+        }
+      },
+      "UpstreamResponse": {
+        "type": "object",
+        "required": ["protocol", "county", "acked", "cursor", "more", "merged", "changes", "hub_time"],
+        "properties": {
+          "protocol": {"type": "integer"},
+          "county": {"type": "string"},
+          "acked": {"type": "integer", "format": "int64"},
+          "cursor": {"type": "integer", "format": "int64"},
+          "more": {"type": "boolean"},
+          "merged": {"type": "integer"},
+          "changes": {"type": "array", "items": {"$ref": "#/components/schemas/Change"}},
+          "hub_time": {"type": "integer", "format": "int64"}
+        }
+      },
+      "SupplyByCounty": {
+        "type": "object",
+        "required": ["date", "by", "rows", "total"],
+        "properties": {
+          "date": {"type": "string"},
+          "by": {"type": "string", "enum": ["county"]},
+          "rows": {"type": "array", "items": {"type": "object", "required": ["county", "county_name", "commodity", "on_hand"]}},
+          "total": {"type": "array", "items": {"type": "object"}}
+        }
+      },
+      "ReportingByCounty": {
+        "type": "object",
+        "required": ["date", "as_of", "deadline", "by", "rows", "total"],
+        "properties": {
+          "date": {"type": "string"},
+          "as_of": {"type": "string"},
+          "deadline": {"type": "string"},
+          "by": {"type": "string", "enum": ["county"]},
+          "rows": {"type": "array", "items": {"$ref": "#/components/schemas/CountyReportingRow"}},
+          "total": {"$ref": "#/components/schemas/CountyReportingRow"}
+        }
+      },
+      "CountyReportingRow": {
+        "type": "object",
+        "required": ["county", "name", "expected", "reported", "rate", "on_time", "late", "missing", "stale", "on_time_rate", "approved"],
+        "properties": {
+          "county": {"type": ["string", "null"]},
+          "name": {"type": "string"},
+          "expected": {"type": "integer"},
+          "reported": {"type": "integer"},
+          "rate": {"type": "number"},
+          "on_time": {"type": "integer"},
+          "late": {"type": "integer"},
+          "missing": {"type": "integer"},
+          "stale": {"type": "integer"},
+          "on_time_rate": {"type": "number"},
+          "approved": {"type": "boolean"},
+          "approved_at": {"type": ["string", "null"]},
+          "approval_note": {"type": ["string", "null"]},
+          "last_sync_at": {"type": ["string", "null"]}
+        }
+      },
+      "CheckpointsByCounty": {
+        "type": "object",
+        "required": ["date", "by", "rows", "total"],
+        "properties": {
+          "date": {"type": "string"},
+          "by": {"type": "string", "enum": ["county"]},
+          "rows": {"type": "array", "items": {"type": "object", "required": ["county", "county_name", "checked"]}},
+          "total": {"$ref": "#/components/schemas/CheckpointView"}
+        }
+      },
+      "AlertsByCounty": {
+        "type": "object",
+        "required": ["date", "by", "rows"],
+        "properties": {
+          "date": {"type": "string"},
+          "by": {"type": "string", "enum": ["county"]},
+          "rows": {"type": "array", "items": {"type": "object", "required": ["county", "county_name", "severity", "kind"]}}
         }
       },
       "SyncResponse": {
@@ -701,6 +815,18 @@ public enum OpenAPIDocument {
           "description": "YYYY-MM-DD, a real day from 1900-01-01 to 2999-12-31"
         },
         "description": "the view's day; default: the latest reported date"
+      },
+      "by": {
+        "name": "by",
+        "in": "query",
+        "schema": {"type": "string", "enum": ["county"]},
+        "description": "at a city hub: one row per county (each with `county`) beside the city total"
+      },
+      "county": {
+        "name": "county",
+        "in": "query",
+        "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,24}$"},
+        "description": "at a city hub: only this county's stores (404 for a county not enrolled)"
       }
     }
   },
@@ -757,6 +883,23 @@ public enum OpenAPIDocument {
             "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 0}}},
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
           }
+        }
+      }
+    },
+    "/v1/upstream/sync": {
+      "post": {
+        "summary": "At a city hub: a county hub's upward batch of its stores' records, registry and sign-offs; answered with the city's notices",
+        "security": [{"countyToken": []}],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/UpstreamRequest"}}}},
+        "responses": {
+          "200": {"description": "Merged", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/UpstreamResponse"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "409": {"$ref": "#/components/responses/Error"},
+          "413": {"$ref": "#/components/responses/Error"},
+          "415": {"$ref": "#/components/responses/Error"},
+          "422": {"$ref": "#/components/responses/Error"}
         }
       }
     },
@@ -972,6 +1115,8 @@ public enum OpenAPIDocument {
         "security": [{"operatorToken": []}, {"session": []}],
         "parameters": [
           {"$ref": "#/components/parameters/date"},
+          {"$ref": "#/components/parameters/by"},
+          {"$ref": "#/components/parameters/county"},
           {
             "name": "unit",
             "in": "query",
@@ -982,11 +1127,12 @@ public enum OpenAPIDocument {
         "responses": {
           "200": {
             "description": "County supply per commodity and per store",
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SupplyView"}}}
+            "content": {"application/json": {"schema": {"oneOf": [{"$ref": "#/components/schemas/SupplyView"}, {"$ref": "#/components/schemas/SupplyByCounty"}]}}}
           },
           "400": {"$ref": "#/components/responses/Error"},
           "401": {"$ref": "#/components/responses/Error"},
-          "403": {"$ref": "#/components/responses/Error"}
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"}
         }
       }
     },
@@ -994,15 +1140,25 @@ public enum OpenAPIDocument {
       "get": {
         "summary": "Alerts of a date, most severe first",
         "security": [{"operatorToken": []}, {"session": []}],
-        "parameters": [{"$ref": "#/components/parameters/date"}],
+        "parameters": [{"$ref": "#/components/parameters/date"}, {"$ref": "#/components/parameters/by"}, {"$ref": "#/components/parameters/county"}],
         "responses": {
           "200": {
             "description": "Alerts of a date, most severe first",
-            "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Alert"}}}}
+            "content": {
+              "application/json": {
+                "schema": {
+                  "oneOf": [
+                    {"type": "array", "items": {"$ref": "#/components/schemas/Alert"}},
+                    {"$ref": "#/components/schemas/AlertsByCounty"}
+                  ]
+                }
+              }
+            }
           },
           "400": {"$ref": "#/components/responses/Error"},
           "401": {"$ref": "#/components/responses/Error"},
-          "403": {"$ref": "#/components/responses/Error"}
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"}
         }
       }
     },
@@ -1010,15 +1166,16 @@ public enum OpenAPIDocument {
       "get": {
         "summary": "Checkpoint totals and disinfection compliance",
         "security": [{"operatorToken": []}, {"session": []}],
-        "parameters": [{"$ref": "#/components/parameters/date"}],
+        "parameters": [{"$ref": "#/components/parameters/date"}, {"$ref": "#/components/parameters/by"}, {"$ref": "#/components/parameters/county"}],
         "responses": {
           "200": {
             "description": "Checkpoint totals and disinfection compliance",
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CheckpointView"}}}
+            "content": {"application/json": {"schema": {"oneOf": [{"$ref": "#/components/schemas/CheckpointView"}, {"$ref": "#/components/schemas/CheckpointsByCounty"}]}}}
           },
           "400": {"$ref": "#/components/responses/Error"},
           "401": {"$ref": "#/components/responses/Error"},
-          "403": {"$ref": "#/components/responses/Error"}
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"}
         }
       }
     },
@@ -1026,15 +1183,16 @@ public enum OpenAPIDocument {
       "get": {
         "summary": "Expected, reported, missing, late and stale stores",
         "security": [{"operatorToken": []}, {"session": []}],
-        "parameters": [{"$ref": "#/components/parameters/date"}],
+        "parameters": [{"$ref": "#/components/parameters/date"}, {"$ref": "#/components/parameters/by"}, {"$ref": "#/components/parameters/county"}],
         "responses": {
           "200": {
             "description": "Expected, reported, missing, late and stale stores",
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReportingView"}}}
+            "content": {"application/json": {"schema": {"oneOf": [{"$ref": "#/components/schemas/ReportingView"}, {"$ref": "#/components/schemas/ReportingByCounty"}]}}}
           },
           "400": {"$ref": "#/components/responses/Error"},
           "401": {"$ref": "#/components/responses/Error"},
-          "403": {"$ref": "#/components/responses/Error"}
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"}
         }
       }
     },
@@ -1282,13 +1440,16 @@ public enum OpenAPIDocument {
         "security": [{"operatorToken": []}, {"session": []}],
         "parameters": [
           {"$ref": "#/components/parameters/date"},
+          {"$ref": "#/components/parameters/by"},
+          {"$ref": "#/components/parameters/county"},
           {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["zh", "en"], "default": "zh"}, "description": "language of the page"}
         ],
         "responses": {
           "200": {"description": "HTML page", "content": {"text/html": {"schema": {"type": "string"}}}},
           "303": {"description": "to /login", "headers": {"Location": {"schema": {"type": "string"}}}},
           "400": {"$ref": "#/components/responses/Error"},
-          "403": {"$ref": "#/components/responses/Error"}
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"}
         }
       }
     },

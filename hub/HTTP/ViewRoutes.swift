@@ -8,6 +8,39 @@ extension SupplyView: ResponseEncodable {}
 extension ReportingView: ResponseEncodable {}
 extension CheckpointView: ResponseEncodable {}
 extension RecordWrite: ResponseEncodable {}
+extension SupplyByCounty: ResponseEncodable {}
+extension ReportingByCounty: ResponseEncodable {}
+extension CheckpointsByCounty: ResponseEncodable {}
+extension AlertsByCounty: ResponseEncodable {}
+
+/// A city hub's grouping of a view request: `?by=county` (one row per county) or `?county=ID`
+/// (one county's stores); neither at a county hub.
+struct CountyScope {
+    var byCounty: Bool
+    var county: String?
+
+    init(_ request: Request) throws {
+        byCounty = try Query.choice(request, "by", ["county"]) != nil
+        county = request.uri.queryParameters.get("county")
+        if let county {
+            guard county.utf8.count <= 24, county.utf8.allSatisfy({ $0 == 0x2D || $0 == 0x5F || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }), !county.isEmpty else {
+                throw HubError(.badRequest, "invalid_parameter", "county: '\(county)' is not a county id", field: "county")
+            }
+            guard !byCounty else {
+                throw HubError(.badRequest, "invalid_parameter", "give by=county or county=ID, not both", field: "county")
+            }
+        }
+    }
+
+    /// The snapshot restricted to the requested county; 404 for a county not enrolled here.
+    func apply(_ snapshot: CountySnapshot) throws -> CountySnapshot {
+        guard let county else { return snapshot }
+        guard snapshot.counties.contains(where: { $0.id == county }) else {
+            throw HubError(.notFound, "not_found", "no county '\(county)' is enrolled at this hub", field: "county")
+        }
+        return snapshot.restricted(toCounty: county)
+    }
+}
 
 /// The snapshot a view request asks for: `?date=` or the latest date with a report, or today.
 func requestedSnapshot(_ request: Request, _ hub: HubContext) async throws -> CountySnapshot {
@@ -27,11 +60,25 @@ func addViewRoutes(to group: RouterGroup<OperatorRequestContext>, _ hub: HubCont
     group.get("supply") { request, _ in
         // Only mass units convert, written as the catalog writes them.
         let unit = try Query.choice(request, "unit", [CommodityUnit.kg, .jin].map(\.rawValue)).flatMap(CommodityUnit.init(rawValue:))
-        return try await requestedSnapshot(request, hub).supply(unit: unit)
+        let scope = try CountyScope(request)
+        let snapshot = try scope.apply(try await requestedSnapshot(request, hub))
+        return scope.byCounty ? try JSONResponse.make(snapshot.supplyByCounty(unit: unit)) : try JSONResponse.make(snapshot.supply(unit: unit))
     }
-    group.get("alerts") { request, _ in try await requestedSnapshot(request, hub).alerts() }
-    group.get("checkpoints") { request, _ in try await requestedSnapshot(request, hub).checkpointTotals() }
-    group.get("reporting") { request, _ in try await requestedSnapshot(request, hub).reporting() }
+    group.get("alerts") { request, _ in
+        let scope = try CountyScope(request)
+        let snapshot = try scope.apply(try await requestedSnapshot(request, hub))
+        return scope.byCounty ? try JSONResponse.make(snapshot.alertsByCounty()) : try JSONResponse.make(snapshot.alerts())
+    }
+    group.get("checkpoints") { request, _ in
+        let scope = try CountyScope(request)
+        let snapshot = try scope.apply(try await requestedSnapshot(request, hub))
+        return scope.byCounty ? try JSONResponse.make(snapshot.checkpointsByCounty()) : try JSONResponse.make(snapshot.checkpointTotals())
+    }
+    group.get("reporting") { request, _ in
+        let scope = try CountyScope(request)
+        let snapshot = try scope.apply(try await requestedSnapshot(request, hub))
+        return scope.byCounty ? try JSONResponse.make(snapshot.reportingByCounty()) : try JSONResponse.make(snapshot.reporting())
+    }
     group.get("stores") { request, _ in try await requestedSnapshot(request, hub).storeHistory() }
 }
 
@@ -39,9 +86,14 @@ func addViewRoutes(to group: RouterGroup<OperatorRequestContext>, _ hub: HubCont
 func addDashboard(to group: RouterGroup<OperatorRequestContext>, _ hub: HubContext) {
     group.get("/") { request, context -> Response in
         let language = try Language(parsing: request.uri.queryParameters.get("lang"))
+        // At a city hub, `?county=ID` is that county's board (its stores); `?by=county` the city's,
+        // whose county table is shown whenever the hub has counties.
+        let scope = try CountyScope(request)
+        let full = try await requestedSnapshot(request, hub)
         let page = DashboardPage(
-            snapshot: try await requestedSnapshot(request, hub), language: language, role: context.role,
-            csrfToken: CSRF.session(of: request).map { CSRF.token(session: $0) }
+            snapshot: try scope.apply(full), language: language, role: context.role,
+            csrfToken: CSRF.session(of: request).map { CSRF.token(session: $0) },
+            county: scope.county.flatMap { id in full.counties.first { $0.id == id } }
         ).render()
         return htmlResponse(page)
     }

@@ -10,6 +10,8 @@ struct DashboardPage {
     var role: OperatorRole? = nil
     /// The session's CSRF token, put in every form that posts.
     var csrfToken: String? = nil
+    /// At a city hub: the county whose board this is (`/?county=ID`), nil for the city's board.
+    var county: CountyInfo? = nil
 
     func render() -> String { page().description }
 
@@ -18,7 +20,7 @@ struct DashboardPage {
         let board = CountyBoard(snapshot)
         let (supply, checkpoints, alerts) = (board.supply, board.checkpoints, board.alerts)
         let date = snapshot.date.description
-        let sections = [
+        var sections = [
             section("alerts", l["alerts"], alertsList(alerts, l)),
             section("dos", l["days_of_supply"], daysOfSupplyChart(supply, l)),
             section("supply", l["supply"], supplyTable(supply, l)),
@@ -33,6 +35,9 @@ struct DashboardPage {
             ),
             section("notices", l["notices"], noticesList(l)),
         ]
+        if county == nil && !snapshot.counties.isEmpty {
+            sections.insert(section("counties", l["counties"], CountiesPanel(snapshot: snapshot, labels: l, language: language).render()), at: 0)
+        }
         return """
             <!doctype html>
             <html lang="\(language == .zh ? "zh-CN" : "en")">
@@ -53,6 +58,7 @@ struct DashboardPage {
                 <a href="/?date=\(date)&amp;lang=zh">中文</a> · <a href="/?date=\(date)&amp;lang=en">English</a>
               </form>
               <p class="asof">\(l["as_of"]) \(Timestamps.countyTime(snapshot.asOf)) (UTC+8)</p>
+              \(countyMark(l))
               \(approvalMark(l))
               <form method="post" action="/logout?lang=\(language.rawValue)" class="signout"><button type="submit">\(l["sign_out"])</button></form>
             </header>
@@ -61,6 +67,15 @@ struct DashboardPage {
             </body>
             </html>
 
+            """
+    }
+
+    /// On a county's board at a city hub: which county, and the way back to the city's board.
+    func countyMark(_ l: Labels) -> HTML {
+        guard let county else { return "" }
+        return """
+            <p class="county">\(l["county"]): <b>\(county.name)</b> · \
+            <a href="/?date=\(snapshot.date.description)&amp;lang=\(language.rawValue)">\(l["back_to_city"])</a></p>
             """
     }
 

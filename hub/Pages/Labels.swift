@@ -136,6 +136,10 @@ struct Labels {
         "rate": ("Reporting rate", "报送率"),
         "days": ("days", "天"),
         "yes": ("yes", "是"),
+        "counties": ("Counties", "区县"),
+        "county": ("County", "区县"),
+        "city_total": ("City total", "全市合计"),
+        "back_to_city": ("back to the city board", "返回全市"),
         "no": ("no", "否"),
     ]
 

@@ -16,6 +16,13 @@ extension HubDatabase {
         }
         let token = "s.\(id).\(TokenDigest.newSecret())"
         try await writer.write { db in
+            if let county = UpstreamProtocol.county(of: id),
+                try Bool.fetchOne(db, sql: "SELECT 1 FROM county WHERE id = ?", arguments: [county]) == true
+            {
+                throw DomainError(
+                    .exists, field: "id", "'\(county).' names the stores of county '\(county)'; choose an id without that prefix"
+                )
+            }
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM enrolment WHERE store = ?", arguments: [id]) == true {
                 throw DomainError(
                     .exists, field: "id", "store '\(id)' is already enrolled; use 'stores rotate-token' for a new token"
@@ -60,6 +67,12 @@ extension HubDatabase {
     public func rotateStoreToken(id: String, now: Date = Date()) async throws -> String {
         let token = "s.\(id).\(TokenDigest.newSecret())"
         try await writer.write { db in
+            if let county = try String.fetchOne(db, sql: "SELECT county FROM enrolment WHERE store = ?", arguments: [id]) {
+                throw DomainError(
+                    .forbidden, field: "id",
+                    "store '\(id)' reports through county '\(county)': its token is issued by that county's hub"
+                )
+            }
             try db.execute(
                 sql: "UPDATE enrolment SET token_hash = ?, rotated_at = ?, revoked_at = NULL WHERE store = ?",
                 arguments: [TokenDigest.hex(token), Timestamps.iso(now), id]
@@ -122,6 +135,11 @@ extension HubDatabase {
                 let revoked: String? = row[1]
                 let role = OperatorRole(rawValue: row[2]) ?? .viewer
                 return TokenDigest.matches(token, storedHex: stored) && revoked == nil ? .operator(id, role) : nil
+            case "c":
+                guard let stored = try String.fetchOne(
+                    db, sql: "SELECT token_hash FROM county WHERE id = ? AND revoked_at IS NULL", arguments: [id]
+                ) else { return nil }
+                return TokenDigest.matches(token, storedHex: stored) ? .county(id) : nil
             default:
                 return nil
             }

@@ -35,7 +35,9 @@ public struct FleetStatusRow: Sendable, Hashable, Codable {
 }
 
 extension HubDatabase {
-    /// One row per replica, plus one per enrolled store that never synced.
+    /// One row per replica, plus one per enrolled store that never synced. At a city hub, a county's
+    /// store is heard through its county hub (`<county>.hub`): its row says when the county hub last
+    /// synced upward, and how much it said was still waiting.
     public func fleetStatus(staleAfter: TimeInterval = 6 * 3600, now: Date = Date()) async throws -> [FleetStatusRow] {
         try await writer.read { db in try Self.fleetStatus(staleAfter: staleAfter, now: now, in: db) }
     }
@@ -46,13 +48,14 @@ extension HubDatabase {
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT e.store, s.name, r.replica, r.last_heard_at, COALESCE(c.acked_seq, 0),
-                           COALESCE(r.pending_reported, 0), COALESCE(r.clock_skew_ms, 0),
-                           COALESCE(r.future_changes, 0), e.revoked_at IS NOT NULL
+                    SELECT e.store, s.name, COALESCE(r.replica, k.county || '.hub'), COALESCE(r.last_heard_at, k.last_heard_at),
+                           COALESCE(c.acked_seq, k.acked_seq, 0), COALESCE(r.pending_reported, k.pending_reported, 0),
+                           COALESCE(r.clock_skew_ms, 0), COALESCE(r.future_changes, 0), e.revoked_at IS NOT NULL
                     FROM enrolment e
                     LEFT JOIN stores s ON s.key = e.store
                     LEFT JOIN replica_status r ON r.store = e.store
                     LEFT JOIN replica_cursor c ON c.replica = r.replica
+                    LEFT JOIN county_link k ON k.county = e.county
                     ORDER BY e.store, r.replica
                     """
             )

@@ -136,6 +136,59 @@ public struct HubDatabase: Sendable {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v8-federation") { db in
+            // County and city hubs (docs/operator.md, "County and city hubs").
+            // At a city: enrolled counties, how far each county's change log is acknowledged, their
+            // sign-offs, and which county each of its stores (`<county>.<store>`) belongs to.
+            // At a county: its city hub and how far the city holds this hub's log.
+            try db.execute(sql: """
+                ALTER TABLE enrolment ADD COLUMN county TEXT;
+                CREATE INDEX enrolment_by_county ON enrolment(county) WHERE county IS NOT NULL;
+                CREATE TABLE county (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL,
+                    token_hash TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    rotated_at TEXT,
+                    revoked_at TEXT
+                ) WITHOUT ROWID;
+                CREATE TABLE county_link (
+                    county TEXT PRIMARY KEY NOT NULL,
+                    log TEXT NOT NULL,
+                    acked_seq INTEGER NOT NULL,
+                    cursor INTEGER NOT NULL DEFAULT 0,
+                    pending_reported INTEGER NOT NULL DEFAULT 0,
+                    first_heard_at REAL NOT NULL,
+                    last_heard_at REAL NOT NULL,
+                    syncs INTEGER NOT NULL DEFAULT 0,
+                    changes_merged INTEGER NOT NULL DEFAULT 0
+                ) WITHOUT ROWID;
+                CREATE TABLE county_approval (
+                    county TEXT NOT NULL,
+                    date TEXT NOT NULL,
+                    approved_at REAL NOT NULL,
+                    note TEXT,
+                    withdrawn_at REAL,
+                    received_at REAL NOT NULL,
+                    PRIMARY KEY (county, date)
+                ) WITHOUT ROWID;
+                CREATE TABLE upstream (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    url TEXT NOT NULL,
+                    token TEXT NOT NULL,
+                    county TEXT,
+                    ca_pem TEXT,
+                    log TEXT NOT NULL,
+                    acked_seq INTEGER NOT NULL DEFAULT 0,
+                    cursor INTEGER NOT NULL DEFAULT 0,
+                    registry_sent TEXT,
+                    approvals_sent INTEGER NOT NULL DEFAULT 0,
+                    last_sync_at REAL,
+                    last_attempt_at REAL,
+                    last_error TEXT
+                );
+                """)
+        }
     }
 
     // MARK: - Hub-written records

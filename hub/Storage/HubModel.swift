@@ -5,6 +5,8 @@ import Foundation
 public enum Principal: Sendable, Hashable {
     case store(String)
     case `operator`(String, OperatorRole)
+    /// A county hub syncing upward to this (city) hub.
+    case county(String)
 }
 
 /// What an operator may do (`baogong-hub operators add --role`). Every role reads the views and the

@@ -120,6 +120,28 @@ public protocol HubStore: Sendable {
     func approve(date: CalendarDate, note: String?, now: Date) async throws -> DayApproval
     /// Withdraws a date's sign-off; a date not signed off is refused (`not_found`).
     func unapprove(date: CalendarDate, now: Date) async throws
+
+    // MARK: County and city hubs (at a city)
+
+    /// Enrols a county hub and returns its token (shown once).
+    func addCounty(id: String, name: String, now: Date) async throws -> String
+    func listCounties() async throws -> [EnrolledCounty]
+    func revokeCounty(id: String, now: Date) async throws
+    func rotateCountyToken(id: String, now: Date) async throws -> String
+    /// Checks and merges a county hub's upward batch, keeps its registry and sign-offs, and answers
+    /// with the city's notices. Replays change nothing.
+    func mergeUpstream(_ request: UpstreamRequest, county: String, now: Date) async throws -> UpstreamResponse
+
+    // MARK: County and city hubs (at a county)
+
+    func setUpstream(url: String, token: String, county: String?, caPEM: String?, now: Date) async throws
+    func clearUpstream() async throws
+    /// Nil when no city hub is set.
+    func upstreamStatus() async throws -> UpstreamStatus?
+    /// The next upward batch; nil when no city hub is set.
+    func upstreamBatch(limit: Int, now: Date) async throws -> UpstreamBatch?
+    func recordUpstreamAnswer(_ response: UpstreamResponse, to batch: UpstreamBatch, now: Date) async throws
+    func recordUpstreamFailure(_ message: String, now: Date) async throws
 }
 
 extension HubDatabase: HubStore {}

@@ -51,6 +51,19 @@ public struct StoreInfo: Sendable, Hashable, Codable {
     public var township: String?
     public var kind: StoreKind
     public var revoked: Bool
+    /// At a city hub, the county hub the store reports through; nil for a store enrolled here.
+    public var county: String? = nil
+}
+
+/// A county hub enrolled at a city hub, as the views of one date see it.
+public struct CountyInfo: Sendable, Hashable, Codable {
+    public var id: String
+    public var name: String
+    /// When the county hub last synced upward (ISO 8601), nil if never.
+    public var lastSyncAt: String?
+    /// The county's standing sign-off of the date, if any (ISO 8601) and its note.
+    public var approvedAt: String?
+    public var approvalNote: String?
 }
 
 /// One change of a store's status: opened, authorised, closed by the store or by order.
@@ -116,6 +129,10 @@ public struct CountySnapshot: Sendable {
     /// The date's standing sign-off, if any, and the stores' writes for it merged after it.
     public var approval: DayApproval?
     public var afterApproval: [AfterApprovalWrite] = []
+    /// At a city hub: the county hubs that sync to it, with their sign-offs of the date.
+    public var counties: [CountyInfo] = []
+    /// Fever cases of the date per store (`incidents` is their sum).
+    public var incidentsByStore: [String: Int] = [:]
 
     public init(
         date: CalendarDate, asOf: Date, settings: ViewSettings = ViewSettings(), catalog: [Commodity] = Commodity.defaults,
@@ -188,13 +205,30 @@ extension HubDatabase {
                 db,
                 sql: """
                     SELECT e.store, COALESCE(s.name, e.store), s.township, COALESCE(s.kind, 'supermarket'),
-                           e.revoked_at IS NOT NULL
+                           e.revoked_at IS NOT NULL, e.county
                     FROM enrolment e LEFT JOIN stores s ON s.key = e.store ORDER BY e.store
                     """
             ).map {
                 StoreInfo(
                     id: $0[0], name: $0[1], township: $0[2],
-                    kind: StoreKind(rawValue: $0[3] as String) ?? .supermarket, revoked: $0[4]
+                    kind: StoreKind(rawValue: $0[3] as String) ?? .supermarket, revoked: $0[4], county: $0[5]
+                )
+            }
+            snapshot.counties = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT c.id, c.name, k.last_heard_at, a.approved_at, a.note
+                    FROM county c LEFT JOIN county_link k ON k.county = c.id
+                    LEFT JOIN county_approval a ON a.county = c.id AND a.date = ? AND a.withdrawn_at IS NULL
+                    ORDER BY c.id
+                    """,
+                arguments: [date.description]
+            ).map { row in
+                let heard: Double? = row[2]
+                let approved: Double? = row[3]
+                return CountyInfo(
+                    id: row[0], name: row[1], lastSyncAt: heard.map { Timestamps.iso(Date(timeIntervalSince1970: $0)) },
+                    approvedAt: approved.map { Timestamps.iso(Date(timeIntervalSince1970: $0)) }, approvalNote: row[4]
                 )
             }
             for logged in try RecordStore.history(set: "store_status", in: db) {
@@ -240,9 +274,13 @@ extension HubDatabase {
                     recordedAt: Date(timeIntervalSince1970: Double(recorded) / 1000)
                 )
             }
-            snapshot.incidents = try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM incident WHERE date = ? AND deleted = 0", arguments: [date.description]
-            ) ?? 0
+            for row in try Row.fetchAll(
+                db, sql: "SELECT store, COUNT(*) FROM incident WHERE date = ? AND deleted = 0 GROUP BY store",
+                arguments: [date.description]
+            ) {
+                snapshot.incidentsByStore[row[0]] = row[1]
+            }
+            snapshot.incidents = snapshot.incidentsByStore.values.reduce(0, +)
             snapshot.notices = try RecordStore.notices(limit: 20, in: db)
             snapshot.approval = try Self.approval(of: date, in: db)
             if let approval = snapshot.approval {
@@ -266,7 +304,14 @@ extension HubDatabase {
             db, sql: "SELECT DISTINCT store FROM report_arrival WHERE first_received_at BETWEEN ?1 AND ?2",
             arguments: StatementArguments(bounds)
         )
-        return (stores, replicas)
+        // At a city hub, a county's stores are heard through their county hub.
+        let counties = try String.fetchSet(
+            db, sql: """
+                SELECT county || '.hub' FROM county_link
+                WHERE first_heard_at BETWEEN ?1 AND ?2 OR last_heard_at BETWEEN ?1 AND ?2
+                """, arguments: StatementArguments(bounds)
+        )
+        return (stores, replicas.union(counties))
     }
 
     /// Stock reports between two dates, read through the SQLite C API: this is the views' hot path

@@ -235,6 +235,38 @@ public struct RecordStore: Sendable {
         )
     }
 
+    /// Changes of one record set after `seq`, oldest first (a city hub's notices for its county hubs).
+    public static func changes(set: String, after seq: Int64, limit: Int, in db: Database) throws -> [LoggedChange] {
+        try fetchLog(
+            sql: "SELECT seq, record_set, key, replica, ts, payload FROM change_log WHERE record_set = ? AND seq > ? ORDER BY seq LIMIT ?",
+            arguments: [set, seq, limit], in: db
+        )
+    }
+
+    /// What a county hub sends its city hub after `seq`, oldest first: every change of a record that
+    /// belongs to a store (stock, checkpoints, incidents, statuses, the desk's and deliveries' sets)
+    /// and of the store registry, but nothing the city itself sent down.
+    public static func upwardChanges(after seq: Int64, limit: Int, excludingReplica excluded: ReplicaID, in db: Database) throws
+        -> [LoggedChange]
+    {
+        try fetchLog(
+            sql: """
+                SELECT seq, record_set, key, replica, ts, payload FROM change_log
+                WHERE seq > ? AND (store IS NOT NULL OR record_set = 'stores') AND replica <> ? ORDER BY seq LIMIT ?
+                """,
+            arguments: [seq, excluded, limit], in: db
+        )
+    }
+
+    /// How many changes `upwardChanges` has still to send after `seq`.
+    public static func upwardCount(after seq: Int64, excludingReplica excluded: ReplicaID, in db: Database) throws -> Int64 {
+        try Int64.fetchOne(
+            db,
+            sql: "SELECT COUNT(*) FROM change_log WHERE seq > ? AND (store IS NOT NULL OR record_set = 'stores') AND replica <> ?",
+            arguments: [seq, excluded]
+        ) ?? 0
+    }
+
     static func fetchLog(sql: String, arguments: StatementArguments, in db: Database) throws -> [LoggedChange] {
         let statement = try db.cachedStatement(sql: sql)
         let rows = try Row.fetchCursor(statement, arguments: arguments)

@@ -2,42 +2,45 @@ import CCurl
 import Foundation
 import Synchronization
 
-/// One HTTP request and its answer over the system libcurl (easy interface), which gives the agent
-/// what Foundation's URLSession on Linux cannot: trusting a county's private CA (`--ca-cert`) for
-/// the hub's certificate only, and a clear reason when a certificate is refused.
+/// One HTTP request and its answer over the system libcurl (easy interface), which gives agents and
+/// hubs (a county hub calling its city hub) what Foundation's URLSession on Linux cannot: trusting
+/// a private CA (`--ca-cert`) for the hub's certificate only, and a clear reason when a certificate
+/// is refused.
 ///
 /// Always: the certificate chain and the host name are verified, redirects are never followed
-/// (the request carries the store's token), only http and https are spoken.
-struct CurlExchange: Sendable {
-    var url: String
+/// (the request carries a token), only http and https are spoken.
+public struct CurlExchange: Sendable {
+    public var url: String
     /// POST (with `body`) or GET.
-    var method = "POST"
-    var headers: [String] = []
-    var body = Data()
+    public var method = "POST"
+    public var headers: [String] = []
+    public var body = Data()
     /// PEM certificates to trust instead of the system's store (the county CA).
-    var trustedCertificatesPEM: String?
+    public var trustedCertificatesPEM: String?
     /// Accept gzip answers (libcurl inflates them).
-    var acceptGzip = false
+    public var acceptGzip = false
     /// An answer larger than this is abandoned.
-    var maxResponseBytes = 256 * 1024 * 1024
+    public var maxResponseBytes = 256 * 1024 * 1024
 
-    struct Response: Sendable {
-        var status: Int
+    public init(url: String) { self.url = url }
+
+    public struct Response: Sendable {
+        public var status: Int
         /// Header names lower-cased; the last value of a repeated header.
-        var headers: [String: String]
-        var body: Data
+        public var headers: [String: String]
+        public var body: Data
     }
 
     /// Why an exchange did not get an answer.
-    struct Failure: Error, Sendable, CustomStringConvertible {
-        enum Kind: Sendable { case unreachable, certificate, other }
-        var kind: Kind
-        var message: String
-        var description: String { message }
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        public enum Kind: Sendable { case unreachable, certificate, other }
+        public var kind: Kind
+        public var message: String
+        public var description: String { message }
     }
 
     /// Runs the exchange on a thread of its own (libcurl blocks), not on the cooperative pool.
-    func perform() async throws -> Response {
+    public func perform() async throws -> Response {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 continuation.resume(with: Result { try performBlocking() })
@@ -45,7 +48,7 @@ struct CurlExchange: Sendable {
         }
     }
 
-    func performBlocking() throws -> Response {
+    public func performBlocking() throws -> Response {
         let handle = CurlHandles.shared.take()
         defer { CurlHandles.shared.give(back: handle) }
         let collector = Collector(limit: maxResponseBytes)
