@@ -25,8 +25,11 @@ public struct DemoRunner {
     var port: Int
     var exitAfterPrinting: Bool
     var logger: Logger
+    /// Print the county board at the end (the city demo prints the city's instead).
+    var printsBoard = true
 
-    public init(seed: UInt64, directory: URL, port: Int, exitAfterPrinting: Bool, logger: Logger) {
+    public init(seed: UInt64, directory: URL, port: Int, exitAfterPrinting: Bool, logger: Logger, printsBoard: Bool = true) {
+        self.printsBoard = printsBoard
         self.seed = seed
         self.directory = directory
         self.port = port
@@ -60,7 +63,9 @@ public struct DemoRunner {
         let running = try await RunningHub.start(context, port: port, shutdownSignals: [.sigterm, .sigint])
         do {
             try await simulate(hub: hub, hubURL: running.url, tokens: tokens, clock: clock)
-            try await printBoard(hub: hub, url: running.url, operatorToken: operatorToken, clock: clock, started: started)
+            if printsBoard {
+                try await printBoard(hub: hub, url: running.url, operatorToken: operatorToken, clock: clock, started: started)
+            }
         } catch {
             await running.stop()
             throw error
