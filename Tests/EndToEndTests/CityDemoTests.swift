@@ -32,6 +32,12 @@ struct CityDemoTests {
             #expect(abs(total - sum) < 1e-6, "\(commodity): city \(total), counties \(sum)")
         }
 
+        // The city's daily report: completeness, timeliness and sign-off per county, and the total.
+        let report = try run(Executables.hub, ["report", "daily", "--db", folder + "/city.sqlite", "--date", "2020-02-29", "--format", "csv"])
+        #expect(report.stdout.contains("section,county,name,expected,reported,rate,on_time,late,on_time_rate,approved_at,last_sync_at"))
+        #expect(report.stdout.contains("counties,anren,安仁县 Anren,4,4,100%,4,0,100%,2020-02-29T13:00:00Z,"))
+        #expect(report.stdout.contains("counties,guiyang,桂阳县 Guiyang,4,4,100%,4,0,100%,,"))
+
         // The city's dashboard: the county table, and a county's own board.
         let token = try #require(demo.stdout.split(separator: "\n").first { $0.contains("demo operator token: ") }?
             .components(separatedBy: "demo operator token: ").last)

@@ -68,6 +68,19 @@ public struct DailyReport {
                     .integer(reporting.onTime.count), .percent(reporting.onTimeRate), .text(reporting.deadline),
                     .text(reporting.approvedAt ?? ""), .integer(reporting.afterApproval.count)]]
         ))
+        if !snapshot.counties.isEmpty {
+            // A city hub: completeness, timeliness and sign-off per county, then the city total.
+            let byCounty = snapshot.reportingByCounty()
+            sections.append(ReportSection(
+                "counties",
+                header: ["county", "name", "expected", "reported", "rate", "on_time", "late", "on_time_rate", "approved_at",
+                         "last_sync_at"],
+                rows: (byCounty.rows + [byCounty.total]).map { r in
+                    [.text(r.county ?? ""), .text(r.name), .integer(r.expected), .integer(r.reported), .percent(r.rate),
+                     .integer(r.onTime), .integer(r.late), .percent(r.onTimeRate), .text(r.approvedAt ?? ""), .text(r.lastSyncAt ?? "")]
+                }
+            ))
+        }
         sections.append(ReportSection(
             "checkpoints",
             header: ["checked", "refused_fever", "refused_no_mask", "staff_checked", "disinfections", "compliant_stores",
@@ -180,6 +193,28 @@ public struct DailyReport {
         return rows.joined()
     }
 
+    /// At a city hub: reporting, timeliness and sign-off per county, and the city total.
+    func countyTable(_ l: Labels) -> HTML {
+        guard !snapshot.counties.isEmpty else { return "" }
+        let byCounty = snapshot.reportingByCounty()
+        let rows = (byCounty.rows + [byCounty.total]).map { r -> HTML in
+            """
+            <tr><td>\(r.name)</td><td class="n">\(r.reported)/\(r.expected) (\(fmt(r.rate * 100, 0))%)</td>\
+            <td class="n">\(r.onTime) (\(fmt(r.onTimeRate * 100, 0))%)</td><td class="n">\(r.late)</td>\
+            <td>\(r.county == nil ? "" : r.approved ? "\(l["approved"]) \(r.approvedAt ?? "")" : l["no"])</td></tr>
+
+            """
+        }
+        return """
+            <h2>\(l.both("counties"))</h2>
+            <table id="counties"><thead><tr><th>\(l["county"])</th><th>\(l["rate"])</th><th>\(l["on_time"])</th>\
+            <th>\(l["late"])</th><th>\(l["approved"])</th></tr></thead>
+            <tbody>
+            \(rows.joined())</tbody></table>
+
+            """
+    }
+
     func page() -> HTML {
         let l = Labels(language: language)
         let board = CountyBoard(snapshot)
@@ -235,7 +270,7 @@ public struct DailyReport {
             <tr><th>\(l["stale"])</th><td>\(list(reporting.stale))</td></tr>
             <tr><th>\(l["closed"])</th><td>\(list(reporting.closed))</td></tr>
             </tbody></table>
-            <h2>\(l.both("checkpoints"))</h2>
+            \(countyTable(l))<h2>\(l.both("checkpoints"))</h2>
             <table><tbody>
             <tr><th>\(l["checked"])</th><td class="n">\(c.checked)</td>\
             <th>\(l["refused_fever"])</th><td class="n">\(c.refusedFever)</td></tr>
