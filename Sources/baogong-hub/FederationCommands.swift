@@ -85,11 +85,26 @@ struct UpstreamCommand: AsyncParsableCommand {
         )
         @OptionGroup var db: HubDatabaseOptions
         @Option(help: "The city hub's address, e.g. https://city.example:8443") var url: String
-        @Option(help: "This county's token at the city hub (from 'counties add' there).") var token: String
+        @Option(help: "This county's token at the city hub (from 'counties add' there); prefer --token-file.") var token: String?
+        @Option(name: .customLong("token-file"), help: "A file holding the county's token (its first line), kept from 'ps'.")
+        var tokenFile: String?
         @Option(help: "This county's id at the city; the city refuses another county's token for it.") var county: String?
         @Option(name: .customLong("ca-cert"), help: "PEM CA certificate(s) to trust for the city hub.") var caCert: String?
+        @Flag(name: .customLong("allow-insecure-http"), help: "Allow plain http to a city hub beyond this machine.")
+        var allowInsecureHTTP = false
+        func validate() throws {
+            guard (token == nil) != (tokenFile == nil) else { throw ValidationError("give --token or --token-file (one of them)") }
+        }
+
         func run() async throws {
             try await guarded {
+                var secret = token ?? ""
+                if let tokenFile {
+                    guard let text = try? String(contentsOfFile: tokenFile, encoding: .utf8),
+                        let line = text.split(whereSeparator: \.isNewline).first?.trimmingCharacters(in: .whitespaces), !line.isEmpty
+                    else { throw DomainError(.invalidValue, field: "token-file", "\(tokenFile) holds no readable token") }
+                    secret = line
+                }
                 var pem: String?
                 if let caCert {
                     guard let text = try? String(contentsOfFile: caCert, encoding: .utf8), text.contains("BEGIN CERTIFICATE") else {
@@ -97,7 +112,9 @@ struct UpstreamCommand: AsyncParsableCommand {
                     }
                     pem = text
                 }
-                try await db.open(create: true).setUpstream(url: url, token: token, county: county, caPEM: pem, now: Date())
+                try await db.open(create: true).setUpstream(
+                    url: url, token: secret, county: county, caPEM: pem, allowInsecureHTTP: allowInsecureHTTP, now: Date()
+                )
                 print("upstream set: \(url); run 'baogong-hub upstream sync' or 'baogong-hub serve' to sync")
             }
         }

@@ -21,7 +21,7 @@ struct FederationTests {
     /// A county hub with stores enrolled and each store's device syncing `changes`.
     static func county(_ stores: [String: [Change]]) async throws -> HubDatabase {
         let hub = try D.hubSeeded(at: D.now)
-        try await hub.setUpstream(url: "http://city.test:8080", token: "c.county.secret", county: nil, caPEM: nil, now: D.now)
+        try await hub.setUpstream(url: "https://city.test:8443", token: "c.county.secret", county: nil, caPEM: nil, now: D.now)
         for (store, changes) in stores.sorted(by: { $0.key < $1.key }) {
             _ = try await hub.addStore(id: store, name: "Store \(store)", township: nil, kind: .supermarket, now: D.now)
             if !changes.isEmpty {
@@ -163,6 +163,13 @@ struct FederationTests {
         ahead.upto = ahead.acked + 5
         let answer = try await city.mergeUpstream(ahead, county: "yongxing", now: D.now)
         #expect(answer.acked == status.ackedSeq)
+        // A county hub restored from an older backup believes the city holds less, and its log grows
+        // anew from there: the city acknowledges only what the batch covers, never its own position
+        // in the old log, so the county sends everything after it again.
+        var behind = ahead
+        behind.acked = 2
+        behind.upto = 4
+        #expect(try await city.mergeUpstream(behind, county: "yongxing", now: D.now).acked == 4)
         // A rebuilt county hub starts a new log: acknowledged from 0, not from the old log's position.
         var fresh = ahead
         fresh.log = "log-rebuilt"
@@ -218,6 +225,24 @@ struct FederationTests {
             try await city.addStore(id: "yongxing.S01", name: "Impostor", township: nil, kind: .supermarket, now: D.now)
         }
         #expect(prefixed?.code == .exists)
+    }
+
+    @Test func upstreamSetRefusesWhatCannotWorkAndPlainHTTPBeyondThisMachine() async throws {
+        let hub = try D.hubSeeded(at: D.now)
+        func refused(_ url: String, _ token: String = "c.yongxing.secret", insecure: Bool = false) async -> DomainError? {
+            await #expect(throws: DomainError.self) {
+                try await hub.setUpstream(url: url, token: token, county: nil, caPEM: nil, allowInsecureHTTP: insecure, now: D.now)
+            }
+        }
+        #expect(await refused("http://10.0.0.5:8080")?.field == "url")
+        #expect(await refused("ftp://city.example")?.field == "url")
+        #expect(await refused("https://city.example", "s.S01.secret")?.field == "token")
+        #expect(try await hub.upstreamStatus() == nil, "nothing was set")
+        try await hub.setUpstream(
+            url: "http://10.0.0.5:8080", token: "c.yongxing.secret", county: nil, caPEM: nil, allowInsecureHTTP: true, now: D.now
+        )
+        try await hub.setUpstream(url: "https://city.example", token: "c.yongxing.secret", county: "yongxing", caPEM: nil, now: D.now)
+        #expect(try await hub.upstreamStatus()?.url == "https://city.example")
     }
 
     @Test func onlyACountyTokenMaySyncUpward() async throws {

@@ -50,10 +50,20 @@ public struct UpstreamBatch: Sendable {
 extension HubDatabase {
     /// Points this hub at its city hub. The same URL keeps how far the city holds this hub's log; a new
     /// one starts over (a different city holds nothing yet). The city's CA, when given, is trusted for it.
-    public func setUpstream(url: String, token: String, county: String?, caPEM: String?, now: Date = Date()) async throws {
+    /// Plain http is refused beyond this machine unless `allowInsecureHTTP`: the county's token
+    /// and its stores' records would cross the network unencrypted.
+    public func setUpstream(
+        url: String, token: String, county: String?, caPEM: String?, allowInsecureHTTP: Bool = false, now: Date = Date()
+    ) async throws {
         guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), ["http", "https"].contains(scheme),
-            parsed.host != nil
+            let host = parsed.host
         else { throw DomainError(.invalidValue, field: "url", "'\(url)' is not an http(s) URL of a city hub") }
+        guard scheme == "https" || allowInsecureHTTP || NetworkAddress.isLoopback(host) else {
+            throw DomainError(
+                .invalidValue, field: "url",
+                "plain http to \(host) would send the county's token and records unencrypted; use https (or --allow-insecure-http)"
+            )
+        }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == "c", !parts[1].isEmpty, !parts[2].isEmpty else {
             throw DomainError(

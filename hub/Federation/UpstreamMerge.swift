@@ -35,11 +35,15 @@ extension HubDatabase {
                 checked.changes, defaultReplica: UpstreamProtocol.qualified(SyncProtocol.hubReplica, county: county), now: now,
                 keepLostWrites: true, in: db
             )
-            // Acknowledge only a contiguous log: a county that believes the city holds more than it
+            // Acknowledge only a contiguous log, as the county sent it: from what the county believes
+            // the city holds, through this batch. A county that believes the city holds more than it
             // does (the city was restored from a backup) is told what the city holds, and resends.
+            // One that believes less (an answer was lost, or the county hub was restored from a backup
+            // and its log has since grown differently) is acknowledged only as far as this batch, so
+            // it sends everything after it again rather than skip entries the city never saw.
             let link = try Row.fetchOne(db, sql: "SELECT log, acked_seq FROM county_link WHERE county = ?", arguments: [county])
             let held: Int64 = link.map { ($0[0] as String) == request.log ? $0[1] : 0 } ?? 0
-            let acked = request.acked <= held ? max(held, request.upto) : held
+            let acked = request.acked <= held ? max(request.acked, request.upto) : held
             try db.execute(
                 sql: """
                     INSERT INTO county_link(county, log, acked_seq, cursor, pending_reported, first_heard_at, last_heard_at,

@@ -134,7 +134,7 @@ public protocol HubStore: Sendable {
 
     // MARK: County and city hubs (at a county)
 
-    func setUpstream(url: String, token: String, county: String?, caPEM: String?, now: Date) async throws
+    func setUpstream(url: String, token: String, county: String?, caPEM: String?, allowInsecureHTTP: Bool, now: Date) async throws
     func clearUpstream() async throws
     /// Nil when no city hub is set.
     func upstreamStatus() async throws -> UpstreamStatus?
