@@ -45,12 +45,12 @@ struct DashboardPage {
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <meta http-equiv="refresh" content="60">
-            <title>\(l["title"]) · \(date)</title>
+            <title>\(title(l)) · \(date)</title>
             <style>\(Self.css)</style>
             </head>
             <body>
             <header>
-              <h1>保供 Baogong · \(l["title"])</h1>
+              <h1>保供 Baogong · \(title(l))</h1>
               <form method="get" action="/">
                 <label>\(l["date"]) <input type="date" name="date" value="\(date)"></label>
                 <input type="hidden" name="lang" value="\(language.rawValue)">
@@ -68,6 +68,11 @@ struct DashboardPage {
             </html>
 
             """
+    }
+
+    /// A city hub's own board is the city's; a county's board at a city, or a county hub's, the county's.
+    func title(_ l: Labels) -> String {
+        county == nil && !snapshot.counties.isEmpty ? l["city_title"] : l["title"]
     }
 
     /// On a county's board at a city hub: which county, and the way back to the city's board.
@@ -300,7 +305,7 @@ struct DashboardPage {
         .approved{margin:2px 0 0;font-size:.85rem;color:#bbf7d0}.after-approval{color:#fde68a}
         main{display:grid;grid-template-columns:repeat(auto-fit,minmax(340px,1fr));gap:12px;padding:12px}
         section{background:#fff;border-radius:8px;padding:10px 12px;box-shadow:0 1px 2px #0002;min-width:0}
-        section h2{font-size:1rem;margin:0 0 8px}#supply,#grid{grid-column:1/-1}\
+        section h2{font-size:1rem;margin:0 0 8px}#counties,#supply,#grid{grid-column:1/-1}span.dot{display:inline-block;width:.6em;height:.6em;border-radius:50%;margin-right:.3em}\
         @media(min-width:760px){#dos{grid-column:span 2}}
         table{border-collapse:collapse;width:100%;font-size:.85rem}\
         th,td{border-bottom:1px solid #e5e7eb;padding:4px 6px;text-align:left}

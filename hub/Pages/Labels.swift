@@ -18,6 +18,7 @@ struct Labels {
 
     private static let table: [String: (en: String, zh: String)] = [
         "title": ("County supply board", "全县生活必需品保供看板"),
+        "city_title": ("City supply board", "全市生活必需品保供看板"),
         "matching": ("Matching", "供需对接"),
         "id": ("Id", "编号"),
         "to_date": ("To date", "累计"),
