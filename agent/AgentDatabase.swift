@@ -13,7 +13,10 @@ public struct AgentDatabase: Sendable {
     public struct Identity: Sendable, Hashable {
         public var store: String
         public var replica: ReplicaID
+        /// The hub in use: the one that answered last (at first, the first given).
         public var hub: String
+        /// Every hub given with `--hub`, in order: processes of one county hub on one database.
+        public var hubs: [String] = []
         public var token: String
         /// A county CA's PEM certificates (`--ca-cert`), trusted for this hub instead of the system's.
         public var trustedCertificatesPEM: String? = nil
@@ -21,8 +24,17 @@ public struct AgentDatabase: Sendable {
         public var allowInsecureHTTP = false
 
         /// Where and how a sync goes.
-        public var endpoint: HubEndpoint {
-            HubEndpoint(url: hub, token: token, trustedCertificatesPEM: trustedCertificatesPEM)
+        public var endpoint: HubEndpoint { endpoint(hub) }
+
+        public func endpoint(_ url: String) -> HubEndpoint {
+            HubEndpoint(url: url, token: token, trustedCertificatesPEM: trustedCertificatesPEM)
+        }
+
+        /// The hubs in the order a sync tries them: the one in use, then the others in the order
+        /// given, wrapping around.
+        public var failoverOrder: [String] {
+            guard let i = hubs.firstIndex(of: hub) else { return [hub] + hubs.filter { $0 != hub } }
+            return Array(hubs[i...] + hubs[..<i])
         }
     }
 
@@ -37,12 +49,14 @@ public struct AgentDatabase: Sendable {
     }
 
     /// Creates the database and this device's replica id. Several devices of one store each get their own.
+    /// `otherHubs` are further processes of the same county hub (one database), tried in order when
+    /// the one in use cannot be reached.
     public static func create(
-        path: String, store: String, hub: String, token: String, trustedCertificatesPEM: String? = nil,
+        path: String, store: String, hub: String, otherHubs: [String] = [], token: String, trustedCertificatesPEM: String? = nil,
         allowInsecureHTTP: Bool = false
     ) throws -> AgentDatabase {
         do { try Identifier.validate(store, field: "store") } catch { throw AgentError(error) }
-        try HubAddress.validate(hub, allowInsecureHTTP: allowInsecureHTTP)
+        let hubs = try Self.hubList([hub] + otherHubs, allowInsecureHTTP: allowInsecureHTTP)
         guard !token.isEmpty else { throw AgentError(.invalidInput, "token: must not be empty") }
         let db = try AgentDatabase(store: RecordStore(path: path))
         try db.writer.write { db in
@@ -53,6 +67,7 @@ public struct AgentDatabase: Sendable {
             try RecordStore.setMeta("store", store, in: db)
             try RecordStore.setMeta("replica", replica, in: db)
             try RecordStore.setMeta("hub", hub, in: db)
+            if hubs.count > 1 { try RecordStore.setMeta("hubs", hubs.joined(separator: "\n"), in: db) }
             try RecordStore.setMeta("token", token, in: db)
             if let trustedCertificatesPEM { try RecordStore.setMeta("ca_cert", trustedCertificatesPEM, in: db) }
             if allowInsecureHTTP { try RecordStore.setMeta("allow_insecure_http", 1, in: db) }
@@ -68,8 +83,8 @@ public struct AgentDatabase: Sendable {
     /// Changes what is given; `systemCertificateAuthorities` forgets a county CA stored earlier, so the
     /// hub's certificate is checked against the system's CAs again.
     public func reconfigure(
-        hub: String?, token: String?, trustedCertificatesPEM: String? = nil, systemCertificateAuthorities: Bool = false,
-        allowInsecureHTTP: Bool? = nil
+        hub: String?, otherHubs: [String] = [], token: String?, trustedCertificatesPEM: String? = nil,
+        systemCertificateAuthorities: Bool = false, allowInsecureHTTP: Bool? = nil
     ) async throws {
         if systemCertificateAuthorities, trustedCertificatesPEM != nil {
             throw AgentError(.invalidInput, "a county CA and the system's CAs: give one, not both")
@@ -77,12 +92,40 @@ public struct AgentDatabase: Sendable {
         if let token, token.isEmpty { throw AgentError(.invalidInput, "token: must not be empty") }
         try await writer.write { db in
             let current = try Self.identity(db)
-            try HubAddress.validate(hub ?? current.hub, allowInsecureHTTP: allowInsecureHTTP ?? current.allowInsecureHTTP)
-            if let hub { try RecordStore.setMeta("hub", hub, in: db) }
+            let allow = allowInsecureHTTP ?? current.allowInsecureHTTP
+            if let hub {
+                // New hubs replace the list; the first is used until another answers instead.
+                let hubs = try Self.hubList([hub] + otherHubs, allowInsecureHTTP: allow)
+                try RecordStore.setMeta("hub", hub, in: db)
+                try RecordStore.setMeta("hubs", hubs.count > 1 ? hubs.joined(separator: "\n") : nil, in: db)
+            } else {
+                _ = try Self.hubList(current.hubs, allowInsecureHTTP: allow)
+            }
             if let token { try RecordStore.setMeta("token", token, in: db) }
             if let trustedCertificatesPEM { try RecordStore.setMeta("ca_cert", trustedCertificatesPEM, in: db) }
             if systemCertificateAuthorities { try db.execute(sql: "DELETE FROM meta WHERE name = 'ca_cert'") }
             if let allowInsecureHTTP { try RecordStore.setMeta("allow_insecure_http", allowInsecureHTTP ? 1 : 0, in: db) }
+        }
+    }
+
+    /// Checks every hub address and drops repeats, keeping the order given.
+    static func hubList(_ hubs: [String], allowInsecureHTTP: Bool) throws -> [String] {
+        var seen = Set<String>()
+        var list = [String]()
+        for hub in hubs where seen.insert(hub).inserted {
+            try HubAddress.validate(hub, allowInsecureHTTP: allowInsecureHTTP)
+            list.append(hub)
+        }
+        return list
+    }
+
+    /// Makes `url`, one of the hubs given, the one in use (it answered while the one in use did not).
+    public func useHub(_ url: String) async throws {
+        try await writer.write { db in
+            guard try Self.identity(db).hubs.contains(url) else {
+                throw AgentError(.invalidInput, "hub: \(url) is not one of this agent's hubs")
+            }
+            try RecordStore.setMeta("hub", url, in: db)
         }
     }
 
@@ -96,9 +139,10 @@ public struct AgentDatabase: Sendable {
         else {
             throw AgentError(.notInitialised, "this database was never initialised; run 'baogong-agent init' first")
         }
+        let hub = String.fromDatabaseValue(try RecordStore.meta("hub", in: db)) ?? ""
+        let listed = String.fromDatabaseValue(try RecordStore.meta("hubs", in: db))?.split(separator: "\n").map(String.init) ?? []
         return Identity(
-            store: store, replica: replica,
-            hub: String.fromDatabaseValue(try RecordStore.meta("hub", in: db)) ?? "",
+            store: store, replica: replica, hub: hub, hubs: listed.isEmpty ? [hub] : listed,
             token: String.fromDatabaseValue(try RecordStore.meta("token", in: db)) ?? "",
             trustedCertificatesPEM: String.fromDatabaseValue(try RecordStore.meta("ca_cert", in: db)),
             allowInsecureHTTP: (Int64.fromDatabaseValue(try RecordStore.meta("allow_insecure_http", in: db)) ?? 0) != 0
@@ -370,7 +414,10 @@ public struct AgentDatabase: Sendable {
     public struct Status: Sendable, Hashable, Codable {
         public var store: String
         public var replica: String
+        /// The hub in use.
         public var hub: String
+        /// Every hub the agent may sync with, in the order it tries them after the one in use.
+        public var hubs: [String]
         public var pending: Int64
         public var oldestPendingAt: String?
         public var lastSyncAt: String?
@@ -390,7 +437,7 @@ public struct AgentDatabase: Sendable {
         enum CodingKeys: String, CodingKey {
             case lastBundleAt = "last_bundle_at"
             case tls, caCert = "ca_cert", allowInsecureHTTP = "allow_insecure_http"
-            case store, replica, hub, pending, oldestPendingAt = "oldest_pending_at", lastSyncAt = "last_sync_at"
+            case store, replica, hub, hubs, pending, oldestPendingAt = "oldest_pending_at", lastSyncAt = "last_sync_at"
             case lastAttemptAt = "last_attempt_at", lastError = "last_error", hubCursor = "hub_cursor"
             case ackedSeq = "acked_seq", localSeq = "local_seq"
         }
@@ -405,7 +452,7 @@ public struct AgentDatabase: Sendable {
                 db, sql: "SELECT COALESCE(MAX(seq), 0) FROM change_log WHERE replica = ?", arguments: [identity.replica]
             ) ?? 0
             return Status(
-                store: identity.store, replica: identity.replica, hub: identity.hub, pending: pending.count,
+                store: identity.store, replica: identity.replica, hub: identity.hub, hubs: identity.hubs, pending: pending.count,
                 oldestPendingAt: pending.oldestMilliseconds.map { Timestamps.iso(milliseconds: $0) },
                 lastSyncAt: String.fromDatabaseValue(try RecordStore.meta("last_sync_at", in: db)),
                 lastAttemptAt: String.fromDatabaseValue(try RecordStore.meta("last_attempt_at", in: db)),

@@ -45,18 +45,28 @@ public struct SyncClient: Sendable {
         let identity = try await database.identity()
         do {
             // An agent configured before this rule (or a database edited by hand) is held to it too.
-            try HubAddress.validate(identity.hub, allowInsecureHTTP: identity.allowInsecureHTTP)
+            for hub in identity.hubs { try HubAddress.validate(hub, allowInsecureHTTP: identity.allowInsecureHTTP) }
         } catch {
             try? await database.recordFailure(error.message, now: clock())
             throw error
         }
+        // Several hubs (processes of one county hub on one database): the one in use first, then the
+        // others in order; the agent stays with whichever answers.
+        let candidates = identity.failoverOrder
+        var current = 0
+        var recordedHub = identity.hub
         var restarts = 0
         var restamped = false
         while true {
             let request = try await database.nextBatch(limit: batchSize, now: clock())
             let response: SyncResponse
             do {
-                response = try await transport.sync(request, to: identity.endpoint)
+                response = try await transport.sync(request, to: identity.endpoint(candidates[current]))
+                if candidates[current] != recordedHub {
+                    try await database.useHub(candidates[current])
+                    recordedHub = candidates[current]
+                    logger.notice("now syncing with another hub", metadata: ["sync.hub": "\(recordedHub)"])
+                }
                 let restored = request.acked.map { response.acked < $0 } ?? false
                 guard response.acked >= request.upto || restored else {
                     throw AgentError(
@@ -77,6 +87,15 @@ public struct SyncClient: Sendable {
                 restamped = true
                 let count = try await database.correctClock(hubMilliseconds: error.hubTimeMilliseconds!, localNow: clock())
                 logger.warning("clock ahead of the hub's; re-stamped pending changes", metadata: ["sync.restamped": "\(count)"])
+                continue
+            } catch let error as AgentError
+                where (error.code == .hubUnreachable || error.code == .hubError) && current + 1 < candidates.count
+            {
+                // This hub cannot be reached or failed: the same batch goes to the next one.
+                logger.warning(
+                    "hub failed; trying the next", metadata: ["sync.hub": "\(candidates[current])", "sync.error": "\(error.message)"]
+                )
+                current += 1
                 continue
             } catch {
                 let message = (error as? AgentError)?.message ?? "\(error)"

@@ -61,7 +61,8 @@ struct Init: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Create the local database and this device's replica id.")
     @OptionGroup var db: DatabaseOptions
     @Option(help: "The store's id, as enrolled at the hub.") var store: String
-    @Option(help: "The hub's URL, e.g. https://hub.example:8443") var hub: String
+    @Option(help: "The hub's URL, e.g. https://hub.example:8443; again for each further process of the same hub, tried in order.")
+    var hub: [String]
     @OptionGroup var token: TokenOptions
     @OptionGroup var transport: HubTransportOptions
     @Flag(help: "A replaced PC: fetch the store's records from the hub into this new device.") var restore = false
@@ -73,8 +74,9 @@ struct Init: AsyncParsableCommand {
                     .invalidInput, "token: give the store's token with --token-file FILE, --token - (standard input) or BAOGONG_TOKEN"
                 )
             }
+            guard let first = hub.first else { throw AgentError(.invalidInput, "hub: give the hub's URL with --hub") }
             let agent = try AgentDatabase.create(
-                path: db.path, store: store, hub: hub, token: token,
+                path: db.path, store: store, hub: first, otherHubs: Array(hub.dropFirst()), token: token,
                 trustedCertificatesPEM: try transport.caCertificates(), allowInsecureHTTP: transport.allowInsecureHTTP ?? false
             )
             let identity = try await agent.identity()
@@ -101,7 +103,7 @@ struct Config: AsyncParsableCommand {
         abstract: "Change the hub URL, the store token (after 'baogong-hub stores rotate-token') or how the hub is trusted."
     )
     @OptionGroup var db: DatabaseOptions
-    @Option(help: "The hub's URL.") var hub: String?
+    @Option(help: "The hub's URL; again for each further process of the same hub (replaces the list).") var hub: [String] = []
     @OptionGroup var newToken: TokenOptions
     @OptionGroup var transport: HubTransportOptions
     @Flag(
@@ -117,10 +119,10 @@ struct Config: AsyncParsableCommand {
             }
             // BAOGONG_TOKEN applies only to a bare `config`, so that a variable left in the environment
             // never replaces the token while the hub address or its trust is being changed.
-            let bare = hub == nil && transport.caCert == nil && transport.allowInsecureHTTP == nil && !systemCAs
+            let bare = hub.isEmpty && transport.caCert == nil && transport.allowInsecureHTTP == nil && !systemCAs
             let token = try bare ? newToken.resolved() : newToken.fromFlags()
             let certificates = try transport.caCertificates()
-            guard hub != nil || token != nil || certificates != nil || transport.allowInsecureHTTP != nil || systemCAs else {
+            guard !hub.isEmpty || token != nil || certificates != nil || transport.allowInsecureHTTP != nil || systemCAs else {
                 throw AgentError(
                     .invalidInput,
                     "give --hub, a token (--token-file FILE, --token - or BAOGONG_TOKEN), --ca-cert, --system-cas"
@@ -129,7 +131,8 @@ struct Config: AsyncParsableCommand {
             }
             let agent = try db.open()
             try await agent.reconfigure(
-                hub: hub, token: token, trustedCertificatesPEM: certificates, systemCertificateAuthorities: systemCAs,
+                hub: hub.first, otherHubs: Array(hub.dropFirst()), token: token, trustedCertificatesPEM: certificates,
+                systemCertificateAuthorities: systemCAs,
                 allowInsecureHTTP: transport.allowInsecureHTTP
             )
             let identity = try await agent.identity()
@@ -462,6 +465,7 @@ struct Status: AsyncParsableCommand {
             if let error = s.lastError { print("last error: \(error) (at \(s.lastAttemptAt ?? "?"))") }
             if let bundle = s.lastBundleAt { print("last answer file applied (离线数据包) \(Elapsed.since(bundle, now: now))") }
             print("hub \(s.hub), hub cursor \(s.hubCursor), acknowledged up to \(s.ackedSeq) of \(s.localSeq)")
+            if s.hubs.count > 1 { print("hubs, tried in order after the one in use: \(s.hubs.joined(separator: ", "))") }
             print(
                 s.tls
                     ? "TLS (加密): yes, \(s.caCert ? "checked against the county CA" : "checked against the system's CAs")"

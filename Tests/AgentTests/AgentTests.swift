@@ -285,3 +285,84 @@ struct SyncClientTests {
         #expect(checked == .int(7))
     }
 }
+
+/// Several processes of one hub: a transport that refuses for the hubs marked down and hands every
+/// other request to one `FakeHub` (they share one database, as hub processes on PostgreSQL do).
+final class HubProcesses: SyncTransport, @unchecked Sendable {
+    let hub = FakeHub()
+    private let lock = NSLock()
+    var down = Set<String>()
+    private(set) var tried = [String]()
+
+    func sync(_ request: SyncRequest, to endpoint: HubEndpoint) async throws -> SyncResponse {
+        let refused = lock.withLock {
+            tried.append(endpoint.url)
+            return down.contains(endpoint.url)
+        }
+        if refused { throw AgentError(.hubUnreachable, "hub unreachable at \(endpoint.url) (test)") }
+        return try await hub.sync(request, to: endpoint)
+    }
+}
+
+@Suite("Store agent: several hubs")
+struct HubFailoverTests {
+    static let (a, b, c) = ("http://127.0.0.1:8081", "http://127.0.0.1:8082", "http://127.0.0.1:8083")
+
+    func agent() throws -> (ScratchAgent, AgentDatabase) {
+        let scratch = try ScratchAgent()
+        let path = scratch.directory.appendingPathComponent("failover.sqlite").path
+        let database = try AgentDatabase.create(path: path, store: "S01", hub: Self.a, otherHubs: [Self.b, Self.c, Self.a], token: "s.S01.x")
+        return (scratch, database)
+    }
+
+    @Test func theAgentTriesTheHubsInOrderAndStaysWithTheOneThatAnswered() async throws {
+        let (scratch, database) = try agent()
+        _ = scratch
+        #expect(try await database.status().hubs == [Self.a, Self.b, Self.c], "repeats dropped, order kept")
+        try await database.recordStock(StockEntry(date: day("2020-02-10"), commodity: "rice", onHand: 10, priceFen: 520))
+        let hubs = HubProcesses()
+        hubs.down = [Self.a]
+        let client = SyncClient(database: database, transport: hubs)
+        #expect(try await client.syncOnce().sent == 1)
+        #expect(hubs.tried == [Self.a, Self.b])
+        var status = try await database.status()
+        #expect(status.hub == Self.b && status.pending == 0 && status.lastError == nil)
+
+        // It stays with b; when b fails, it goes on to c, then wraps around to a.
+        try await database.recordStock(StockEntry(date: day("2020-02-11"), commodity: "rice", onHand: 9, priceFen: 520))
+        hubs.down = [Self.b, Self.c]
+        #expect(try await client.syncOnce().sent == 1)
+        #expect(Array(hubs.tried.suffix(3)) == [Self.b, Self.c, Self.a])
+        status = try await database.status()
+        #expect(status.hub == Self.a && status.pending == 0)
+        let merged = try await hubs.hub.store.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM stock") }
+        #expect(merged == 2, "both records reached the hubs' one database")
+    }
+
+    @Test func whenNoHubAnswersNothingMovesAndTheErrorIsRecorded() async throws {
+        let (scratch, database) = try agent()
+        _ = scratch
+        try await database.recordStock(StockEntry(date: day("2020-02-10"), commodity: "rice", onHand: 10, priceFen: 520))
+        let hubs = HubProcesses()
+        hubs.down = [Self.a, Self.b, Self.c]
+        await #expect(throws: AgentError.self) { try await SyncClient(database: database, transport: hubs).syncOnce() }
+        #expect(hubs.tried == [Self.a, Self.b, Self.c])
+        let status = try await database.status()
+        #expect(status.hub == Self.a && status.pending == 1 && status.lastError?.contains("8083") == true)
+    }
+
+    @Test func configReplacesTheListAndABadAddressChangesNothing() async throws {
+        let (scratch, database) = try agent()
+        _ = scratch
+        try await database.reconfigure(hub: Self.c, otherHubs: [Self.a], token: nil)
+        var status = try await database.status()
+        #expect(status.hub == Self.c && status.hubs == [Self.c, Self.a])
+        await #expect(throws: AgentError.self) {
+            try await database.reconfigure(hub: Self.b, otherHubs: ["http://10.1.2.3:8080"], token: nil)
+        }
+        status = try await database.status()
+        #expect(status.hub == Self.c && status.hubs == [Self.c, Self.a], "plain http beyond this machine refused whole")
+        try await database.reconfigure(hub: Self.b, token: nil)
+        #expect(try await database.status().hubs == [Self.b])
+    }
+}

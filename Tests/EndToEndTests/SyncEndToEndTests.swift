@@ -8,6 +8,30 @@ import Testing
 /// The real `baogong-hub serve` and real `baogong-agent` processes on loopback.
 @Suite("End to end: enrol, record offline, sync", .serialized)
 struct SyncEndToEndTests {
+    /// `--hub` given twice: the first address answers nothing, the agent syncs with the second,
+    /// stays with it, and `status --json` names both.
+    @Test func anAgentWithTwoHubsFailsOverAndSaysWhichItUses() throws {
+        let dir = try Scratch()
+        let hubDB = dir.path("hub.sqlite")
+        let token = try enrol(hubDB, "S01")
+        let hub = HubProcess(database: hubDB)
+        try hub.start()
+        defer { hub.stop() }
+        let dead = "http://127.0.0.1:\(freePort())"
+        let a = dir.path("a.sqlite")
+        #expect(try agentCLI(["init", "--db", a, "--store", "S01", "--hub", dead, "--hub", hub.url, "--token", token]).status == 0)
+        #expect(try agentCLI(["stock", "record", "--db", a, "--commodity", "rice", "--on-hand", "10", "--price", "5.2",
+                              "--date", "2020-02-10"]).status == 0)
+        let synced = try agentCLI(["sync", "--db", a])
+        #expect(synced.status == 0, "\(synced.stderr)")
+        let status = try JSONSerialization.jsonObject(with: Data(try agentCLI(["status", "--db", a, "--json"]).stdout.utf8)) as? [String: Any]
+        #expect(status?["hub"] as? String == hub.url)
+        #expect(status?["hubs"] as? [String] == [dead, hub.url])
+        #expect(status?["pending"] as? Int == 0)
+        let rows = try run(Executables.hub, ["supply", "--db", hubDB, "--date", "2020-02-10", "--json"]).stdout
+        #expect(rows.contains("\"on_hand\" : 10"))
+    }
+
     @Test func recordOfflineThenSyncAndSeeTheSameValuesOnTheHub() throws {
         let dir = try Scratch()
         let hubDB = dir.path("hub.sqlite")
