@@ -13,10 +13,7 @@ struct ViewOptions: ParsableArguments {
     @Option(help: "At a city hub: only this county's stores (its id, as in 'counties list').") var county: String?
     @Flag var json = false
 
-    func validate() throws {
-        try CommandLineTool.validateDate(date)
-        if by != nil && county != nil { throw ValidationError("give --by county or --county ID, not both") }
-    }
+    func validate() throws { try CommandLineTool.validateDate(date) }
 
     /// Grouped by county (`--by county`).
     var byCounty: Bool { by == .county }

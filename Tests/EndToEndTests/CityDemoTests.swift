@@ -54,5 +54,9 @@ struct CityDemoTests {
         #expect(anren.contains("anren.duolefu") || anren.contains("多乐福超市 Duolefu"))
         #expect(!anren.contains("guiyang.hualian") && !anren.contains("华联超市"), "only anren's stores on its board")
         #expect(try httpGet(hub.url + "/?county=nowhere", token: token).status == 404)
+        // by=county with county=ID: that county's row only.
+        let one = try httpGet(hub.url + "/v1/views/reporting?date=2020-02-29&by=county&county=anren", token: token)
+        let rows = (try JSONSerialization.jsonObject(with: one.body) as? [String: Any])?["rows"] as? [[String: Any]]
+        #expect(one.status == 200 && rows?.map { $0["county"] as? String } == ["anren"])
     }
 }

@@ -90,6 +90,9 @@ enum JSONResponse {
         body(try encoder.encode(value), status: status, gzip: false)
     }
 
+    /// A JSON document encoded earlier with `encoder` (a cached view), sent as it is.
+    static func make(encoded: Data) -> Response { body(encoded, status: .ok, gzip: false) }
+
     /// An encoded JSON document (the sync response, written by `SyncWireFormat`), gzipped when the
     /// client accepts gzip and the body is worth compressing.
     static func make(json: Data, gzipFor request: Request) -> Response {

@@ -47,6 +47,8 @@ public struct HubContext: Sendable {
     /// The server speaks TLS: the session cookie is marked `Secure`, so a browser never sends it
     /// over plain http.
     public var secureCookies = false
+    /// The views' last snapshots (nil: every request reads its snapshot afresh).
+    public var viewCache: ViewCache? = ViewCache()
 
     /// A `Set-Cookie` value for the session cookie (an empty value with max age 0 clears it).
     func sessionCookie(_ value: String, sameSite: String, maxAge: Int) -> String {

@@ -13,8 +13,8 @@ extension ReportingByCounty: ResponseEncodable {}
 extension CheckpointsByCounty: ResponseEncodable {}
 extension AlertsByCounty: ResponseEncodable {}
 
-/// A city hub's grouping of a view request: `?by=county` (one row per county) or `?county=ID`
-/// (one county's stores); neither at a county hub.
+/// A city hub's grouping of a view request: `?by=county` (one row per county) and `?county=ID`
+/// (one county's stores; with `by=county`, that county's row).
 struct CountyScope {
     var byCounty: Bool
     var county: String?
@@ -25,9 +25,6 @@ struct CountyScope {
         if let county {
             guard county.utf8.count <= 24, county.utf8.allSatisfy({ $0 == 0x2D || $0 == 0x5F || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }), !county.isEmpty else {
                 throw HubError(.badRequest, "invalid_parameter", "county: '\(county)' is not a county id", field: "county")
-            }
-            guard !byCounty else {
-                throw HubError(.badRequest, "invalid_parameter", "give by=county or county=ID, not both", field: "county")
             }
         }
     }
@@ -44,6 +41,11 @@ struct CountyScope {
 
 /// The snapshot a view request asks for: `?date=` or the latest date with a report, or today.
 func requestedSnapshot(_ request: Request, _ hub: HubContext) async throws -> CountySnapshot {
+    try await requestedViews(request, hub).snapshot
+}
+
+/// The views of the date a request asks for, from the views' cache when the hub keeps one.
+func requestedViews(_ request: Request, _ hub: HubContext) async throws -> CachedViews {
     var requested: CalendarDate?
     if let text = request.uri.queryParameters.get("date") {
         do { requested = try CalendarDate(text) } catch { throw HubError.invalidParameter(error) }
@@ -52,7 +54,10 @@ func requestedSnapshot(_ request: Request, _ hub: HubContext) async throws -> Co
     var date = requested
     if date == nil { date = try await hub.database.latestReportDate() }
     let day = date ?? Timestamps.today(now)
-    return try await hub.database.snapshot(date: day, settings: hub.viewSettings, now: now)
+    if let cache = hub.viewCache {
+        return try await cache.views(date: day, settings: hub.viewSettings, now: now, database: hub.database)
+    }
+    return CachedViews(snapshot: try await hub.database.snapshot(date: day, settings: hub.viewSettings, now: now))
 }
 
 /// `/v1/views/...`: the county views as JSON, for operators.
@@ -61,7 +66,12 @@ func addViewRoutes(to group: RouterGroup<OperatorRequestContext>, _ hub: HubCont
         // Only mass units convert, written as the catalog writes them.
         let unit = try Query.choice(request, "unit", [CommodityUnit.kg, .jin].map(\.rawValue)).flatMap(CommodityUnit.init(rawValue:))
         let scope = try CountyScope(request)
-        let snapshot = try scope.apply(try await requestedSnapshot(request, hub))
+        let views = try await requestedViews(request, hub)
+        if scope.county == nil && !scope.byCounty {
+            // The county's own supply view: encoded once per snapshot.
+            return JSONResponse.make(encoded: try views.supplyJSON(unit: unit) { try JSONResponse.encoder.encode($0) })
+        }
+        let snapshot = try scope.apply(views.snapshot)
         return scope.byCounty ? try JSONResponse.make(snapshot.supplyByCounty(unit: unit)) : try JSONResponse.make(snapshot.supply(unit: unit))
     }
     group.get("alerts") { request, _ in
@@ -89,9 +99,10 @@ func addDashboard(to group: RouterGroup<OperatorRequestContext>, _ hub: HubConte
         // At a city hub, `?county=ID` is that county's board (its stores); `?by=county` the city's,
         // whose county table is shown whenever the hub has counties.
         let scope = try CountyScope(request)
-        let full = try await requestedSnapshot(request, hub)
+        let views = try await requestedViews(request, hub)
+        let full = views.snapshot
         let page = DashboardPage(
-            snapshot: try scope.apply(full), language: language, role: context.role,
+            snapshot: try scope.apply(full), board: scope.county == nil ? views.board : nil, language: language, role: context.role,
             csrfToken: CSRF.session(of: request).map { CSRF.token(session: $0) },
             county: scope.county.flatMap { id in full.counties.first { $0.id == id } }
         ).render()

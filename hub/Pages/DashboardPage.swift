@@ -5,6 +5,8 @@ import Foundation
 /// (the hub may have no internet), readable on a phone, refreshed every minute.
 struct DashboardPage {
     let snapshot: CountySnapshot
+    /// The snapshot's views when already computed (the views' cache); nil computes them.
+    var board: CountyBoard? = nil
     let language: Language
     /// The signed-in operator's role: the matching panel shows its confirm forms only to dispatchers.
     var role: OperatorRole? = nil
@@ -17,7 +19,7 @@ struct DashboardPage {
 
     func page() -> HTML {
         let l = Labels(language: language)
-        let board = CountyBoard(snapshot)
+        let board = self.board ?? CountyBoard(snapshot)
         let (supply, checkpoints, alerts) = (board.supply, board.checkpoints, board.alerts)
         let date = snapshot.date.description
         var sections = [

@@ -189,6 +189,26 @@ public struct HubDatabase: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v9-view-versions") { db in
+            // What the views read besides the change log, each with a counter that every write bumps
+            // (in this process or another: the triggers live in the database). With the change log's
+            // last position, the counters tell the views' cache whether anything changed, and what.
+            try db.execute(sql: "CREATE TABLE view_version (name TEXT PRIMARY KEY NOT NULL, n INTEGER NOT NULL) WITHOUT ROWID")
+            // Fixed with this migration: a later migration adds tables of its own.
+            let tables = [
+                "enrolment", "replica_status", "replica_cursor", "report_arrival", "approval", "county", "county_link",
+                "county_approval", "signing_key",
+            ]
+            for table in tables {
+                try db.execute(sql: "INSERT INTO view_version(name, n) VALUES (?, 0)", arguments: [table])
+                for event in ["INSERT", "UPDATE", "DELETE"] {
+                    try db.execute(sql: """
+                        CREATE TRIGGER view_version_\(table)_\(event.lowercased()) AFTER \(event) ON \(table)
+                        BEGIN UPDATE view_version SET n = n + 1 WHERE name = '\(table)'; END
+                        """)
+                }
+            }
+        }
     }
 
     // MARK: - Hub-written records

@@ -111,6 +111,16 @@ public protocol HubStore: Sendable {
     func history(set: RecordSetSchema, key: String) async throws -> [RecordWrite]
     /// Everything the county views of one date need, from one consistent read.
     func snapshot(date: CalendarDate, settings: ViewSettings, now: Date) async throws -> CountySnapshot
+    /// The same, with the stock window taken from an earlier snapshot of the date (the views' cache
+    /// passes it when no stock record of the window has changed since).
+    func snapshot(date: CalendarDate, settings: ViewSettings, now: Date, reusingStock: [StockObservation]?) async throws
+        -> CountySnapshot
+    /// Where the data the views read stands: the change log's last position and a counter per table
+    /// the views read besides it. Equal versions mean equal snapshots (given the same time).
+    func dataVersion() async throws -> DataVersion
+    /// What the change log gained after `seq`: its record sets and the dates of its stock and
+    /// checkpoint records; nil when more than `limit` entries came (the cache then starts afresh).
+    func changeSummary(after seq: Int64, limit: Int) async throws -> ChangeSummary?
     /// The most recent date with any stock report (views default to it).
     func latestReportDate() async throws -> CalendarDate?
 

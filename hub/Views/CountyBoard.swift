@@ -10,8 +10,13 @@ public struct CountyBoard: Sendable {
     public let alerts: [Alert]
 
     public init(_ snapshot: CountySnapshot) {
+        self.init(snapshot, supply: snapshot.supply())
+    }
+
+    /// The views of `snapshot` around a supply view already computed from it.
+    public init(_ snapshot: CountySnapshot, supply: SupplyView) {
         self.snapshot = snapshot
-        supply = snapshot.supply()
+        self.supply = supply
         reporting = snapshot.reporting()
         checkpoints = snapshot.checkpointTotals()
         alerts = snapshot.alerts(supply: supply, reporting: reporting, checkpoints: checkpoints)

@@ -187,6 +187,14 @@ extension HubDatabase {
     public func snapshot(date: CalendarDate, settings: ViewSettings = ViewSettings(), now: Date = Date()) async throws
         -> CountySnapshot
     {
+        try await snapshot(date: date, settings: settings, now: now, reusingStock: nil)
+    }
+
+    /// The same, taking the stock window (the largest read by far) from an earlier snapshot of the
+    /// same date and settings when the caller knows no stock record of the window has changed since.
+    public func snapshot(date: CalendarDate, settings: ViewSettings, now: Date, reusingStock stock: [StockObservation]?)
+        async throws -> CountySnapshot
+    {
         try await writer.readOnQueue { db in
             var snapshot = CountySnapshot(date: date, asOf: now, settings: settings)
             // A date whose deadline has passed is judged as of its deadline, not as of today.
@@ -246,9 +254,7 @@ extension HubDatabase {
             snapshot.matching = try Self.matchingBook(in: db)
             snapshot.deliveries = try Self.deliveries(from: nil, to: date, in: db)
             snapshot.passes = try Self.passes(id: nil, in: db)
-            snapshot.stock = try Self.stockWindow(
-                from: date.adding(days: -settings.trailingDays), to: date, in: db
-            )
+            snapshot.stock = try stock ?? Self.stockWindow(from: date.adding(days: -settings.trailingDays), to: date, in: db)
             snapshot.checkpoints = try Row.fetchAll(
                 db,
                 sql: """

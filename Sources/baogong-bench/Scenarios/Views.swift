@@ -5,7 +5,8 @@ import Foundation
 /// Scenario 7: the county views on a hub holding S stores × 7 commodities × D days of stock reports
 /// (and a checkpoint count per store and day), loaded through `HubDatabase.sync` as agents would.
 /// The supply view is timed in process and over HTTP, the dashboard page over HTTP (GET / with an
-/// operator's bearer token).
+/// operator's bearer token): cold on a hub without the views' cache (every request reads its
+/// snapshot), then warm on one with it, with no new data and after syncs of other dates.
 struct ViewsScenario {
     var stores: Int
     var days: Int
@@ -17,15 +18,70 @@ struct ViewsScenario {
         let path = directory.appendingPathComponent("hub-views.sqlite").path
         Files.removeDatabase(path)
         let database = try HubDatabase.open(path: path)
-        let hub = try await RunningHub.start(HubContext.quiet(database))
+        var cold = HubContext.quiet(database)
+        cold.viewCache = nil
+        let hub = try await RunningHub.start(cold)
+        let cache = ViewCache()
+        var warmContext = HubContext.quiet(database)
+        warmContext.viewCache = cache
+        let warm = try await RunningHub.start(warmContext)
         do {
-            let rows = try await measure(hub, database)
+            var rows = try await measure(hub, database)
+            rows += try await measureWarm(warm, cache, database)
             await hub.stop()
+            await warm.stop()
             return rows
         } catch {
             await hub.stop()
+            await warm.stop()
             throw error
         }
+    }
+
+    /// The same requests on a hub with the views' cache: with no new data, and right after a sync of
+    /// another date (a store's report for the day after: the window of the date viewed is untouched).
+    func measureWarm(_ hub: RunningHub, _ cache: ViewCache, _ database: HubDatabase) async throws -> [ResultRow] {
+        let token = try await database.addOperator(name: "bench warm operator").token
+        let date = CalendarDate(dayNumber: Workload.firstDay.dayNumber + days - 1)
+        let getter = HTTPGetter()
+        _ = try await getter.get("\(hub.url)/v1/views/supply?date=\(date)", bearer: token)
+        var supply = LatencySample(), dashboard = LatencySample(), afterSync = LatencySample(), dashboardAfterSync = LatencySample()
+        for _ in 0..<repetitions {
+            supply.add(try await Measure.time { try await getter.get("\(hub.url)/v1/views/supply?date=\(date)", bearer: token) }.1)
+            dashboard.add(try await Measure.time { try await getter.get("\(hub.url)/?date=\(date)&lang=en", bearer: token) }.1)
+        }
+        // Syncs that change data, but not the date viewed: the next request keeps the stock window.
+        let later = date.adding(days: 1)
+        for r in 0..<repetitions {
+            let store = Workload.storeID(1 + r % stores)
+            let change = Change(
+                set: "stock", key: "\(store)/rice/\(later)", timestamp: HLCTimestamp(milliseconds: Workload.nowMilliseconds(), counter: 0),
+                replica: nil, fields: ["on_hand": .real(Double(100 + r)), "price": .int(520)]
+            )
+            let request = SyncRequest(
+                store: store, replica: Workload.replica(ofStore: store) + "x", cursor: 0, upto: 1, pending: 0,
+                sentAt: Int64(Workload.nowMilliseconds()), changes: [change]
+            )
+            _ = try await database.sync(request, store: store)
+            afterSync.add(try await Measure.time { try await getter.get("\(hub.url)/v1/views/supply?date=\(date)", bearer: token) }.1)
+            _ = try await database.sync(request, store: store)  // a replay: changes nothing
+            dashboardAfterSync.add(try await Measure.time { try await getter.get("\(hub.url)/?date=\(date)&lang=en", bearer: token) }.1)
+        }
+        func pair(_ s: LatencySample) -> String { "\(Format.milliseconds(s.p50)) / \(Format.milliseconds(s.p95))" }
+        let targeted = stores >= 1_000 && days >= 90
+        let counts = cache.statistics
+        return [
+            ResultRow(Self.name, "warm GET /v1/views/supply, no new data p50 / p95", supply.p50, unit: "s", display: pair(supply),
+                      target: targeted ? "p95 < 10 ms" : nil, met: targeted ? supply.p95 < 0.01 : nil),
+            ResultRow(Self.name, "warm GET / dashboard, no new data p50 / p95", dashboard.p50, unit: "s", display: pair(dashboard),
+                      target: targeted ? "p95 < 10 ms" : nil, met: targeted ? dashboard.p95 < 0.01 : nil),
+            ResultRow(Self.name, "GET /v1/views/supply after a sync of another date p50 / p95", afterSync.p50, unit: "s",
+                      display: pair(afterSync)),
+            ResultRow(Self.name, "GET / after a sync of another date p50 / p95", dashboardAfterSync.p50, unit: "s",
+                      display: pair(dashboardAfterSync)),
+            ResultRow(Self.name, "cache: hits / stock kept / supply kept / read afresh", Double(counts.hits), unit: "",
+                      display: "\(counts.hits) / \(counts.stockKept) / \(counts.supplyKept) / \(counts.misses)"),
+        ]
     }
 
     func measure(_ hub: RunningHub, _ database: HubDatabase) async throws -> [ResultRow] {

@@ -1,0 +1,120 @@
+@testable import BaogongHub
+import BaogongModel
+import Foundation
+import Testing
+
+/// The views' cache serves what a fresh read would, whatever happened in between: a cached answer
+/// is only ever a faster way to the same figures.
+@Suite("Views' cache")
+struct ViewCacheTests {
+    typealias D = HubDatabaseTests
+    static let date = try! CalendarDate("2020-02-10")
+
+    static func hub(stores: Int = 4) async throws -> HubDatabase {
+        let hub = try D.hubSeeded(at: D.now)
+        for i in 1...stores {
+            _ = try await hub.addStore(id: "S0\(i)", name: "Store \(i)", township: nil, kind: .supermarket, now: D.now)
+        }
+        return hub
+    }
+
+    static func report(_ hub: HubDatabase, store: String, date: String, onHand: Double, upto: Int64, at iso: String = "2020-02-10T08:00:00Z")
+        async throws
+    {
+        let change = D.stock("\(store)/rice/\(date)", at: iso, ["on_hand": .real(onHand), "sold": .real(5), "price": .int(520)])
+        _ = try await hub.sync(D.request(store, replica: "\(store).dev1", upto: upto, [change]), store: store, now: D.now)
+    }
+
+    /// What the cache serves and what a fresh read gives, as the API sends them.
+    static func compare(_ cache: ViewCache, _ hub: HubDatabase, now: Date = D.now, sourceLocation: SourceLocation = #_sourceLocation)
+        async throws
+    {
+        let cached = try await cache.views(date: Self.date, settings: ViewSettings(), now: now, database: hub)
+        let fresh = try await hub.snapshot(date: Self.date, now: now)
+        let encoder = JSONResponse.encoder
+        #expect(
+            try cached.supplyJSON { try encoder.encode($0) } == encoder.encode(fresh.supply()), "supply", sourceLocation: sourceLocation
+        )
+        #expect(try encoder.encode(cached.board.reporting) == encoder.encode(fresh.reporting()), "reporting", sourceLocation: sourceLocation)
+        #expect(try encoder.encode(cached.board.alerts) == encoder.encode(fresh.alerts()), "alerts", sourceLocation: sourceLocation)
+        #expect(cached.snapshot.asOf == fresh.asOf, sourceLocation: sourceLocation)
+    }
+
+    @Test func nothingNewIsAHitAndAnotherDatesSyncKeepsTheStockAndTheSupplyView() async throws {
+        let hub = try await Self.hub()
+        try await Self.report(hub, store: "S01", date: "2020-02-10", onHand: 100, upto: 1)
+        let cache = ViewCache()
+        try await Self.compare(cache, hub)
+        #expect(cache.statistics == .init(hits: 0, stockKept: 0, supplyKept: 0, misses: 1))
+        try await Self.compare(cache, hub)
+        #expect(cache.statistics.hits == 1)
+
+        // A report for a date outside the window: the stock window and the supply view are kept.
+        try await Self.report(hub, store: "S02", date: "2020-03-01", onHand: 7, upto: 1)
+        try await Self.compare(cache, hub)
+        #expect(cache.statistics.stockKept == 1 && cache.statistics.supplyKept == 1 && cache.statistics.misses == 1)
+
+        // A report for the date itself: read afresh.
+        try await Self.report(hub, store: "S02", date: "2020-02-10", onHand: 50, upto: 2)
+        try await Self.compare(cache, hub)
+        #expect(cache.statistics.misses == 2)
+        let rice = try await cache.views(date: Self.date, settings: ViewSettings(), now: D.now, database: hub).supply()
+            .commodities.first { $0.commodity == "rice" }
+        #expect(rice?.onHand == 150)
+    }
+
+    @Test func writesBesideTheChangeLogAndThePassingOfTimeAreSeen() async throws {
+        let hub = try await Self.hub()
+        try await Self.report(hub, store: "S01", date: "2020-02-10", onHand: 100, upto: 1)
+        let cache = ViewCache()
+        try await Self.compare(cache, hub)
+        // A revocation writes no change-log entry; a sign-off neither: both are seen.
+        try await hub.revokeStore(id: "S04", now: D.now)
+        try await Self.compare(cache, hub)
+        #expect(try await cache.views(date: Self.date, settings: ViewSettings(), now: D.now, database: hub).snapshot.activeStores.count == 3)
+        _ = try await hub.approve(date: Self.date, note: "ok", now: D.now)
+        try await Self.compare(cache, hub)
+        #expect(try await cache.views(date: Self.date, settings: ViewSettings(), now: D.now, database: hub).board.reporting.approved)
+        // Seven hours on, S01's device has gone stale; after the deadline the date is judged at it.
+        try await Self.compare(cache, hub, now: D.now.addingTimeInterval(7 * 3600))
+        try await Self.compare(cache, hub, now: D.now.addingTimeInterval(30 * 3600))
+        let late = try await cache.views(date: Self.date, settings: ViewSettings(), now: D.now.addingTimeInterval(30 * 3600), database: hub)
+        #expect(late.snapshot.judgedAtDeadline)
+    }
+
+    @Test func aLongRandomRunServesWhatAFreshReadGives() async throws {
+        let hub = try await Self.hub(stores: 6)
+        let cache = ViewCache()
+        var random = SeededRandom(seed: 11)
+        var upto = [String: Int64]()
+        var statusDay = 0
+        for step in 0..<60 {
+            switch Int.random(in: 0..<10, using: &random) {
+            case 0..<6:
+                let store = "S0\(Int.random(in: 1...6, using: &random))"
+                let date = Self.date.adding(days: Int.random(in: -12...3, using: &random))
+                upto[store, default: 0] += 1
+                try await Self.report(
+                    hub, store: store, date: date.description, onHand: Double(Int.random(in: 0...500, using: &random)),
+                    upto: upto[store]!, at: "2020-02-10T0\(step % 10):00:00Z"
+                )
+            case 6:
+                statusDay += 1
+                try await hub.setStoreStatus(
+                    store: "S0\(Int.random(in: 1...6, using: &random))", open: Bool.random(using: &random), authority: .order,
+                    reason: nil, since: Self.date.adding(days: -statusDay % 5), now: D.now
+                )
+            case 7:
+                _ = try await hub.approve(date: Self.date, note: "step \(step)", now: D.now)
+            case 8:
+                try await hub.updateCatalog(id: "rice", unit: nil, nameEnglish: nil, nameChinese: nil,
+                                            minDays: Int.random(in: 1...9, using: &random), now: D.now)
+            default:
+                break  // a refresh with nothing new
+            }
+            try await Self.compare(cache, hub, now: D.now.addingTimeInterval(Double(step) * 900))
+        }
+        let counts = cache.statistics
+        #expect(counts.hits > 0 && counts.stockKept > 0 && counts.misses > 0, "\(counts)")
+    }
+}
