@@ -201,9 +201,13 @@ public struct HubDatabase: Sendable {
             ]
             for table in tables {
                 try db.execute(sql: "INSERT INTO view_version(name, n) VALUES (?, 0)", arguments: [table])
-                for event in ["INSERT", "UPDATE", "DELETE"] {
+                // An update counts only when it changes a value (a replay that rewrites a row as it
+                // was leaves the views as they were). The columns are the table's as of this migration.
+                let columns = try Row.fetchAll(db, sql: "PRAGMA table_info(\(table))").map { $0["name"] as String }
+                let changed = columns.map { "OLD.\($0) IS NOT NEW.\($0)" }.joined(separator: " OR ")
+                for (event, condition) in [("INSERT", ""), ("UPDATE", " WHEN \(changed)"), ("DELETE", "")] {
                     try db.execute(sql: """
-                        CREATE TRIGGER view_version_\(table)_\(event.lowercased()) AFTER \(event) ON \(table)
+                        CREATE TRIGGER view_version_\(table)_\(event.lowercased()) AFTER \(event) ON \(table)\(condition)
                         BEGIN UPDATE view_version SET n = n + 1 WHERE name = '\(table)'; END
                         """)
                 }
