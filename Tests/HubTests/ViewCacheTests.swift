@@ -1,6 +1,11 @@
 @testable import BaogongHub
 import BaogongModel
 import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Synchronization
 import Testing
 
 /// The views' cache serves what a fresh read would, whatever happened in between: a cached answer
@@ -116,5 +121,47 @@ struct ViewCacheTests {
         }
         let counts = cache.statistics
         #expect(counts.hits > 0 && counts.stockKept > 0 && counts.misses > 0, "\(counts)")
+    }
+
+    /// The dashboard and the supply view from a hub with the cache and one without, on one database:
+    /// the same bytes, for a bearer token and for a browser session (with its CSRF token in the forms).
+    @Test func cachedPagesAreTheBytesAFreshRenderGives() async throws {
+        let hub = try await Self.hub()
+        try await Self.report(hub, store: "S01", date: "2020-02-10", onHand: 100, upto: 1)
+        let admin = try await hub.addOperator(name: "Admin", role: .admin, now: D.now)
+        let session = try #require(try await hub.startSession(operatorToken: admin.token, lifetime: 3600, now: D.now))
+        var clock = D.now
+        let now = Mutex(D.now)
+        func app(cached: Bool) -> some ApplicationProtocol {
+            var context = HubContext(database: hub, logger: Logger(label: "view-cache-tests"), clock: { now.withLock { $0 } })
+            if !cached { context.viewCache = nil }
+            return Application(router: buildHubRouter(context))
+        }
+        let (cached, fresh) = (app(cached: true), app(cached: false))
+        func body(_ app: some ApplicationProtocol, _ uri: String, cookie: Bool) async throws -> String {
+            var headers: HTTPFields = [:]
+            if cookie { headers[.cookie] = "\(HubServerSettings.sessionCookie)=\(session)" } else { headers[.authorization] = "Bearer \(admin.token)" }
+            let sent = headers
+            return try await app.test(.router) { client in
+                try await client.execute(uri: uri, method: .get, headers: sent) { response in
+                    #expect(response.status == .ok)
+                    return String(buffer: response.body)
+                }
+            }
+        }
+        for round in 0..<3 {
+            for uri in ["/?date=2020-02-10&lang=en", "/?date=2020-02-10&lang=zh", "/v1/views/supply?date=2020-02-10"] {
+                for cookie in [false, true] {
+                    let a = try await body(cached, uri, cookie: cookie)
+                    let b = try await body(fresh, uri, cookie: cookie)
+                    #expect(a == b, "round \(round) \(uri) cookie \(cookie)")
+                    #expect(!a.contains(PageMarkers.asOf) && !a.contains(PageMarkers.csrf))
+                }
+            }
+            // Time moves on (the "as of" line changes), then new data arrives.
+            clock = clock.addingTimeInterval(600)
+            now.withLock { $0 = clock }
+            if round == 1 { try await Self.report(hub, store: "S02", date: "2020-02-10", onHand: 40, upto: 1) }
+        }
     }
 }

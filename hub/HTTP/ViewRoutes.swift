@@ -39,6 +39,13 @@ struct CountyScope {
     }
 }
 
+/// Stand-ins for what changes between requests in a page the views' cache keeps: letters and
+/// digits only (unchanged by HTML escaping), random per process (no content can hold them).
+enum PageMarkers {
+    static let asOf = "asof" + Timestamps.randomHex(12)
+    static let csrf = "csrf" + Timestamps.randomHex(12)
+}
+
 /// The snapshot a view request asks for: `?date=` or the latest date with a report, or today.
 func requestedSnapshot(_ request: Request, _ hub: HubContext) async throws -> CountySnapshot {
     try await requestedViews(request, hub).snapshot
@@ -101,11 +108,24 @@ func addDashboard(to group: RouterGroup<OperatorRequestContext>, _ hub: HubConte
         let scope = try CountyScope(request)
         let views = try await requestedViews(request, hub)
         let full = views.snapshot
-        let page = DashboardPage(
-            snapshot: try scope.apply(full), board: scope.county == nil ? views.board : nil, language: language, role: context.role,
-            csrfToken: CSRF.session(of: request).map { CSRF.token(session: $0) },
-            county: scope.county.flatMap { id in full.counties.first { $0.id == id } }
-        ).render()
+        let csrf = CSRF.session(of: request).map { CSRF.token(session: $0) }
+        guard scope.county == nil else {
+            let page = DashboardPage(
+                snapshot: try scope.apply(full), language: language, role: context.role, csrfToken: csrf,
+                county: full.counties.first { $0.id == scope.county }
+            ).render()
+            return htmlResponse(page)
+        }
+        // The board is rendered once per snapshot, language and role; the time and the session's
+        // CSRF token are filled in per request.
+        let template = views.page("\(language.rawValue)|\(context.role.rawValue)|\(csrf != nil)") {
+            DashboardPage(
+                snapshot: full, board: views.board, language: language, role: context.role,
+                csrfToken: csrf == nil ? nil : PageMarkers.csrf, asOfMarker: PageMarkers.asOf
+            ).render()
+        }
+        var page = template.replacingOccurrences(of: PageMarkers.asOf, with: Timestamps.countyTime(full.asOf))
+        if let csrf { page = page.replacingOccurrences(of: PageMarkers.csrf, with: csrf) }
         return htmlResponse(page)
     }
     addMatchingForm(to: group, hub)

@@ -14,6 +14,8 @@ struct DashboardPage {
     var csrfToken: String? = nil
     /// At a city hub: the county whose board this is (`/?county=ID`), nil for the city's board.
     var county: CountyInfo? = nil
+    /// Rendered in place of the "as of" time, for a page the views' cache keeps and fills in.
+    var asOfMarker: String? = nil
 
     func render() -> String { page().description }
 
@@ -59,7 +61,7 @@ struct DashboardPage {
                 <button type="submit">\(l["show"])</button>
                 <a href="/?date=\(date)&amp;lang=zh">中文</a> · <a href="/?date=\(date)&amp;lang=en">English</a>
               </form>
-              <p class="asof">\(l["as_of"]) \(Timestamps.countyTime(snapshot.asOf)) (UTC+8)</p>
+              <p class="asof">\(l["as_of"]) \(asOfMarker ?? Timestamps.countyTime(snapshot.asOf)) (UTC+8)</p>
               \(countyMark(l))
               \(approvalMark(l))
               <form method="post" action="/logout?lang=\(language.rawValue)" class="signout"><button type="submit">\(l["sign_out"])</button></form>

@@ -49,53 +49,66 @@ extension HubDatabase {
 }
 
 /// The views of one date as the dashboard and `/v1/views/*` serve them, from a snapshot that the
-/// cache may have kept: each view computed at most once per snapshot, the supply JSON encoded once.
+/// cache may have kept: each view computed at most once per snapshot, the supply JSON encoded once,
+/// the dashboard rendered once per language and role.
 public final class CachedViews: Sendable {
     public let snapshot: CountySnapshot
-    private let parts = Mutex(Parts())
+    /// What does not depend on `as_of`: shared by the copies `ViewCache` makes as time moves on.
+    let shared: Shared
+    private let computedBoard = Mutex<CountyBoard?>(nil)
 
-    struct Parts {
-        var supply = [String: SupplyView]()
-        var supplyJSON = [String: Data]()
-        var board: CountyBoard?
+    final class Shared: Sendable {
+        struct Parts {
+            var supply = [String: SupplyView]()
+            var supplyJSON = [String: Data]()
+            var pages = [String: String]()
+        }
+        let parts: Mutex<Parts>
+        init(_ parts: Parts = Parts()) { self.parts = Mutex(parts) }
     }
 
-    init(snapshot: CountySnapshot, carrying supply: [String: SupplyView] = [:], json: [String: Data] = [:]) {
+    init(snapshot: CountySnapshot, shared: Shared = Shared()) {
         self.snapshot = snapshot
-        parts.withLock {
-            $0.supply = supply
-            $0.supplyJSON = json
-        }
+        self.shared = shared
     }
 
     public func supply(unit: CommodityUnit? = nil) -> SupplyView {
         let key = unit?.rawValue ?? ""
-        if let cached = parts.withLock({ $0.supply[key] }) { return cached }
+        if let cached = shared.parts.withLock({ $0.supply[key] }) { return cached }
         let view = snapshot.supply(unit: unit)
-        parts.withLock { $0.supply[key] = view }
+        shared.parts.withLock { $0.supply[key] = view }
         return view
     }
 
     /// `GET /v1/views/supply` as sent.
     public func supplyJSON(unit: CommodityUnit? = nil, encode: (SupplyView) throws -> Data) rethrows -> Data {
         let key = unit?.rawValue ?? ""
-        if let cached = parts.withLock({ $0.supplyJSON[key] }) { return cached }
+        if let cached = shared.parts.withLock({ $0.supplyJSON[key] }) { return cached }
         let data = try encode(supply(unit: unit))
-        parts.withLock { $0.supplyJSON[key] = data }
+        shared.parts.withLock { $0.supplyJSON[key] = data }
         return data
+    }
+
+    /// A page rendered once under `key`, with markers for what changes between requests (the time
+    /// it is as of, a session's CSRF token) that the caller fills in.
+    func page(_ key: String, render: () -> String) -> String {
+        if let cached = shared.parts.withLock({ $0.pages[key] }) { return cached }
+        let page = render()
+        shared.parts.withLock { $0.pages[key] = page }
+        return page
     }
 
     /// Every view of the snapshot (the dashboard's and the daily report's).
     public var board: CountyBoard {
-        if let cached = parts.withLock({ $0.board }) { return cached }
-        let board = CountyBoard(snapshot, supply: supply())
-        parts.withLock { $0.board = board }
-        return board
+        if let cached = computedBoard.withLock({ $0 }) { return cached }
+        let computed = CountyBoard(snapshot, supply: supply())
+        computedBoard.withLock { $0 = computed }
+        return computed
     }
 
     /// What carries over to a snapshot whose supply inputs are unchanged.
-    var supplyParts: (views: [String: SupplyView], json: [String: Data]) {
-        parts.withLock { ($0.supply, $0.supplyJSON) }
+    var supplyParts: Shared.Parts {
+        shared.parts.withLock { Shared.Parts(supply: $0.supply, supplyJSON: $0.supplyJSON) }
     }
 }
 
@@ -169,8 +182,7 @@ public final class ViewCache: Sendable {
         if keptStock != nil, let previous {
             let old = previous.views.snapshot
             if old.stores == snapshot.stores && old.statusEvents == snapshot.statusEvents && old.catalog == snapshot.catalog {
-                let carried = previous.views.supplyParts
-                views = CachedViews(snapshot: snapshot, carrying: carried.views, json: carried.json)
+                views = CachedViews(snapshot: snapshot, shared: .init(previous.views.supplyParts))
                 counts.withLock { $0.supplyKept += 1 }
             }
             counts.withLock { $0.stockKept += 1 }
@@ -192,8 +204,7 @@ public final class ViewCache: Sendable {
         guard !views.snapshot.judgedAtDeadline, views.snapshot.asOf != now else { return views }
         var snapshot = views.snapshot
         snapshot.asOf = now
-        let carried = views.supplyParts
-        return CachedViews(snapshot: snapshot, carrying: carried.views, json: carried.json)
+        return CachedViews(snapshot: snapshot, shared: views.shared)
     }
 
     /// When the snapshot stops being true with no new data: a device heard recently goes stale, or
