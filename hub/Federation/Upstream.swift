@@ -119,7 +119,13 @@ extension HubDatabase {
             ) else { return nil }
             let acked: Int64 = row[5]
             let logged = try RecordStore.upwardChanges(after: acked, limit: limit, excludingReplica: UpstreamProtocol.cityReplica, in: db)
-            let pending = try RecordStore.upwardCount(after: logged.last?.seq ?? acked, excludingReplica: UpstreamProtocol.cityReplica, in: db)
+            // What waits after this batch: none when the batch is not full; otherwise counted, up to
+            // a bound, so that a long backlog is not counted in full for every batch of it.
+            let pending = logged.count < limit
+                ? 0
+                : try RecordStore.upwardCount(
+                    after: logged.last?.seq ?? acked, excludingReplica: UpstreamProtocol.cityReplica, upTo: 1_000_000, in: db
+                )
             let registry = try Row.fetchAll(db, sql: "SELECT store, revoked_at IS NOT NULL FROM enrolment ORDER BY store")
                 .map { UpstreamStore(id: $0[0], revoked: $0[1]) }
             let digest = TokenDigest.hex(registry.map { "\($0.id)\u{1F}\($0.revoked ? 1 : 0)" }.joined(separator: "\u{1E}"))

@@ -258,12 +258,18 @@ public struct RecordStore: Sendable {
         )
     }
 
-    /// How many changes `upwardChanges` has still to send after `seq`.
-    public static func upwardCount(after seq: Int64, excludingReplica excluded: ReplicaID, in db: Database) throws -> Int64 {
+    /// How many changes `upwardChanges` has still to send after `seq` (at most `bound`, when given).
+    public static func upwardCount(after seq: Int64, excludingReplica excluded: ReplicaID, upTo bound: Int? = nil, in db: Database)
+        throws -> Int64
+    {
         try Int64.fetchOne(
             db,
-            sql: "SELECT COUNT(*) FROM change_log WHERE seq > ? AND (store IS NOT NULL OR record_set = 'stores') AND replica <> ?",
-            arguments: [seq, excluded]
+            sql: """
+                SELECT COUNT(*) FROM (
+                    SELECT 1 FROM change_log WHERE seq > ? AND (store IS NOT NULL OR record_set = 'stores') AND replica <> ? LIMIT ?
+                )
+                """,
+            arguments: [seq, excluded, bound ?? -1]
         ) ?? 0
     }
 
