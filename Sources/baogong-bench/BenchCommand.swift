@@ -27,6 +27,8 @@ struct BenchCommand: AsyncParsableCommand {
     var scalingMax: Count?
     @Option(help: ArgumentHelp("Folder of baogong-agent and baogong-hub (default: beside this program).", valueName: "dir"))
     var binDir: String?
+    @Option(help: ArgumentHelp("Stores of the views scenario, e.g. 10K for a province (default 1,000; quick 100).", valueName: "n"))
+    var viewStores: Count?
     @Option(help: ArgumentHelp(
         "Only apply N changes through RecordStore.apply (run it under perf or callgrind).", valueName: "n"
     ))
@@ -64,7 +66,7 @@ struct BenchCommand: AsyncParsableCommand {
         return Options(
             scenarios: only ?? Options.allScenarios, quick: quick, jsonPath: json, workDirectory: workDir, keep: keep,
             scalingMax: scalingMax?.value, binDirectory: binDir ?? executable.deletingLastPathComponent().path,
-            profileMerge: profileMerge?.value
+            profileMerge: profileMerge?.value, viewStores: viewStores?.value
         )
     }
 

@@ -34,6 +34,7 @@ struct BenchRunner {
 
     func run() async throws {
         var sizes = options.quick ? Sizes.quick : Sizes.full
+        if let stores = options.viewStores { sizes.viewStores = stores }
         if let max = options.scalingMax {
             sizes.scaling = [10_000, 100_000, 1_000_000, 3_000_000, 10_000_000, 30_000_000].filter { $0 <= max }
             if sizes.scaling.last != max { sizes.scaling.append(max) }

@@ -13,4 +13,6 @@ struct Options: Sendable {
     var binDirectory: String
     /// `--profile-merge N`: run only the merge path (for a profiler) and exit.
     var profileMerge: Int?
+    /// `--view-stores N`: stores of the views scenario (a province: 10K).
+    var viewStores: Int?
 }

@@ -68,7 +68,7 @@ struct ViewsScenario {
             dashboardAfterSync.add(try await Measure.time { try await getter.get("\(hub.url)/?date=\(date)&lang=en", bearer: token) }.1)
         }
         func pair(_ s: LatencySample) -> String { "\(Format.milliseconds(s.p50)) / \(Format.milliseconds(s.p95))" }
-        let targeted = stores >= 1_000 && days >= 90
+        let targeted = stores >= 1_000 && stores < 10_000 && days >= 90
         let counts = cache.statistics
         return [
             ResultRow(Self.name, "warm GET /v1/views/supply, no new data p50 / p95", supply.p50, unit: "s", display: pair(supply),
@@ -111,8 +111,10 @@ struct ViewsScenario {
         }
         func pair(_ s: LatencySample) -> String { "\(Format.milliseconds(s.p50)) / \(Format.milliseconds(s.p95))" }
         let scale = "\(stores) stores × 7 × \(days) days"
-        // The target is set for a county of 1,000 stores over 90 days (not the --quick sizes).
-        let targeted = stores >= 1_000 && days >= 90
+        // The targets are set for a county of 1,000 stores over 90 days (p95 < 100 ms) and for a
+        // province of 10,000 (the supply view cold, p95 < 400 ms); not for the --quick sizes.
+        let province = stores >= 10_000 && days >= 90
+        let targeted = stores >= 1_000 && days >= 90 && !province
         return [
             ResultRow(Self.name, "hub of \(scale) (\(Format.count(records)) stock records)", loadSeconds, unit: "s",
                       display: String(format: "loaded in %.0f s", loadSeconds)),
@@ -120,7 +122,8 @@ struct ViewsScenario {
             ResultRow(Self.name, "supply view in process (snapshot + supply()) p50 / p95", supply.p50, unit: "s", display: pair(supply)),
             ResultRow(Self.name, "GET /v1/views/supply p50 / p95", supplyHTTP.p50, unit: "s",
                       display: pair(supplyHTTP) + " (\(Format.bytes(Double(supplyBytes))))",
-                      target: targeted ? "p95 < 100 ms" : nil, met: targeted ? supplyHTTP.p95 < 0.1 : nil),
+                      target: province ? "p95 < 400 ms" : targeted ? "p95 < 100 ms" : nil,
+                      met: province ? supplyHTTP.p95 < 0.4 : targeted ? supplyHTTP.p95 < 0.1 : nil),
             ResultRow(Self.name, "GET / dashboard p50 / p95", dashboard.p50, unit: "s",
                       display: pair(dashboard) + " (\(Format.bytes(Double(pageBytes))))",
                       target: targeted ? "p95 < 100 ms" : nil, met: targeted ? dashboard.p95 < 0.1 : nil),
