@@ -38,8 +38,13 @@ struct ViewCacheTests {
         let fresh = try await hub.snapshot(date: Self.date, now: now)
         let encoder = JSONResponse.encoder
         #expect(
-            try cached.supplyJSON { try encoder.encode($0) } == encoder.encode(fresh.supply()), "supply", sourceLocation: sourceLocation
+            try cached.supplyJSON { try $0.jsonData() } == encoder.encode(fresh.supply()), "supply", sourceLocation: sourceLocation
         )
+        // The directly written JSON is the encoder's, byte for byte, in every unit.
+        for unit in [nil, CommodityUnit.jin] {
+            let view = fresh.supply(unit: unit)
+            #expect(try view.jsonData() == encoder.encode(view), "supply JSON in \(unit?.rawValue ?? "catalog units")", sourceLocation: sourceLocation)
+        }
         #expect(try encoder.encode(cached.board.reporting) == encoder.encode(fresh.reporting()), "reporting", sourceLocation: sourceLocation)
         #expect(try encoder.encode(cached.board.alerts) == encoder.encode(fresh.alerts()), "alerts", sourceLocation: sourceLocation)
         #expect(cached.snapshot.asOf == fresh.asOf, sourceLocation: sourceLocation)
@@ -162,6 +167,34 @@ struct ViewCacheTests {
             clock = clock.addingTimeInterval(600)
             now.withLock { $0 = clock }
             if round == 1 { try await Self.report(hub, store: "S02", date: "2020-02-10", onHand: 40, upto: 1) }
+        }
+    }
+
+    /// The supply view's JSON written directly equals the encoder's, for views with every field
+    /// present and absent, price alerts, odd prices and a converted unit.
+    @Test func theSupplyJSONIsTheEncodersByteForByte() throws {
+        var random = SeededRandom(seed: 2020)
+        let stores = (1...40).map { Fixture.store(String(format: "S%02d", $0)) }
+        var stock = [StockObservation]()
+        for store in stores {
+            for commodity in Commodity.defaults.map(\.id) {
+                for offset in 0...7 where Int.random(in: 0..<4, using: &random) > 0 {
+                    let day = Self.date.adding(days: -offset).description
+                    stock.append(Fixture.stock(
+                        store.id, commodity, day,
+                        onHand: Bool.random(using: &random) ? Double(Int.random(in: 0...90_000, using: &random)) / 7 : nil,
+                        sold: Bool.random(using: &random) ? Double(Int.random(in: 0...9_000, using: &random)) / 3 : nil,
+                        price: Int.random(in: 0..<5, using: &random) > 0 ? Int64.random(in: 1...99_999, using: &random) : nil,
+                        restock: Int64.random(in: 0...5, using: &random), transport: Int64.random(in: 0...3, using: &random)
+                    ))
+                }
+            }
+        }
+        let snapshot = CountySnapshot(date: Self.date, asOf: D.now, stores: stores, stock: stock)
+        for unit in [nil, CommodityUnit.kg, .jin] {
+            let view = snapshot.supply(unit: unit)
+            #expect(!view.priceAlerts.isEmpty && view.stores.count > 200)
+            #expect(try view.jsonData() == JSONResponse.encoder.encode(view), "\(unit?.rawValue ?? "catalog units")")
         }
     }
 }

@@ -76,7 +76,7 @@ func addViewRoutes(to group: RouterGroup<OperatorRequestContext>, _ hub: HubCont
         let views = try await requestedViews(request, hub)
         if scope.county == nil && !scope.byCounty {
             // The county's own supply view: encoded once per snapshot.
-            return JSONResponse.make(encoded: try views.supplyJSON(unit: unit) { try JSONResponse.encoder.encode($0) })
+            return JSONResponse.make(encoded: try views.supplyJSON(unit: unit) { try $0.jsonData() })
         }
         let snapshot = try scope.apply(views.snapshot)
         return scope.byCounty ? try JSONResponse.make(snapshot.supplyByCounty(unit: unit)) : try JSONResponse.make(snapshot.supply(unit: unit))

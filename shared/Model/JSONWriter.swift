@@ -1,32 +1,32 @@
-/// Writes JSON straight into a byte array. The sync protocol's hot path uses it (a batch holds up to
+/// Writes JSON straight into a byte array. The sync protocol's hot path uses it, and the hub's supply view (a batch holds up to
 /// 5,000 changes): Foundation's `JSONEncoder` goes through `Encodable` containers and boxes every
 /// value, which cost about 38 ms per batch; see `SyncWireFormat.swift` for what is written.
 ///
 /// The output is plain RFC 8259 JSON: strings are UTF-8 with `"`, `\` and control characters
 /// escaped (a `/` is not), integers in decimal, and a `Double` in its shortest round-trip form,
 /// written as an integer when it is a whole number below 2^53 (as `JSONEncoder` does).
-struct JSONWriter {
-    private(set) var bytes: [UInt8]
+public struct JSONWriter {
+    public private(set) var bytes: [UInt8]
 
-    init(capacity: Int = 256) {
+    public init(capacity: Int = 256) {
         bytes = []
         bytes.reserveCapacity(capacity)
     }
 
-    mutating func raw(_ text: StaticString) {
+    public mutating func raw(_ text: StaticString) {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
-    mutating func byte(_ b: UInt8) { bytes.append(b) }
+    public mutating func byte(_ b: UInt8) { bytes.append(b) }
 
     /// `"name":`
-    mutating func key(_ name: StaticString) {
+    public mutating func key(_ name: StaticString) {
         byte(UInt8(ascii: "\""))
         raw(name)
         raw("\":")
     }
 
-    mutating func string(_ value: String) {
+    public mutating func string(_ value: String) {
         byte(UInt8(ascii: "\""))
         var value = value
         value.withUTF8 { utf8 in
@@ -60,7 +60,7 @@ struct JSONWriter {
         }
     }
 
-    mutating func int(_ value: Int64) {
+    public mutating func int(_ value: Int64) {
         if value < 0 { byte(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
         guard magnitude > 0 else { return byte(UInt8(ascii: "0")) }
@@ -76,10 +76,10 @@ struct JSONWriter {
         }
     }
 
-    mutating func int(_ value: Int) { int(Int64(value)) }
+    public mutating func int(_ value: Int) { int(Int64(value)) }
 
     /// A finite double; NaN and the infinities have no JSON form.
-    mutating func double(_ value: Double) throws(WireFormatError) {
+    public mutating func double(_ value: Double) throws(WireFormatError) {
         guard value.isFinite else { throw WireFormatError("a number must be finite, not \(value)") }
         if value == value.rounded(.towardZero), value.magnitude < 9_007_199_254_740_992 {
             int(Int64(value))
@@ -88,9 +88,9 @@ struct JSONWriter {
         }
     }
 
-    mutating func bool(_ value: Bool) {
+    public mutating func bool(_ value: Bool) {
         if value { raw("true") } else { raw("false") }
     }
 
-    mutating func null() { raw("null") }
+    public mutating func null() { raw("null") }
 }
