@@ -26,11 +26,12 @@ public struct EnrolledCounty: Sendable, Hashable, Codable {
 /// County enrolment at a city hub. A county's token is `c.<county>.<secret>`; like a store's, only
 /// its SHA-256 is kept. A county id holds no dot: its stores are `<county>.<store>` at the city.
 extension HubDatabase {
-    static func validateCountyID(_ id: String) throws(DomainError) {
-        try Identifier.validate(id, field: "id")
+    /// A county id: an identifier without `.`, at most 24 characters.
+    public static func validateCountyID(_ id: String, field: String = "id") throws(DomainError) {
+        try Identifier.validate(id, field: field)
         guard !id.contains("."), id.utf8.count <= 24 else {
             throw DomainError(
-                .invalidIdentifier, field: "id",
+                .invalidIdentifier, field: field,
                 "a county id holds no '.' and at most 24 characters (its stores are named '<county>.<store>'), got '\(id)'"
             )
         }

@@ -70,7 +70,7 @@ extension HubDatabase {
                 .invalidValue, field: "token", "not a county token (c.<county>.<secret>, from 'baogong-hub counties add' at the city)"
             )
         }
-        if let county { try Self.validateCountyID(county) }
+        if let county { try Self.validateCountyID(county, field: "county") }
         try await writer.write { db in
             let old = try Row.fetchOne(db, sql: "SELECT url, log FROM upstream WHERE id = 1")
             let log = old.map { $0[1] as String } ?? "log-" + Timestamps.randomHex(8)

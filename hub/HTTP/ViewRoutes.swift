@@ -23,9 +23,7 @@ struct CountyScope {
         byCounty = try Query.choice(request, "by", ["county"]) != nil
         county = request.uri.queryParameters.get("county")
         if let county {
-            guard county.utf8.count <= 24, county.utf8.allSatisfy({ $0 == 0x2D || $0 == 0x5F || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }), !county.isEmpty else {
-                throw HubError(.badRequest, "invalid_parameter", "county: '\(county)' is not a county id", field: "county")
-            }
+            do { try HubDatabase.validateCountyID(county, field: "county") } catch { throw HubError.invalidParameter(error) }
         }
     }
 
