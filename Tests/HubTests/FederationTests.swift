@@ -156,6 +156,13 @@ struct FederationTests {
         #expect(rounds >= 5)
         let status = try #require(try await yongxing.upstreamStatus())
         #expect(status.pending == 0 && status.county == "yongxing" && status.lastError == nil)
+        // A new token for the same city keeps the county learned from it: a token of another county
+        // would be refused by the city, not take this county's records under its name.
+        try await yongxing.setUpstream(url: "https://city.test:8443", token: "c.anren.secret", county: nil, caPEM: nil, now: D.now)
+        #expect(try await yongxing.upstreamStatus()?.county == "yongxing")
+        let claim = try #require(try await yongxing.upstreamBatch(limit: 5, now: D.now)).request
+        let refused = await #expect(throws: DomainError.self) { try await city.mergeUpstream(claim, county: "anren", now: D.now) }
+        #expect(refused?.code == .forbidden && refused?.field == "county")
 
         // A county that believes the city holds more than it does is told what the city holds.
         var ahead = try #require(try await yongxing.upstreamBatch(limit: 5, now: D.now)).request

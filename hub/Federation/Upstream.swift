@@ -77,7 +77,10 @@ extension HubDatabase {
             let sameCity = old.map { ($0[0] as String) == url } ?? false
             if sameCity {
                 try db.execute(
-                    sql: "UPDATE upstream SET token = ?, county = ?, ca_pem = ?, last_error = NULL WHERE id = 1",
+                    // The county learned from the city stays unless another is given: a token of another
+                    // county pasted here is then refused by the city instead of filing this county's
+                    // records under that county's name.
+                    sql: "UPDATE upstream SET token = ?, county = COALESCE(?, county), ca_pem = ?, last_error = NULL WHERE id = 1",
                     arguments: [token, county, caPEM]
                 )
             } else {
