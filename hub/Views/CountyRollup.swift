@@ -53,7 +53,7 @@ extension CountySnapshot {
         var rows = [SupplyByCounty.Row]()
         for group in countyGroups {
             for line in restricted(toCounty: group.id).supply(unit: unit).commodities {
-                rows.append(SupplyByCounty.Row(county: group.id, countyName: group.name, line: line))
+                rows.append(CountyRow(county: group.id, countyName: group.name, value: line))
             }
         }
         return SupplyByCounty(date: date.description, rows: rows, total: supply(unit: unit).commodities)
@@ -82,7 +82,7 @@ extension CountySnapshot {
 
     public func checkpointsByCounty() -> CheckpointsByCounty {
         let rows = countyGroups.map { group in
-            CheckpointsByCounty.Row(county: group.id, countyName: group.name, view: restricted(toCounty: group.id).checkpointTotals())
+            CountyRow(county: group.id, countyName: group.name, value: restricted(toCounty: group.id).checkpointTotals())
         }
         return CheckpointsByCounty(date: date.description, rows: rows, total: checkpointTotals())
     }
@@ -91,31 +91,48 @@ extension CountySnapshot {
         var rows = [AlertsByCounty.Row]()
         for group in countyGroups {
             for alert in restricted(toCounty: group.id).alerts() {
-                rows.append(AlertsByCounty.Row(county: group.id, countyName: group.name, alert: alert))
+                rows.append(CountyRow(county: group.id, countyName: group.name, value: alert))
             }
         }
         return AlertsByCounty(date: date.description, rows: rows)
     }
 }
 
-/// Keys every by-county row adds to the row it extends.
-private enum CountyKeys: String, CodingKey { case county, countyName = "county_name" }
+/// A row of a county view with the county it belongs to: its JSON is the row's own, with `county`
+/// and `county_name` added.
+public struct CountyRow<Value: Encodable & Sendable>: Sendable, Encodable {
+    public var county: String?
+    public var countyName: String
+    public var value: Value
+
+    enum Keys: String, CodingKey { case county, countyName = "county_name" }
+
+    public func encode(to encoder: any Encoder) throws {
+        try value.encode(to: encoder)
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(county, forKey: .county)
+        try c.encode(countyName, forKey: .countyName)
+    }
+}
+
+extension CountyRow where Value == CommoditySupply {
+    /// The county's row of one commodity.
+    public var line: CommoditySupply { value }
+}
+
+extension CountyRow where Value == CheckpointView {
+    /// The county's checkpoint view.
+    public var view: CheckpointView { value }
+}
+
+extension CountyRow where Value == Alert {
+    public var alert: Alert { value }
+}
 
 /// `supply --by county`: one row per county and commodity (the county view's commodity row with
 /// `county` and `county_name`), and the city-wide rows as `total`.
 public struct SupplyByCounty: Sendable, Encodable {
-    public struct Row: Sendable, Encodable {
-        public var county: String?
-        public var countyName: String
-        public var line: CommoditySupply
-
-        public func encode(to encoder: any Encoder) throws {
-            try line.encode(to: encoder)
-            var c = encoder.container(keyedBy: CountyKeys.self)
-            try c.encode(county, forKey: .county)
-            try c.encode(countyName, forKey: .countyName)
-        }
-    }
+    public typealias Row = CountyRow<CommoditySupply>
 
     public var date: String
     public var by = "county"
@@ -180,18 +197,7 @@ public struct ReportingByCounty: Sendable, Encodable {
 
 /// `checkpoints --by county`: the county checkpoint view per county (with `county`), and the city total.
 public struct CheckpointsByCounty: Sendable, Encodable {
-    public struct Row: Sendable, Encodable {
-        public var county: String?
-        public var countyName: String
-        public var view: CheckpointView
-
-        public func encode(to encoder: any Encoder) throws {
-            try view.encode(to: encoder)
-            var c = encoder.container(keyedBy: CountyKeys.self)
-            try c.encode(county, forKey: .county)
-            try c.encode(countyName, forKey: .countyName)
-        }
-    }
+    public typealias Row = CountyRow<CheckpointView>
 
     public var date: String
     public var by = "county"
@@ -201,18 +207,7 @@ public struct CheckpointsByCounty: Sendable, Encodable {
 
 /// `alerts --by county`: each county's alerts (with `county`).
 public struct AlertsByCounty: Sendable, Encodable {
-    public struct Row: Sendable, Encodable {
-        public var county: String?
-        public var countyName: String
-        public var alert: Alert
-
-        public func encode(to encoder: any Encoder) throws {
-            try alert.encode(to: encoder)
-            var c = encoder.container(keyedBy: CountyKeys.self)
-            try c.encode(county, forKey: .county)
-            try c.encode(countyName, forKey: .countyName)
-        }
-    }
+    public typealias Row = CountyRow<Alert>
 
     public var date: String
     public var by = "county"
