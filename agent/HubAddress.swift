@@ -6,15 +6,13 @@ import Foundation
 public enum HubAddress {
     /// Checks an http(s) URL; plain `http://` to a host that is not loopback needs `allowInsecureHTTP`.
     public static func validate(_ hub: String, allowInsecureHTTP: Bool) throws(AgentError) {
-        guard let url = URL(string: hub), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-            let host = url.host, !host.isEmpty
-        else {
+        guard let peer = NetworkAddress.httpPeer(hub) else {
             throw AgentError(.invalidInput, "hub: '\(hub)' is not an http(s) URL")
         }
-        if scheme == "http" && !allowInsecureHTTP && !NetworkAddress.isLoopback(host) {
+        if !allowInsecureHTTP && NetworkAddress.isInsecure(peer) {
             throw AgentError(
                 .insecureHub,
-                "hub: plain http to \(host) would send the store's token unencrypted; use https:// (with --ca-cert FILE"
+                "hub: plain http to \(peer.host) would send the store's token unencrypted; use https:// (with --ca-cert FILE"
                     + " for a county CA), or give --allow-insecure-http (to init or config) on a network you trust"
             )
         }
@@ -25,15 +23,12 @@ public enum HubAddress {
 
     /// Reads a county CA's certificate(s) for `--ca-cert`: a PEM file of at most 1 MiB.
     public static func readCACertificates(path: String) throws(AgentError) -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw AgentError(.invalidInput, "--ca-cert: cannot read \(path)")
-        }
-        guard data.count <= 1024 * 1024, let text = String(data: data, encoding: .utf8) else {
-            throw AgentError(.invalidInput, "--ca-cert: \(path) is not a PEM text file")
-        }
-        guard text.contains("-----BEGIN CERTIFICATE-----"), text.contains("-----END CERTIFICATE-----") else {
+        switch PEMCertificates.read(path: path) {
+        case .success(let text): return text
+        case .failure(.unreadable): throw AgentError(.invalidInput, "--ca-cert: cannot read \(path)")
+        case .failure(.notText): throw AgentError(.invalidInput, "--ca-cert: \(path) is not a PEM text file")
+        case .failure(.noCertificate):
             throw AgentError(.invalidInput, "--ca-cert: \(path) holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
         }
-        return text
     }
 }

@@ -76,7 +76,7 @@ public struct CityDemoRunner {
         let running = try await RunningHub.start(
             HubContext(database: city, logger: logger, clock: { clock.now() }), port: port, shutdownSignals: [.sigterm, .sigint]
         )
-        do {
+        try await running.present("the city dashboard", exitAfter: exitAfterPrinting) {
             try await city.postNotice(
                 "City command centre: report stock by 12:00 daily. 市指挥部：每日12时前报送库存。", now: clock.now()
             )
@@ -90,17 +90,7 @@ public struct CityDemoRunner {
                 _ = try await UpstreamSync(database: hub, clock: { clock.now() }).run()
             }
             try await printBoard(city: city, url: running.url, operatorToken: operatorToken, clock: clock, started: started)
-        } catch {
-            await running.stop()
-            throw error
         }
-        if exitAfterPrinting {
-            await running.stop()
-        } else {
-            print("\nServing the city dashboard until Ctrl-C …")
-        }
-        fflush(nil)
-        try await running.wait()
     }
 
     /// A neighbouring county's month: its hub on a loopback port, one agent per store reporting every

@@ -14,6 +14,26 @@ final class SimulatedClock: @unchecked Sendable {
     func set(_ newDate: Date) { lock.withLock { date = max(date, newDate) } }
 }
 
+extension RunningHub {
+    /// Runs `body` while this hub serves, stopping the hub if `body` fails; then stops it, or with
+    /// `exitAfter` false keeps serving `what` until SIGTERM or SIGINT.
+    func present(_ what: String, exitAfter: Bool, _ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch {
+            await stop()
+            throw error
+        }
+        if exitAfter {
+            await stop()
+        } else {
+            print("\nServing \(what) until Ctrl-C …")
+        }
+        fflush(nil)  // flush the board even when standard output is a file or a pipe
+        try await wait()
+    }
+}
+
 /// Runs the county demo: a real hub on a loopback port, one agent replica per store device, each
 /// with its own SQLite file, recording 24 Jan – 29 Feb 2020 day by day and syncing over HTTP.
 ///
@@ -61,22 +81,12 @@ public struct DemoRunner {
 
         let context = HubContext(database: hub, logger: logger, clock: { clock.now() })
         let running = try await RunningHub.start(context, port: port, shutdownSignals: [.sigterm, .sigint])
-        do {
+        try await running.present("the dashboard", exitAfter: exitAfterPrinting) {
             try await simulate(hub: hub, hubURL: running.url, tokens: tokens, clock: clock)
             if printsBoard {
                 try await printBoard(hub: hub, url: running.url, operatorToken: operatorToken, clock: clock, started: started)
             }
-        } catch {
-            await running.stop()
-            throw error
         }
-        if exitAfterPrinting {
-            await running.stop()
-        } else {
-            print("\nServing the dashboard until Ctrl-C …")
-        }
-        fflush(nil)  // flush the board even when standard output is a file or a pipe
-        try await running.wait()
     }
 
     func simulate(hub: HubDatabase, hubURL: String, tokens: [String: String], clock: SimulatedClock) async throws {

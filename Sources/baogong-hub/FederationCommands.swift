@@ -107,8 +107,10 @@ struct UpstreamCommand: AsyncParsableCommand {
                 }
                 var pem: String?
                 if let caCert {
-                    guard let text = try? String(contentsOfFile: caCert, encoding: .utf8), text.contains("BEGIN CERTIFICATE") else {
-                        throw DomainError(.invalidValue, field: "ca-cert", "\(caCert) is not a readable PEM certificate file")
+                    guard case .success(let text) = PEMCertificates.read(path: caCert) else {
+                        throw DomainError(
+                            .invalidValue, field: "ca-cert", "\(caCert) is not a readable PEM certificate file (at most 1 MiB)"
+                        )
                     }
                     pem = text
                 }

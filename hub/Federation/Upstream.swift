@@ -55,13 +55,13 @@ extension HubDatabase {
     public func setUpstream(
         url: String, token: String, county: String?, caPEM: String?, allowInsecureHTTP: Bool = false, now: Date = Date()
     ) async throws {
-        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), ["http", "https"].contains(scheme),
-            let host = parsed.host
-        else { throw DomainError(.invalidValue, field: "url", "'\(url)' is not an http(s) URL of a city hub") }
-        guard scheme == "https" || allowInsecureHTTP || NetworkAddress.isLoopback(host) else {
+        guard let peer = NetworkAddress.httpPeer(url) else {
+            throw DomainError(.invalidValue, field: "url", "'\(url)' is not an http(s) URL of a city hub")
+        }
+        guard allowInsecureHTTP || !NetworkAddress.isInsecure(peer) else {
             throw DomainError(
                 .invalidValue, field: "url",
-                "plain http to \(host) would send the county's token and records unencrypted; use https (or --allow-insecure-http)"
+                "plain http to \(peer.host) would send the county's token and records unencrypted; use https (or --allow-insecure-http)"
             )
         }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)

@@ -145,10 +145,6 @@ public struct UpstreamService: Service {
             while !Task.isCancelled {
                 do { try await Task.sleep(for: delay) } catch { return }
                 do {
-                    guard try await sync.database.upstreamStatus() != nil else {
-                        delay = interval
-                        continue
-                    }
                     let report = try await sync.run()
                     if failures > 0 { logger.info("upward sync back", metadata: ["upstream.failures": "\(failures)"]) }
                     failures = 0
@@ -162,6 +158,8 @@ public struct UpstreamService: Service {
                             ]
                         )
                     }
+                } catch let error as DomainError where error.code == .notFound && error.field == "upstream" {
+                    delay = interval  // no city hub set (yet): look again later
                 } catch {
                     failures += 1
                     // 1 s (or the interval, if shorter), then doubling up to maxBackoff, with up to a quarter

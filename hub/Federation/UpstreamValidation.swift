@@ -24,21 +24,10 @@ public enum UpstreamValidation {
     }
 
     public static func validate(_ request: UpstreamRequest, county: String, now: Date = Date()) throws(DomainError) -> Checked {
-        guard request.protocolVersion == UpstreamProtocol.protocolVersion else {
-            throw DomainError(
-                .unsupportedProtocol, field: "protocol",
-                "upward protocol version \(request.protocolVersion) is not supported (this hub speaks \(UpstreamProtocol.protocolVersion))"
-            )
-        }
-        guard request.schemaVersion <= SyncProtocol.schemaVersion else {
-            throw DomainError(
-                .schemaTooNew, field: "schema",
-                "schema version \(request.schemaVersion) is newer than this hub's \(SyncProtocol.schemaVersion); upgrade the city hub"
-            )
-        }
-        guard request.schemaVersion >= 1 else {
-            throw DomainError(.badSchema, field: "schema", "schema version \(request.schemaVersion) is not valid")
-        }
+        try SyncValidation.checkVersions(
+            protocol: request.protocolVersion, speaks: UpstreamProtocol.protocolVersion, schema: request.schemaVersion,
+            named: "upward protocol", upgrade: "the city hub"
+        )
         if let claimed = request.county, claimed != county {
             throw DomainError(
                 .forbidden, field: "county",

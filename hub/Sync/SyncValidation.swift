@@ -7,25 +7,33 @@ import Foundation
 /// device are the sender's own, the batch size, clocks, and every change against its schema. It
 /// reads no database, so every `HubStore` implementation merges only batches that passed it.
 public enum SyncValidation {
+    /// The envelope's protocol version must be the one spoken, its schema version one this hub knows
+    /// (for store batches and county hubs' upward batches alike).
+    static func checkVersions(protocol version: Int, speaks spoken: Int, schema: Int, named name: String, upgrade peer: String)
+        throws(DomainError)
+    {
+        guard version == spoken else {
+            throw DomainError(
+                .unsupportedProtocol, field: "protocol", "\(name) version \(version) is not supported (this hub speaks \(spoken))"
+            )
+        }
+        guard schema <= SyncProtocol.schemaVersion else {
+            throw DomainError(
+                .schemaTooNew, field: "schema",
+                "schema version \(schema) is newer than this hub's \(SyncProtocol.schemaVersion); upgrade \(peer)"
+            )
+        }
+        guard schema >= 1 else { throw DomainError(.badSchema, field: "schema", "schema version \(schema) is not valid") }
+    }
+
     /// Checks a batch without touching the database. Any bad change refuses the whole batch.
     public static func validate(
         _ request: SyncRequest, authenticatedStore store: String, now: Date = Date()
     ) throws(DomainError) -> [Change] {
-        guard request.protocolVersion == SyncProtocol.protocolVersion else {
-            throw DomainError(
-                .unsupportedProtocol, field: "protocol",
-                "protocol version \(request.protocolVersion) is not supported (this hub speaks \(SyncProtocol.protocolVersion))"
-            )
-        }
-        guard request.schemaVersion <= SyncProtocol.schemaVersion else {
-            throw DomainError(
-                .schemaTooNew, field: "schema",
-                "schema version \(request.schemaVersion) is newer than this hub's \(SyncProtocol.schemaVersion); upgrade the hub"
-            )
-        }
-        guard request.schemaVersion >= 1 else {
-            throw DomainError(.badSchema, field: "schema", "schema version \(request.schemaVersion) is not valid")
-        }
+        try checkVersions(
+            protocol: request.protocolVersion, speaks: SyncProtocol.protocolVersion, schema: request.schemaVersion,
+            named: "protocol", upgrade: "the hub"
+        )
         guard request.store == store else {
             throw DomainError(.wrongStore, field: "store", "this token belongs to store '\(store)', not to '\(request.store)'")
         }
