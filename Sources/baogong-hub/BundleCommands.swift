@@ -25,7 +25,7 @@ struct BundleCommand: AsyncParsableCommand {
                 guard let data = FileManager.default.contents(atPath: file) else {
                     throw CommandFailure("cannot read \(file)")
                 }
-                let (report, answerFile) = try await BundleImport(database: try db.open()).run(data)
+                let (report, answerFile) = try await BundleImport(database: try await db.open()).run(data)
                 if let answer { try PrivateFiles.writeAtomically(answerFile, to: answer) }
                 if json { return try printJSON(report) }
                 print(

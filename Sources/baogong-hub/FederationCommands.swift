@@ -128,7 +128,7 @@ struct UpstreamCommand: AsyncParsableCommand {
         @Flag var json = false
         func run() async throws {
             try await guarded {
-                let report = try await UpstreamSync(database: try db.open()).run()
+                let report = try await UpstreamSync(database: try await db.open()).run()
                 if json { return try printJSON(report) }
                 print(
                     "synced upward: \(report.sent) changes sent (\(report.merged) new at the city), \(report.notices) notices received,"

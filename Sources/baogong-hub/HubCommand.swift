@@ -19,21 +19,76 @@ struct HubCommand: AsyncParsableCommand {
             Serve.self, StoresCommand.self, OperatorsCommand.self, CatalogCommand.self, NoticesCommand.self,
             Status.self, BackupCommand.self, Supply.self, Alerts.self, Checkpoints.self, Reporting.self, ReportCommand.self,
             MatchingCommand.self, PassesCommand.self, DeliveriesCommand.self, BundleCommand.self, History.self, Compact.self,
-            Approve.self, Unapprove.self, CountiesCommand.self, UpstreamCommand.self, DemoCommand.self, OpenAPI.self,
+            Approve.self, Unapprove.self, CountiesCommand.self, UpstreamCommand.self, DemoCommand.self, OpenAPI.self, Migrate.self,
         ]
     )
 }
 
 struct HubDatabaseOptions: ParsableArguments {
-    @Option(name: .customLong("db"), help: "The hub's SQLite database.")
-    var path = "./baogong-hub.sqlite"
+    @Option(name: .customLong("db"), help: "The hub's SQLite database (default ./baogong-hub.sqlite).")
+    var path: String?
+    @Option(
+        name: .customLong("database"),
+        help: "A PostgreSQL database instead: postgres://user[:password]@host[:port]/dbname (or ?host=/socket/dir); also BAOGONG_HUB_DATABASE."
+    )
+    var url: String?
 
-    /// Opens the database, creating it when `create` (serve, enrolment); read commands refuse a missing file.
-    func open(create: Bool = false) throws -> HubDatabase {
-        if !create && !FileManager.default.fileExists(atPath: path) {
-            throw DomainError(.notFound, field: "db", "no hub database at \(path); enrol a store or run 'baogong-hub serve' first")
+    /// The environment variable that names a PostgreSQL database when `--database` is not given.
+    static let environmentVariable = "BAOGONG_HUB_DATABASE"
+
+    /// Where the hub's data is: a SQLite file, or a PostgreSQL database.
+    enum Location {
+        case sqlite(String)
+        case postgres(PostgresLocation)
+    }
+
+    func validate() throws {
+        let environment = ProcessInfo.processInfo.environment[Self.environmentVariable].flatMap { $0.isEmpty ? nil : $0 }
+        if path != nil && url != nil { throw ValidationError("give --db (SQLite) or --database (PostgreSQL), not both") }
+        if path != nil && environment != nil {
+            throw ValidationError("--db names a SQLite file but \(Self.environmentVariable) names a PostgreSQL database; unset one")
         }
-        return try HubDatabase.open(path: path)
+        if let text = url ?? environment {
+            do throws(DomainError) {
+                _ = try PostgresLocation(text)
+            } catch {
+                throw ValidationError("--database: \(error.message)")
+            }
+        }
+    }
+
+    var location: Location {
+        get throws {
+            let environment = ProcessInfo.processInfo.environment[Self.environmentVariable].flatMap { $0.isEmpty ? nil : $0 }
+            if let text = url ?? (path == nil ? environment : nil) { return .postgres(try PostgresLocation(text)) }
+            return .sqlite(path ?? "./baogong-hub.sqlite")
+        }
+    }
+
+    /// Opens the hub's store, creating it when `create` (serve, enrolment); read commands refuse a
+    /// missing SQLite file. A PostgreSQL database is migrated on opening (under an advisory lock).
+    func open(create: Bool = false) async throws -> any HubStore {
+        switch try location {
+        case .sqlite: return try openSQLite(create: create, for: nil)
+        case .postgres(let location): return try await PostgresHubStore.open(location)
+        }
+    }
+
+    /// The SQLite database, for what only a SQLite hub does (`backup`): on PostgreSQL, a usage error
+    /// (exit 2) that says what to use instead.
+    func openSQLite(create: Bool = false, for command: String?) throws -> HubDatabase {
+        switch try location {
+        case .postgres(let location):
+            CommandLineTool.refuse(
+                "baogong-hub", "\(command ?? "this command") works on a SQLite hub; back up \(location) with pg_dump (docs/operator.md)"
+            )
+            throw ExitCode(2)
+        case .sqlite(let path):
+            if !create && !FileManager.default.fileExists(atPath: path) {
+                throw DomainError(.notFound, field: "db", "no hub database at \(path); enrol a store or run 'baogong-hub serve' first")
+            }
+            return try HubDatabase.open(path: path)
+        }
     }
 }
 
@@ -91,7 +146,7 @@ struct Serve: AsyncParsableCommand {
             var settings = deadline.settings
             settings.staleAfter = staleHours * 3600
             let hub = HubContext(
-                database: try db.open(create: true), logger: logger, viewSettings: settings,
+                database: try await db.open(create: true), logger: logger, viewSettings: settings,
                 syncMemory: SyncMemoryBudget(limit: syncMemoryMB * 1024 * 1024)
             )
             var tls: HubTLS?
@@ -135,7 +190,7 @@ struct StoresCommand: AsyncParsableCommand {
         @Flag var json = false
         func run() async throws {
             try await guarded {
-                let token = try await db.open(create: true).addStore(id: id, name: name, township: township, kind: kind)
+                let token = try await db.open(create: true).addStore(id: id, name: name, township: township, kind: kind, now: Date())
                 if json { return try printJSON(["id": id, "token": token]) }
                 print("enrolled \(id) (\(name)); its token, shown only now:\n\(token)")
             }
@@ -162,7 +217,7 @@ struct StoresCommand: AsyncParsableCommand {
         @Option var id: String
         func run() async throws {
             try await guarded {
-                try await db.open().revokeStore(id: id)
+                try await db.open().revokeStore(id: id, now: Date())
                 print("revoked the token of \(id)")
             }
         }
@@ -177,7 +232,7 @@ struct StoresCommand: AsyncParsableCommand {
         @Flag var json = false
         func run() async throws {
             try await guarded {
-                let token = try await db.open().rotateStoreToken(id: id)
+                let token = try await db.open().rotateStoreToken(id: id, now: Date())
                 if json { return try printJSON(["id": id, "token": token]) }
                 print("new token for \(id), shown only now:\n\(token)")
             }
@@ -192,7 +247,7 @@ struct StoresCommand: AsyncParsableCommand {
         func validate() throws { try CommandLineTool.validateDate(date) }
         func run() async throws {
             try await guarded {
-                try await db.open().setStoreStatus(store: id, open: true, authority: .authorised, reason: nil, since: try CalendarDate(date))
+                try await db.open().setStoreStatus(store: id, open: true, authority: .authorised, reason: nil, since: try CalendarDate(date), now: Date())
                 print("\(id) authorised to open from \(date)")
             }
         }
@@ -207,7 +262,7 @@ struct StoresCommand: AsyncParsableCommand {
         func validate() throws { try CommandLineTool.validateDate(date) }
         func run() async throws {
             try await guarded {
-                try await db.open().setStoreStatus(store: id, open: false, authority: .order, reason: reason, since: try CalendarDate(date))
+                try await db.open().setStoreStatus(store: id, open: false, authority: .order, reason: reason, since: try CalendarDate(date), now: Date())
                 print("\(id) closed by order from \(date): \(reason)")
             }
         }
@@ -239,7 +294,7 @@ struct OperatorsCommand: AsyncParsableCommand {
         @Option var id: String
         func run() async throws {
             try await guarded {
-                try await db.open().revokeOperator(id: id)
+                try await db.open().revokeOperator(id: id, now: Date())
                 print("revoked operator \(id)")
             }
         }
@@ -252,7 +307,7 @@ struct OperatorsCommand: AsyncParsableCommand {
         @Flag var json = false
         func run() async throws {
             try await guarded {
-                let issued = try await db.open(create: true).addOperator(name: name, role: role)
+                let issued = try await db.open(create: true).addOperator(name: name, role: role, now: Date())
                 if json { return try printJSON(["id": issued.id, "name": name, "role": role.rawValue, "token": issued.token]) }
                 print("operator \(name) (\(issued.id), \(role.rawValue)); token, shown only now:\n\(issued.token)")
             }
@@ -307,7 +362,7 @@ struct NoticesCommand: AsyncParsableCommand {
         @Argument var text: String
         func run() async throws {
             try await guarded {
-                let id = try await db.open(create: true).postNotice(text)
+                let id = try await db.open(create: true).postNotice(text, now: Date())
                 print("posted notice \(id)")
             }
         }
@@ -334,7 +389,7 @@ struct Status: AsyncParsableCommand {
 
     func run() async throws {
         try await guarded {
-            let rows = try await db.open().fleetStatus(staleAfter: staleHours * 3600)
+            let rows = try await db.open().fleetStatus(staleAfter: staleHours * 3600, now: Date())
             if json { return try printJSON(rows) }
             let problems = rows.filter { $0.problemRank < 3 }.count
             print(problems == 0 ? "all \(rows.count) device(s) synced" : "\(problems) of \(rows.count) device(s) need attention")
@@ -365,7 +420,7 @@ struct BackupCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await guarded {
-            let summary = try db.open().backup(to: out)
+            let summary = try db.openSQLite(for: "backup").backup(to: out)
             if json { return try printJSON(summary) }
             print(String(
                 format: "backup written to %@: %.1f MB, change log up to %lld, %d store(s), in %.1f s",

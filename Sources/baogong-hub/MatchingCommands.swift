@@ -12,7 +12,7 @@ struct MatchingCommand: AsyncParsableCommand {
     )
 
     /// The snapshot suggestions are ranked with: the latest reported date's supply, as of now.
-    static func view(_ hub: HubDatabase) async throws -> (MatchingView, CountySnapshot) {
+    static func view(_ hub: any HubStore) async throws -> (MatchingView, CountySnapshot) {
         try await hub.matchingView(now: Date())
     }
 
@@ -22,7 +22,7 @@ struct MatchingCommand: AsyncParsableCommand {
         @Flag var json = false
         func run() async throws {
             try await guarded {
-                let (view, snapshot) = try await MatchingCommand.view(try db.open())
+                let (view, snapshot) = try await MatchingCommand.view(try await db.open())
                 let rows = view.suggestions(supply: snapshot.supply().stores)
                 if json { return try printJSON(rows) }
                 if rows.isEmpty { return print("no open need has a matching open offer") }
@@ -46,7 +46,7 @@ struct MatchingCommand: AsyncParsableCommand {
         @Flag var json = false
         func run() async throws {
             try await guarded {
-                let hub = try db.open()
+                let hub = try await db.open()
                 let amount = try NumberParsing.quantity(quantity, field: "quantity")
                 let match: MatchRecord
                 do {
@@ -84,7 +84,7 @@ struct MatchingCommand: AsyncParsableCommand {
         @Flag var json = false
         func run() async throws {
             try await guarded {
-                let (view, _) = try await MatchingCommand.view(try db.open())
+                let (view, _) = try await MatchingCommand.view(try await db.open())
                 let rows = view.matches(status: status)
                 if json { return try printJSON(rows) }
                 for m in rows {
@@ -103,7 +103,7 @@ struct MatchingCommand: AsyncParsableCommand {
         @Flag var json = false
         func run() async throws {
             try await guarded {
-                let (view, _) = try await MatchingCommand.view(try db.open())
+                let (view, _) = try await MatchingCommand.view(try await db.open())
                 let (from, to) = try period.dates()
                 let stats = view.stats(from: from, to: to)
                 if json { return try printJSON(stats) }

@@ -19,10 +19,10 @@ struct ViewOptions: ParsableArguments {
     var byCounty: Bool { by == .county }
 
     func snapshot() async throws -> CountySnapshot {
-        let hub = try db.open()
+        let hub = try await db.open()
         var day = try date.map { t throws(DomainError) in try CalendarDate(t) }
         if day == nil { day = try await hub.latestReportDate() }
-        let snapshot = try await hub.snapshot(date: day ?? Timestamps.today(), settings: deadline.settings)
+        let snapshot = try await hub.snapshot(date: day ?? Timestamps.today(), settings: deadline.settings, now: Date())
         guard let county else { return snapshot }
         guard snapshot.counties.contains(where: { $0.id == county }) else {
             throw DomainError(.notFound, field: "county", "no county '\(county)' is enrolled at this hub")
@@ -182,7 +182,7 @@ struct ReportCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await guarded {
-                let snapshot = try await db.open().snapshot(date: try CalendarDate(date), settings: deadline.settings)
+                let snapshot = try await db.open().snapshot(date: try CalendarDate(date), settings: deadline.settings, now: Date())
                 let bytes = try DailyReport(snapshot: snapshot, language: lang).render(format)
                 if let out {
                     let tmp = out + ".tmp"

@@ -266,23 +266,34 @@ public struct HubDatabase: Sendable {
         if let minDays, minDays < 0 { throw DomainError(.negative, field: "min-days", "must not be negative, got \(minDays)") }
         return try await writer.write { db in
             let existing = try RecordStore.catalog(in: db).first { $0.id == id }
-            var fields = [String: FieldValue]()
-            if let unit { fields["unit"] = .text(unit.rawValue) }
-            if let nameEnglish { fields["name_en"] = .text(nameEnglish) }
-            if let nameChinese { fields["name_zh"] = .text(nameChinese) }
-            if let minDays { fields["min_days"] = .int(Int64(minDays)) }
-            if existing == nil {
-                guard unit != nil else { throw DomainError(.missing, field: "unit", "a new commodity needs its unit") }
-                fields["name_en"] = fields["name_en"] ?? .text(id)
-                fields["name_zh"] = fields["name_zh"] ?? .text(id)
-                fields["min_days"] = fields["min_days"] ?? .int(3)
-            }
-            guard !fields.isEmpty else {
-                throw DomainError(.missing, field: "", "give at least one of --unit, --name-zh, --name-en, --min-days")
-            }
+            let fields = try Self.catalogUpdate(
+                exists: existing != nil, unit: unit, nameEnglish: nameEnglish, nameChinese: nameChinese, minDays: minDays, id: id
+            )
             _ = try Self.writeAsHub(set: "catalog", key: id, fields: fields, now: now, in: db)
             return try RecordStore.catalog(in: db).first { $0.id == id }!
         }
+    }
+
+    /// The catalog fields `catalog set` writes: only those given, and for a new commodity (which needs
+    /// its unit) names defaulting to its id and an at-risk line of 3 days.
+    static func catalogUpdate(
+        exists: Bool, unit: CommodityUnit?, nameEnglish: String?, nameChinese: String?, minDays: Int?, id: String
+    ) throws -> [String: FieldValue] {
+        var fields = [String: FieldValue]()
+        if let unit { fields["unit"] = .text(unit.rawValue) }
+        if let nameEnglish { fields["name_en"] = .text(nameEnglish) }
+        if let nameChinese { fields["name_zh"] = .text(nameChinese) }
+        if let minDays { fields["min_days"] = .int(Int64(minDays)) }
+        if !exists {
+            guard unit != nil else { throw DomainError(.missing, field: "unit", "a new commodity needs its unit") }
+            fields["name_en"] = fields["name_en"] ?? .text(id)
+            fields["name_zh"] = fields["name_zh"] ?? .text(id)
+            fields["min_days"] = fields["min_days"] ?? .int(3)
+        }
+        guard !fields.isEmpty else {
+            throw DomainError(.missing, field: "", "give at least one of --unit, --name-zh, --name-en, --min-days")
+        }
+        return fields
     }
 
     public func catalog() async throws -> [Commodity] {
@@ -319,12 +330,16 @@ public struct HubDatabase: Sendable {
             }
             try Self.writeAsHub(
                 set: "store_status", key: store,
-                fields: [
-                    "state": .text(open ? "open" : "closed"), "reason": reason.map(FieldValue.text) ?? .null,
-                    "since": .text(since.description), "authority": .text(authority.rawValue),
-                ],
-                now: now, in: db
+                fields: Self.statusFields(open: open, authority: authority, reason: reason, since: since), now: now, in: db
             )
         }
+    }
+
+    /// The status record the bureau's decision writes.
+    static func statusFields(open: Bool, authority: StatusAuthority, reason: String?, since: CalendarDate) -> [String: FieldValue] {
+        [
+            "state": .text(open ? "open" : "closed"), "reason": reason.map(FieldValue.text) ?? .null,
+            "since": .text(since.description), "authority": .text(authority.rawValue),
+        ]
     }
 }

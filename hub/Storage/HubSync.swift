@@ -8,12 +8,7 @@ import GRDB
 extension HubDatabase {
     /// Remembers when each (store, date) report first reached the hub and when the store recorded it.
     static func recordArrivals(_ changes: [Change], store: String, now: Double, in db: Database) throws {
-        var earliest = [String: UInt64]()
-        for change in changes where change.set == "stock" || change.set == "checkpoint" {
-            guard let date = change.key.split(separator: "/").last.map(String.init) else { continue }
-            let ms = change.timestamp.milliseconds
-            earliest[date] = min(earliest[date] ?? ms, ms)
-        }
+        let earliest = earliestReports(changes)
         let statement = try db.cachedStatement(sql: """
             INSERT INTO report_arrival(store, date, first_received_at, first_recorded_ms) VALUES (?, ?, ?, ?)
             ON CONFLICT(store, date) DO UPDATE SET first_recorded_ms = MIN(first_recorded_ms, excluded.first_recorded_ms)
@@ -21,6 +16,18 @@ extension HubDatabase {
         for (date, ms) in earliest {
             try statement.execute(arguments: [store, date, now, Int64(ms)])
         }
+    }
+
+    /// The earliest recording time (hybrid-clock milliseconds) of each date a batch reports stock or
+    /// checkpoints for: what `report_arrival` keeps, on any backend.
+    static func earliestReports(_ changes: [Change]) -> [String: UInt64] {
+        var earliest = [String: UInt64]()
+        for change in changes where change.set == "stock" || change.set == "checkpoint" {
+            guard let date = change.key.split(separator: "/").last.map(String.init) else { continue }
+            let ms = change.timestamp.milliseconds
+            earliest[date] = min(earliest[date] ?? ms, ms)
+        }
+        return earliest
     }
 
     /// Merges a validated batch and answers it. Replays change nothing and are answered the same way.

@@ -50,7 +50,6 @@ extension HubDatabase {
     public func history(set: RecordSetSchema, key: String) async throws -> [RecordWrite] {
         try await writer.read { db in
             let logged = try RecordStore.changes(set: set.name, key: key, in: db).map { ($0.seq as Int64?, $0.change) }
-            let seen = Set(logged.map { "\($0.1.replica ?? "")/\($0.1.timestamp.rawValue)" })
             let lost = try Row.fetchAll(
                 db, sql: "SELECT replica, ts, payload FROM lost_write WHERE record_set = ? AND key = ? ORDER BY id",
                 arguments: [set.name, key]
@@ -62,13 +61,19 @@ extension HubDatabase {
                 )
                 return (nil, change)
             }
-            // A write replayed after a later one superseded it is in both; the change log's copy stands.
-            .filter { !seen.contains("\($0.1.replica ?? "")/\($0.1.timestamp.rawValue)") }
             let current = try RecordStore.state(set: set.name, key: key, in: db) ?? RecordState()
-            return (logged + lost)
-                .sorted { ($0.1.timestamp.rawValue, $0.0 ?? .max) < ($1.1.timestamp.rawValue, $1.0 ?? .max) }
-                .map { seq, change in Self.write(change, seq: seq, current: current) }
+            return Self.recordWrites(logged: logged, lost: lost, current: current)
         }
+    }
+
+    /// A record's history from its logged writes and those that lost on arrival, oldest first.
+    static func recordWrites(logged: [(Int64?, Change)], lost: [(Int64?, Change)], current: RecordState) -> [RecordWrite] {
+        let seen = Set(logged.map { "\($0.1.replica ?? "")/\($0.1.timestamp.rawValue)" })
+        // A write replayed after a later one superseded it is in both; the change log's copy stands.
+        let lost = lost.filter { !seen.contains("\($0.1.replica ?? "")/\($0.1.timestamp.rawValue)") }
+        return (logged + lost)
+            .sorted { ($0.1.timestamp.rawValue, $0.0 ?? .max) < ($1.1.timestamp.rawValue, $1.0 ?? .max) }
+            .map { seq, change in Self.write(change, seq: seq, current: current) }
     }
 
     /// A device's replica id is `<store>.<suffix>` with no dot in the suffix (SyncValidation.validate),

@@ -239,18 +239,7 @@ extension HubDatabase {
                     approvedAt: approved.map { Timestamps.iso(Date(timeIntervalSince1970: $0)) }, approvalNote: row[4]
                 )
             }
-            for logged in try RecordStore.history(set: "store_status", in: db) {
-                let f = logged.change.fields
-                guard let state = f["state"]?.textValue, let sinceText = f["since"]?.textValue,
-                    let since = try? CalendarDate(sinceText)
-                else { continue }
-                snapshot.statusEvents[logged.change.key, default: []].append(
-                    StatusEvent(
-                        store: logged.change.key, state: state, authority: f["authority"]?.textValue.flatMap(StatusAuthority.init(rawValue:)) ?? .store,
-                        reason: f["reason"]?.textValue, since: since, timestamp: logged.change.timestamp
-                    )
-                )
-            }
+            snapshot.statusEvents = Self.statusEvents(try RecordStore.history(set: "store_status", in: db))
             snapshot.matching = try Self.matchingBook(in: db)
             snapshot.deliveries = try Self.deliveries(from: nil, to: date, in: db)
             snapshot.passes = try Self.passes(id: nil, in: db)
@@ -294,6 +283,24 @@ extension HubDatabase {
             }
             return snapshot
         }
+    }
+
+    /// Every store's status events, from the change log of `store_status` (oldest first).
+    static func statusEvents(_ log: [RecordStore.LoggedChange]) -> [String: [StatusEvent]] {
+        var events = [String: [StatusEvent]]()
+        for logged in log {
+            let f = logged.change.fields
+            guard let state = f["state"]?.textValue, let sinceText = f["since"]?.textValue, let since = try? CalendarDate(sinceText)
+            else { continue }
+            events[logged.change.key, default: []].append(
+                StatusEvent(
+                    store: logged.change.key, state: state,
+                    authority: f["authority"]?.textValue.flatMap(StatusAuthority.init(rawValue:)) ?? .store,
+                    reason: f["reason"]?.textValue, since: since, timestamp: logged.change.timestamp
+                )
+            )
+        }
+        return events
     }
 
     /// Who the hub heard from between two instants, as far as it keeps track: devices first or last

@@ -118,25 +118,35 @@ public struct RecordStore: Sendable {
             else { return nil }
         }
 
-        let parts = change.key.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        let store = table.schema.storePartIndex.flatMap { $0 < parts.count ? parts[$0] : nil }
-        let audience: String?
-        if table.schema.isReference {
-            audience = "*"
-        } else if table.schema.isPerStoreReference {
-            audience = parts.first  // the registry entry goes to that store's agents
-        } else {
-            audience = origin == SyncProtocol.hubReplica ? store : nil
-        }
+        let (parts, store, audience) = placement(of: change, in: table.schema, origin: origin)
         let seq = try session.log(change, store: store, origin: origin, audience: audience)
         if !unchanged { try session.upsert(table, key: change.key, parts: parts, state: merged, seq: seq) }
         return seq
     }
 
+    /// Where a logged change belongs: its key's parts, the store it is about (if its key names one),
+    /// and which agents receive it (`*` every one, a store id that store's, nil none). The same rule
+    /// for every backend that keeps a change log.
+    public static func placement(of change: Change, in schema: RecordSetSchema, origin: ReplicaID)
+        -> (parts: [String], store: String?, audience: String?)
+    {
+        let parts = change.key.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let store = schema.storePartIndex.flatMap { $0 < parts.count ? parts[$0] : nil }
+        let audience: String?
+        if schema.isReference {
+            audience = "*"
+        } else if schema.isPerStoreReference {
+            audience = parts.first  // the registry entry goes to that store's agents
+        } else {
+            audience = origin == SyncProtocol.hubReplica ? store : nil
+        }
+        return (parts, store, audience)
+    }
+
     /// Whether every register of `delta` is the very write the record's state holds (a replay of the
     /// current values) rather than one that lost to another. Counters never lose: a lower total from
     /// a replica is an earlier report of the same count.
-    static func isReplayOfCurrent(_ delta: RecordState, in state: RecordState) -> Bool {
+    public static func isReplayOfCurrent(_ delta: RecordState, in state: RecordState) -> Bool {
         for (name, field) in delta.fields {
             guard case .register(let written) = field else { continue }
             guard case .register(let current) = state.fields[name],
@@ -177,6 +187,10 @@ public struct RecordStore: Sendable {
     public struct LoggedChange: Sendable, Hashable {
         public var seq: Int64
         public var change: Change
+        public init(seq: Int64, change: Change) {
+            self.seq = seq
+            self.change = change
+        }
     }
 
     /// Changes written by `replica` after `seq`, oldest first: an agent's outbox.

@@ -1,0 +1,285 @@
+import BaogongModel
+import BaogongRecordStore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// `RecordStore.apply` on PostgreSQL: the same merge, decided by the same CRDT code, with the same
+/// change log. Run inside a transaction that holds the writer lock (`PostgresHubStore.write`), so
+/// change-log positions are handed out in commit order and the clock is read and written by one
+/// transaction at a time.
+///
+/// Round trips, not rows, are what cost on a network database: a batch reads the current state of
+/// every record it touches in one query per record set, merges in memory, then writes its log
+/// entries in one statement and its records in one statement per set.
+struct PostgresMerge {
+    let connection: PostgresConnection
+    let logger: Logger
+    var keepsLostWrites = false
+
+    private var states = [String: [String: RecordState]]()
+    private var pendingLog = [PendingLogEntry]()
+    private var pendingRecords = [String: [String: PendingRecord]]()
+    private var lastSeq: Int64 = 0
+
+    private struct PendingLogEntry {
+        var seq: Int64
+        var change: Change
+        var store: String?
+        var origin: String
+        var audience: String?
+    }
+
+    private struct PendingRecord {
+        var parts: [String]
+        var state: RecordState
+        var seq: Int64
+    }
+
+    init(connection: PostgresConnection, logger: Logger) {
+        self.connection = connection
+        self.logger = logger
+    }
+
+    /// Merges validated changes; the clock advances past every timestamp it sees.
+    static func apply(
+        _ changes: [Change], defaultReplica: ReplicaID, now: Date, keepLostWrites: Bool = false,
+        connection: PostgresConnection, logger: Logger
+    ) async throws -> RecordStore.ApplyResult {
+        var merge = PostgresMerge(connection: connection, logger: logger)
+        merge.keepsLostWrites = keepLostWrites
+        return try await merge.apply(changes, defaultReplica: defaultReplica, now: now)
+    }
+
+    mutating func apply(_ changes: [Change], defaultReplica: ReplicaID, now: Date) async throws -> RecordStore.ApplyResult {
+        var result = RecordStore.ApplyResult()
+        guard !changes.isEmpty else { return result }
+        var clock = try await Self.loadClock(connection, logger: logger)
+        let wall = RecordStore.wallMilliseconds(now)
+        try await load(changes)
+        lastSeq = try await connection.row("SELECT last FROM log_position WHERE id = 1", logger: logger).map { try $0[0] } ?? 0
+        let firstSeq = lastSeq
+        for change in changes {
+            let observation = clock.receive(change.timestamp, wallMilliseconds: wall)
+            if let skew = observation.forwardSkewMilliseconds {
+                result.skewed += 1
+                result.maxForwardSkewMilliseconds = max(result.maxForwardSkewMilliseconds, skew)
+            }
+            if let seq = try await merge(change, defaultReplica: defaultReplica) {
+                result.merged += 1
+                result.lastSeq = seq
+            }
+        }
+        try await flush()
+        if lastSeq != firstSeq {
+            try await connection.execute("UPDATE log_position SET last = $1 WHERE id = 1", [.int(lastSeq)], logger: logger)
+        }
+        try await Self.saveClock(clock, connection: connection, logger: logger)
+        return result
+    }
+
+    /// Reads the current state of every record the batch touches, one query per record set.
+    private mutating func load(_ changes: [Change]) async throws {
+        var keys = [String: Set<String>]()
+        for change in changes {
+            guard RecordSetSchema.named(change.set) != nil else {
+                throw DomainError(.unknownRecordSet, field: "set", "'\(change.set)' is not a record set")
+            }
+            keys[change.set, default: []].insert(change.key)
+        }
+        for (set, wanted) in keys {
+            var found = [String: RecordState]()
+            for row in try await connection.rows(
+                "SELECT key, crdt FROM \"\(set)\" WHERE key = ANY(string_to_array($1, E'\\x1f'))",
+                [.text(wanted.joined(separator: "\u{1F}"))], logger: logger
+            ) {
+                let bytes: Data = try row[1]
+                found[try row[0]] = try RecordState(encoded: [UInt8](bytes))
+            }
+            states[set] = found
+        }
+    }
+
+    /// The decision of `RecordStore.merge`, on the states loaded for the batch.
+    private mutating func merge(_ change: Change, defaultReplica: ReplicaID) async throws -> Int64? {
+        let schema = RecordSetSchema.named(change.set)!
+        let origin = change.replica ?? defaultReplica
+        let existing = states[change.set]?[change.key]
+        let delta = change.delta(defaultReplica: origin)
+        let merged = existing.map { $0.merging(delta) } ?? delta
+        let unchanged = existing.map { $0 == merged } ?? false
+        if unchanged && keepsLostWrites && !schema.keepsHistory, let existing, !RecordStore.isReplayOfCurrent(delta, in: existing) {
+            try await keepLostWrite(change, origin: origin)
+            return nil
+        }
+        if unchanged {
+            guard schema.keepsHistory, try await !isLogged(change, origin: origin) else { return nil }
+        }
+        let (parts, store, audience) = RecordStore.placement(of: change, in: schema, origin: origin)
+        lastSeq += 1
+        pendingLog.append(PendingLogEntry(seq: lastSeq, change: change, store: store, origin: origin, audience: audience))
+        if !unchanged {
+            states[change.set, default: [:]][change.key] = merged
+            pendingRecords[change.set, default: [:]][change.key] = PendingRecord(parts: parts, state: merged, seq: lastSeq)
+        }
+        return lastSeq
+    }
+
+    /// Whether the change log (written or about to be) holds this very write.
+    private mutating func isLogged(_ change: Change, origin: String) async throws -> Bool {
+        try await flush()
+        return try await connection.row(
+            "SELECT 1 FROM change_log WHERE record_set = $1 AND key = $2 AND replica = $3 AND ts = $4 LIMIT 1",
+            [.text(change.set), .text(change.key), .text(origin), .int(Int64(bitPattern: change.timestamp.rawValue))],
+            logger: logger
+        ) != nil
+    }
+
+    /// `MergeSession.keepLostWrite`: a write that lost on arrival, kept once for `history`.
+    private mutating func keepLostWrite(_ change: Change, origin: String) async throws {
+        guard try await !isLogged(change, origin: origin) else { return }
+        try await connection.execute(
+            """
+            INSERT INTO lost_write(record_set, key, replica, ts, payload, after_seq)
+            VALUES ($1, $2, $3, $4, $5, (SELECT COALESCE(MAX(seq), 0) FROM change_log))
+            ON CONFLICT (record_set, key, replica, ts) DO NOTHING
+            """,
+            [
+                .text(change.set), .text(change.key), .text(origin), .int(Int64(bitPattern: change.timestamp.rawValue)),
+                .blob(change.encodedPayload()),
+            ],
+            logger: logger
+        )
+    }
+
+    /// Writes the buffered log entries (one statement) and records (one statement per set).
+    private mutating func flush() async throws {
+        if !pendingLog.isEmpty {
+            var json = JSONWriter(capacity: pendingLog.count * 160)
+            json.byte(UInt8(ascii: "["))
+            for (i, entry) in pendingLog.enumerated() {
+                if i > 0 { json.byte(UInt8(ascii: ",")) }
+                json.raw("{\"seq\":")
+                json.int(entry.seq)
+                json.raw(",\"record_set\":")
+                json.string(entry.change.set)
+                json.raw(",\"key\":")
+                json.string(entry.change.key)
+                json.raw(",\"store\":")
+                if let store = entry.store { json.string(store) } else { json.null() }
+                json.raw(",\"replica\":")
+                json.string(entry.origin)
+                json.raw(",\"ts\":")
+                json.int(Int64(bitPattern: entry.change.timestamp.rawValue))
+                json.raw(",\"audience\":")
+                if let audience = entry.audience { json.string(audience) } else { json.null() }
+                json.raw(",\"payload\":")
+                json.string(Data(entry.change.encodedPayload()).base64EncodedString())
+                json.byte(UInt8(ascii: "}"))
+            }
+            json.byte(UInt8(ascii: "]"))
+            try await connection.execute(
+                """
+                INSERT INTO change_log(seq, record_set, key, store, replica, ts, audience, payload)
+                SELECT seq, record_set, key, store, replica, ts, audience, decode(payload, 'base64')
+                FROM jsonb_to_recordset($1::jsonb) AS x(
+                    seq BIGINT, record_set TEXT, key TEXT, store TEXT, replica TEXT, ts BIGINT, audience TEXT, payload TEXT)
+                ORDER BY seq
+                """,
+                [.text(String(decoding: json.bytes, as: UTF8.self))], logger: logger
+            )
+            pendingLog.removeAll(keepingCapacity: true)
+        }
+        for (set, records) in pendingRecords where !records.isEmpty {
+            try await Self.upsert(RecordSetSchema.named(set)!, records.map { ($0.key, $0.value.parts, $0.value.state, $0.value.seq) },
+                connection: connection, logger: logger)
+        }
+        pendingRecords.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes records' current values and CRDT state, one statement for the lot (also `copy`'s path).
+    static func upsert(
+        _ schema: RecordSetSchema, _ records: [(key: String, parts: [String], state: RecordState, seq: Int64)],
+        connection: PostgresConnection, logger: Logger
+    ) async throws {
+        guard !records.isEmpty else { return }
+        var json = JSONWriter(capacity: records.count * 200)
+        json.byte(UInt8(ascii: "["))
+        for (i, record) in records.enumerated() {
+            if i > 0 { json.byte(UInt8(ascii: ",")) }
+            json.raw("{\"key\":")
+            json.string(record.key)
+            for (index, part) in schema.keyParts.enumerated() {
+                json.byte(UInt8(ascii: ","))
+                json.string(part.name)
+                json.byte(UInt8(ascii: ":"))
+                if index < record.parts.count { json.string(record.parts[index]) } else { json.string("") }
+            }
+            for field in schema.fields {
+                json.byte(UInt8(ascii: ","))
+                json.string(field.name)
+                json.byte(UInt8(ascii: ":"))
+                switch record.state[field.name] ?? .null {
+                case .null: json.null()
+                case .int(let v): json.int(v)
+                case .real(let v): try json.double(v)
+                case .text(let v): json.string(v)
+                }
+            }
+            json.raw(",\"deleted\":")
+            json.int(record.state.isDeleted ? 1 : 0)
+            json.raw(",\"crdt\":")
+            json.string(Data(record.state.encoded()).base64EncodedString())
+            json.raw(",\"seq\":")
+            json.int(record.seq)
+            json.byte(UInt8(ascii: "}"))
+        }
+        json.byte(UInt8(ascii: "]"))
+        let names = ["key"] + schema.keyParts.map(\.name) + schema.fields.map(\.name) + ["deleted", "crdt", "seq"]
+        let types = ["TEXT"] + schema.keyParts.map { _ in "TEXT" } + schema.fields.map { PostgresSchema.columnType($0.type) }
+            + ["BIGINT", "TEXT", "BIGINT"]
+        let quoted = names.map { "\"\($0)\"" }
+        let selected = quoted.map { $0 == "\"crdt\"" ? "decode(\"crdt\", 'base64')" : $0 }
+        let updates = (schema.fields.map(\.name) + ["deleted", "crdt", "seq"]).map { "\"\($0)\" = excluded.\"\($0)\"" }
+        try await connection.execute(
+            """
+            INSERT INTO "\(schema.name)"(\(quoted.joined(separator: ", ")))
+            SELECT \(selected.joined(separator: ", "))
+            FROM jsonb_to_recordset($1::jsonb) AS x(\(zip(quoted, types).map { "\($0) \($1)" }.joined(separator: ", ")))
+            ORDER BY "seq"
+            ON CONFLICT (key) DO UPDATE SET \(updates.joined(separator: ", "))
+            """,
+            [.text(String(decoding: json.bytes, as: UTF8.self))], logger: logger
+        )
+    }
+
+    // MARK: Clock and metadata
+
+    static func loadClock(_ connection: PostgresConnection, logger: Logger) async throws -> HybridLogicalClock {
+        let raw = try await meta("hlc", connection: connection, logger: logger).flatMap { Int64($0) } ?? 0
+        return HybridLogicalClock(last: HLCTimestamp(rawValue: UInt64(bitPattern: raw)))
+    }
+
+    static func saveClock(_ clock: HybridLogicalClock, connection: PostgresConnection, logger: Logger) async throws {
+        try await setMeta("hlc", String(Int64(bitPattern: clock.last.rawValue)), connection: connection, logger: logger)
+    }
+
+    /// A new timestamp for a write of the hub's own (persisted with the caller's transaction).
+    static func tick(now: Date, connection: PostgresConnection, logger: Logger) async throws -> HLCTimestamp {
+        var clock = try await loadClock(connection, logger: logger)
+        let ts = clock.tick(wallMilliseconds: RecordStore.wallMilliseconds(now))
+        try await saveClock(clock, connection: connection, logger: logger)
+        return ts
+    }
+
+    static func meta(_ name: String, connection: PostgresConnection, logger: Logger) async throws -> String? {
+        try await connection.row("SELECT value FROM meta WHERE name = $1", [.text(name)], logger: logger).flatMap { try $0[0] }
+    }
+
+    static func setMeta(_ name: String, _ value: String?, connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.execute(
+            "INSERT INTO meta(name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            [.text(name), SQLValue(value)], logger: logger
+        )
+    }
+}
