@@ -19,7 +19,7 @@ struct HubCommand: AsyncParsableCommand {
             Serve.self, StoresCommand.self, OperatorsCommand.self, CatalogCommand.self, NoticesCommand.self,
             Status.self, BackupCommand.self, Supply.self, Alerts.self, Checkpoints.self, Reporting.self, ReportCommand.self,
             MatchingCommand.self, PassesCommand.self, DeliveriesCommand.self, BundleCommand.self, History.self, Compact.self,
-            Approve.self, Unapprove.self, CountiesCommand.self, UpstreamCommand.self, DemoCommand.self, OpenAPI.self, Migrate.self,
+            Approve.self, Unapprove.self, CountiesCommand.self, UpstreamCommand.self, DemoCommand.self, OpenAPI.self, Migrate.self, Copy.self,
         ]
     )
 }
