@@ -177,7 +177,8 @@ let package = Package(
         .testTarget(
             name: "HubTests",
             dependencies: [
-                "BaogongModel", "BaogongRecordStore", "BaogongHub",
+                "BaogongModel", "BaogongRecordStore", "BaogongHub", "BaogongTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

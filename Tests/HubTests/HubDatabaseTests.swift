@@ -40,7 +40,14 @@ struct HubDatabaseTests {
     }
 
     /// Every table and column scanned for `needle` as text or as bytes inside a blob.
-    static func databaseContains(_ db: HubDatabase, _ needle: String) throws -> Bool {
+    /// The same search on any backend: every table's rows as text (PostgreSQL shows bytes as hex).
+    static func databaseContains(_ db: any TestHub, _ needle: String) async throws -> Bool {
+        if let db = db as? HubDatabase { return try sqliteContains(db, needle) }
+        let hex = Data(needle.utf8).map { String(format: "%02x", $0) }.joined()
+        return try await db.fingerprint().values.joined().contains { $0.contains(needle) || $0.contains(hex) }
+    }
+
+    static func sqliteContains(_ db: HubDatabase, _ needle: String) throws -> Bool {
         let bytes = Data(needle.utf8)
         return try db.writer.read { db in
             let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
@@ -101,16 +108,16 @@ struct HubDatabaseTests {
         let secret = String(token.dropFirst("s.S01.".count))
         let stored = try await db.writer.read { db in try String.fetchOne(db, sql: "SELECT token_hash FROM enrolment WHERE store = 'S01'") }
         #expect(stored == TokenDigest.hex(token))
-        #expect(try !Self.databaseContains(db, token))
-        #expect(try !Self.databaseContains(db, secret))
+        #expect(try await !Self.databaseContains(db, token))
+        #expect(try await !Self.databaseContains(db, secret))
         // The hash is there (so the search can find what is stored).
-        #expect(try Self.databaseContains(db, TokenDigest.hex(token)))
+        #expect(try await Self.databaseContains(db, TokenDigest.hex(token)))
 
         let op = try await db.addOperator(name: "Bureau duty officer", now: Self.now)
         #expect(op.token.wholeMatch(of: /o\.[0-9a-f]{8}\.[0-9a-f]{64}/) != nil)
         #expect(op.token.hasPrefix("o.\(op.id)."))
-        #expect(try !Self.databaseContains(db, op.token))
-        #expect(try !Self.databaseContains(db, String(op.token.suffix(64))))
+        #expect(try await !Self.databaseContains(db, op.token))
+        #expect(try await !Self.databaseContains(db, String(op.token.suffix(64))))
         // A second enrolment of the same store is refused; rotate instead.
         let again = await #expect(throws: DomainError.self) {
             try await db.addStore(id: "S01", name: "Again", township: nil, kind: .market)
@@ -118,8 +125,8 @@ struct HubDatabaseTests {
         #expect(again?.code == .exists)
     }
 
-    @Test func storeTokensAreCheckedStrictly() async throws {
-        let db = try HubDatabase.inMemory()
+    @Test(arguments: Backend.all) func storeTokensAreCheckedStrictly(_ backend: Backend) async throws {
+        let db = try await backend.open()
         let token = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: Self.now)
         _ = try await db.addStore(id: "S02", name: "Two", township: nil, kind: .market, now: Self.now)
         let secret = String(token.suffix(64))
@@ -149,15 +156,15 @@ struct HubDatabaseTests {
         #expect(unknown?.code == .notFound)
     }
 
-    @Test func dottedStoreIdsAuthenticate() async throws {
-        let db = try HubDatabase.inMemory()
+    @Test(arguments: Backend.all) func dottedStoreIdsAuthenticate(_ backend: Backend) async throws {
+        let db = try await backend.open()
         let token = try await db.addStore(id: "CG.S01", name: "Dotted", township: nil, kind: .mall, now: Self.now)
         // The store id is the text between the first and the last dot.
         #expect(try await db.authenticate(token: token) == .store("CG.S01"))
     }
 
-    @Test func operatorTokensAndSessions() async throws {
-        let db = try HubDatabase.inMemory()
+    @Test(arguments: Backend.all) func operatorTokensAndSessions(_ backend: Backend) async throws {
+        let db = try await backend.open()
         let op = try await db.addOperator(name: "Duty officer", now: Self.now)
         let other = try await db.addOperator(name: "Second", now: Self.now)
         #expect(try await db.authenticate(token: op.token) == .operator(op.id, .viewer))
@@ -169,7 +176,7 @@ struct HubDatabaseTests {
 
         // A session lasts 12 h and dies with the operator.
         let session = try #require(try await db.startSession(operatorToken: op.token, now: Self.now))
-        #expect(try !Self.databaseContains(db, session))
+        #expect(try await !Self.databaseContains(db, session))
         #expect(try await db.sessionOperator(session, now: Self.now.addingTimeInterval(11 * 3600)) == .operator(op.id, .viewer))
         #expect(try await db.sessionOperator(session, now: Self.now.addingTimeInterval(12 * 3600 + 1)) == nil)
         #expect(try await db.startSession(operatorToken: wrong, now: Self.now) == nil)
@@ -181,12 +188,12 @@ struct HubDatabaseTests {
 
     // MARK: - Sync
 
-    @Test func syncMergesAcknowledgesAndAnswersWithTheCatalog() async throws {
-        let db = try HubDatabase.inMemory()
+    @Test(arguments: Backend.all) func syncMergesAcknowledgesAndAnswersWithTheCatalog(_ backend: Backend) async throws {
+        let db = try await backend.open()
         _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: Self.now)
         _ = try await db.addStore(id: "S02", name: "Two", township: nil, kind: .market, now: Self.now)
         // Hub log so far: 7 catalog rows + 2 store registry rows = 9.
-        #expect(try db.count("change_log") == 9)
+        #expect(try await db.count("change_log") == 9)
         let batch = Self.request("S01", replica: "S01.0b047020", upto: 12, [
             Self.stock("S01/rice/2020-02-10", at: "2020-02-10T11:00:00Z",
                        ["on_hand": .int(1000), "sold": .int(100), "price": .int(520), "restock_days": .int(2),
@@ -222,14 +229,14 @@ struct HubDatabaseTests {
         #expect(cp.first?["disinfections"] == .int(4))
 
         // Replay after a lost answer: nothing merged, same acked, no new log rows, same values.
-        let logRows = try db.count("change_log")
-        let records = try db.fingerprint().filter { ["stock", "checkpoint", "change_log"].contains($0.key) }
+        let logRows = try await db.count("change_log")
+        let records = try await db.fingerprint().filter { ["stock", "checkpoint", "change_log"].contains($0.key) }
         let again = try await db.sync(batch, store: "S01", now: Self.now.addingTimeInterval(60))
         #expect(again.merged == 0)
         #expect(again.acked == 12)
         #expect(again.cursor == 12)
-        #expect(try db.count("change_log") == logRows)
-        #expect(try db.fingerprint().filter { ["stock", "checkpoint", "change_log"].contains($0.key) } == records)
+        #expect(try await db.count("change_log") == logRows)
+        #expect(try await db.fingerprint().filter { ["stock", "checkpoint", "change_log"].contains($0.key) } == records)
 
         // With the cursor raised to 12 nothing comes down; an older `upto` never lowers `acked`.
         let caughtUp = try await db.sync(Self.request("S01", replica: "S01.0b047020", cursor: 12, upto: 5, []), store: "S01", now: Self.now)
@@ -239,8 +246,8 @@ struct HubDatabaseTests {
         #expect(caughtUp.merged == 0)
     }
 
-    @Test func hubWrittenStatusGoesOnlyToItsStore() async throws {
-        let db = try HubDatabase.inMemory()
+    @Test(arguments: Backend.all) func hubWrittenStatusGoesOnlyToItsStore(_ backend: Backend) async throws {
+        let db = try await backend.open()
         _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: Self.now)
         _ = try await db.addStore(id: "S02", name: "Two", township: nil, kind: .market, now: Self.now)
         try await db.setStoreStatus(store: "S01", open: false, authority: .order, reason: "case nearby", since: F.date("2020-02-10"), now: Self.now)
@@ -260,26 +267,22 @@ struct HubDatabaseTests {
         #expect(restored.cursor == 11)
     }
 
-    @Test func downstreamIsPagedBeyondMaxResponseChanges() async throws {
-        let db = try HubDatabase.inMemory()
+    @Test(arguments: Backend.all) func downstreamIsPagedBeyondMaxResponseChanges(_ backend: Backend) async throws {
+        let db = try await backend.open()
         _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: Self.now)
         let limit = SyncProtocol.maxResponseChanges
         // 7 catalog + 1 registry = 8 so far; notices bring the log to exactly `limit` rows.
-        func addNotices(_ range: ClosedRange<Int>) throws {
-            try db.writer.write { db in
-                for i in range {
-                    try HubDatabase.writeAsHub(set: "notices", key: "n\(i)", fields: ["text": .text("notice \(i)")], now: Self.now, in: db)
-                }
-            }
+        func addNotices(_ range: ClosedRange<Int>) async throws {
+            try await db.writeNotices(range.map { "n\($0)" }, now: Self.now)
         }
-        try addNotices(1...(limit - 8))
+        try await addNotices(1...(limit - 8))
         let exact = try await db.sync(Self.request("S01", replica: "S01.a", upto: 0, []), store: "S01", now: Self.now)
         // Exactly 5,000 waiting: one page, no more.
         #expect(exact.changes.count == limit)
         #expect(!exact.more)
         #expect(exact.cursor == Int64(limit))
 
-        try addNotices((limit - 7)...(limit - 7))
+        try await addNotices((limit - 7)...(limit - 7))
         let page1 = try await db.sync(Self.request("S01", replica: "S01.a", upto: 0, []), store: "S01", now: Self.now)
         // 5,001 waiting: the first 5,000, cursor at the 5,000th, more.
         #expect(page1.changes.count == limit)
@@ -291,8 +294,8 @@ struct HubDatabaseTests {
         #expect(page2.cursor == Int64(limit + 1))
     }
 
-    @Test func twoDevicesOfOneStoreAddUp() async throws {
-        let db = try HubDatabase.inMemory()
+    @Test(arguments: Backend.all) func twoDevicesOfOneStoreAddUp(_ backend: Backend) async throws {
+        let db = try await backend.open()
         _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: Self.now)
         let key = "S01/2020-02-10"
         let east = Self.request("S01", replica: "S01.east", upto: 1, [Self.checkpoint(key, at: "2020-02-10T09:00:00Z", ["checked": 100])])
@@ -316,11 +319,11 @@ struct HubDatabaseTests {
         #expect(try await checked() == .int(180))
     }
 
-    @Test func aRefusedBatchWritesNothing() async throws {
-        let db = try HubDatabase.inMemory()
+    @Test(arguments: Backend.all) func aRefusedBatchWritesNothing(_ backend: Backend) async throws {
+        let db = try await backend.open()
         _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: Self.now)
         _ = try await db.addStore(id: "S02", name: "Two", township: nil, kind: .market, now: Self.now)
-        let before = try db.fingerprint()
+        let before = try await db.fingerprint()
         let batch = Self.request("S01", replica: "S01.a", upto: 2, [
             Self.stock("S01/rice/2020-02-10", at: "2020-02-10T09:00:00Z", ["on_hand": .int(10)]),
             Self.stock("S02/rice/2020-02-10", at: "2020-02-10T09:00:00Z", ["on_hand": .int(0)]),
@@ -330,13 +333,13 @@ struct HubDatabaseTests {
         #expect(error?.change == 1)
         #expect(error.map { HubError($0).status } == .forbidden)
         #expect(error.map { HubError($0).code } == "forbidden")
-        #expect(try db.fingerprint() == before)
+        #expect(try await db.fingerprint() == before)
     }
 
     // MARK: - Fleet status
 
-    @Test func fleetStatusShowsSkewStalenessAndSilentStores() async throws {
-        let db = try HubDatabase.inMemory()
+    @Test(arguments: Backend.all) func fleetStatusShowsSkewStalenessAndSilentStores(_ backend: Backend) async throws {
+        let db = try await backend.open()
         _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: Self.now)
         _ = try await db.addStore(id: "S02", name: "Two", township: nil, kind: .market, now: Self.now)
         // The device's wall clock is a day behind: sent_at = now − 86,400,000 ms.
@@ -386,8 +389,8 @@ struct HubDatabaseTests {
 
     // MARK: - From synced records to views
 
-    @Test func arrivalIsTheFirstReceiptAndLateReportsAreMarked() async throws {
-        let db = try HubDatabase.inMemory()
+    @Test(arguments: Backend.all) func arrivalIsTheFirstReceiptAndLateReportsAreMarked(_ backend: Backend) async throws {
+        let db = try await backend.open()
         _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: Self.now)
         _ = try await db.addStore(id: "S02", name: "Two", township: nil, kind: .market, now: Self.now)
         // S01 reports 02-10 at 20:00 China time; a correction at 09:00 the next day does not move it.
@@ -421,8 +424,8 @@ struct HubDatabaseTests {
     /// A past date is judged as of its deadline: the "as of" time is the deadline, and a device is
     /// stale for the date only when the hub heard nothing from it during the date's reporting window
     /// (however long ago it last synced).
-    @Test func aPastDateIsJudgedAsOfItsDeadline() async throws {
-        let db = try HubDatabase.inMemory()
+    @Test(arguments: Backend.all) func aPastDateIsJudgedAsOfItsDeadline(_ backend: Backend) async throws {
+        let db = try await backend.open()
         for store in ["S01", "S02", "S03"] {
             _ = try await db.addStore(id: store, name: store, township: nil, kind: .supermarket, now: Self.now)
         }
@@ -449,8 +452,8 @@ struct HubDatabaseTests {
         #expect(try await db.fleetStatus(staleAfter: 6 * 3600, now: monthLater).allSatisfy(\.stale))
     }
 
-    @Test func syncedWorkedExampleGivesTheSameFigures() async throws {
-        let db = try HubDatabase.inMemory()
+    @Test(arguments: Backend.all) func syncedWorkedExampleGivesTheSameFigures(_ backend: Backend) async throws {
+        let db = try await backend.open()
         _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: Self.now)
         _ = try await db.addStore(id: "S02", name: "Two", township: nil, kind: .market, now: Self.now)
         _ = try await db.addStore(id: "S09", name: "Gone", township: nil, kind: .market, now: Self.now)
@@ -483,8 +486,8 @@ struct HubDatabaseTests {
         #expect(supply.priceAlerts.map(\.store) == ["S02"])
     }
 
-    @Test func statusHistoryFromTheBureauAndTheStore() async throws {
-        let db = try Self.hubSeeded(at: F.instant("2020-02-01T00:00:00Z"))
+    @Test(arguments: Backend.all) func statusHistoryFromTheBureauAndTheStore(_ backend: Backend) async throws {
+        let db = try await backend.open(seededAt: F.instant("2020-02-01T00:00:00Z"))
         _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: F.instant("2020-02-01T00:00:00Z"))
         try await db.setStoreStatus(store: "S01", open: false, authority: .order, reason: "case nearby",
                               since: F.date("2020-02-05"), now: F.instant("2020-02-05T01:00:00Z"))
@@ -524,8 +527,8 @@ struct HubDatabaseTests {
     /// A store that closed itself while offline syncs after the bureau wrote a later status: the
     /// store's event loses the LWW merge, so it is not logged, and the status history (read from the
     /// change log) never learns that the store was closed on those days.
-    @Test func anOfflineClosureThatLosesTheMergeStillCountsInHistory() async throws {
-        let db = try Self.hubSeeded(at: F.instant("2020-02-01T00:00:00Z"))
+    @Test(arguments: Backend.all) func anOfflineClosureThatLosesTheMergeStillCountsInHistory(_ backend: Backend) async throws {
+        let db = try await backend.open(seededAt: F.instant("2020-02-01T00:00:00Z"))
         _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: F.instant("2020-02-01T00:00:00Z"))
         // 02-10 01:00: the store's device closes the store from 02-10 (offline, not synced yet).
         let closure = Change(set: "store_status", key: "S01", timestamp: F.hlc("2020-02-10T01:00:00Z"), replica: nil,
@@ -560,11 +563,11 @@ struct HubDatabaseTests {
     }
 
     /// Checkpoint counters have a maximum of 1e12 (RecordSets.swift); at the maximum, two stores add up exactly.
-    @Test func checkpointCountersAreBoundedAndAddUp() async throws {
-        let db = try HubDatabase.inMemory()
+    @Test(arguments: Backend.all) func checkpointCountersAreBoundedAndAddUp(_ backend: Backend) async throws {
+        let db = try await backend.open()
         _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: Self.now)
         _ = try await db.addStore(id: "S02", name: "Two", township: nil, kind: .market, now: Self.now)
-        let before = try db.fingerprint()
+        let before = try await db.fingerprint()
         // 1e12 + 1 people checked at one entrance in one day: refused, nothing written.
         let tooMany = Self.request("S01", replica: "S01.a", upto: 1, [
             Self.checkpoint("S01/2020-02-10", at: "2020-02-10T09:00:00Z", ["checked": 1_000_000_000_001])
@@ -574,7 +577,7 @@ struct HubDatabaseTests {
         #expect(error?.field == "checked")
         #expect(error?.change == 0)
         #expect(error.map { HubError($0).status } == .unprocessableContent)
-        #expect(try db.fingerprint() == before)
+        #expect(try await db.fingerprint() == before)
         // Exactly 1e12 at each of two stores: the county total is 2e12, no overflow.
         for store in ["S01", "S02"] {
             _ = try await db.sync(Self.request(store, replica: "\(store).a", upto: 1, [
@@ -586,8 +589,8 @@ struct HubDatabaseTests {
 
     /// Decrement slots (`d`) are accepted for every checkpoint counter, so a store can drive the
     /// county's "people checked" below zero, which protocol.md says is an integer ≥ 0.
-    @Test func checkpointCountsNeverGoNegative() async throws {
-        let db = try HubDatabase.inMemory()
+    @Test(arguments: Backend.all) func checkpointCountsNeverGoNegative(_ backend: Backend) async throws {
+        let db = try await backend.open()
         _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: Self.now)
         let change = Change(set: "checkpoint", key: "S01/2020-02-10", timestamp: F.hlc("2020-02-10T09:00:00Z"), replica: nil,
                             counters: ["checked": 10], decrements: ["checked": 50])
@@ -599,19 +602,19 @@ struct HubDatabaseTests {
     /// A change stamped with the largest `t` a request can carry (Int64.max) is refused with
     /// `clock_ahead` and writes nothing: the hub clock stays where it was, and the hub's next writes
     /// travel as valid timestamps every agent decodes.
-    @Test func aFarFutureTimestampDoesNotBreakEveryAgentsSync() async throws {
-        let db = try HubDatabase.inMemory()
+    @Test(arguments: Backend.all) func aFarFutureTimestampDoesNotBreakEveryAgentsSync(_ backend: Backend) async throws {
+        let db = try await backend.open()
         _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: Self.now)
         _ = try await db.addStore(id: "S02", name: "Two", township: nil, kind: .market, now: Self.now)
         let poison = Change(set: "stock", key: "S01/rice/2020-02-10", timestamp: HLCTimestamp(rawValue: UInt64(Int64.max)),
                             replica: nil, fields: ["on_hand": .int(1)])
-        let before = try db.fingerprint()
+        let before = try await db.fingerprint()
         let refused = await #expect(throws: DomainError.self) {
             _ = try await db.sync(Self.request("S01", replica: "S01.a", upto: 1, [poison]), store: "S01", now: Self.now)
         }
         #expect(refused?.code == .clockAhead)
         #expect(refused?.change == 0)
-        #expect(try db.fingerprint() == before)
+        #expect(try await db.fingerprint() == before)
         try await db.postNotice("Markets stay closed", now: Self.now)
         let answer = try await db.sync(Self.request("S02", replica: "S02.a", cursor: 9, upto: 0, []), store: "S02", now: Self.now)
         #expect(answer.changes.map(\.set) == ["notices"])
@@ -623,8 +626,8 @@ struct HubDatabaseTests {
     /// docs/views.md: the default date is "the latest date with any stock report", and "deleted records
     /// are skipped". A clerk who mistyped 2029 for 2020 and deleted the record must not leave every
     /// default view (dashboard, CLI, /v1/views/*) on an empty day in 2029.
-    @Test func aDeletedTypoDoesNotMoveTheDefaultDate() async throws {
-        let db = try HubDatabase.inMemory()
+    @Test(arguments: Backend.all) func aDeletedTypoDoesNotMoveTheDefaultDate(_ backend: Backend) async throws {
+        let db = try await backend.open()
         _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: Self.now)
         _ = try await db.sync(Self.request("S01", replica: "S01.a", upto: 3, [
             Self.stock("S01/rice/2020-02-10", at: "2020-02-10T09:00:00Z", ["on_hand": .int(100)]),
@@ -640,8 +643,8 @@ struct HubDatabaseTests {
 
     /// One store sending a timestamp at the end of time must not freeze the hub's clock: it is refused
     /// (clock_ahead), and the bureau's later catalog edits apply in order (3, then 9, then 5 leaves 5).
-    @Test func aPoisonedTimestampDoesNotFreezeHubWrites() async throws {
-        let db = try HubDatabase.inMemory(now: Self.now)
+    @Test(arguments: Backend.all) func aPoisonedTimestampDoesNotFreezeHubWrites(_ backend: Backend) async throws {
+        let db = try await backend.open(seededAt: Self.now)
         _ = try await db.addStore(id: "S01", name: "One", township: nil, kind: .supermarket, now: Self.now)
         let poison = Change(set: "stock", key: "S01/rice/2020-02-10",
                             timestamp: HLCTimestamp(milliseconds: HLCTimestamp.maxMilliseconds, counter: .max),

@@ -162,3 +162,39 @@ extension HubStore {
         try await sync(request, store: store, now: now, via: .network)
     }
 }
+
+/// The defaults callers leave out (the time is now, a store is a supermarket, a session lasts 12 h),
+/// for code that holds `any HubStore`.
+extension HubStore {
+    public func addStore(id: String, name: String, township: String?, kind: StoreKind = .supermarket) async throws -> String {
+        try await addStore(id: id, name: name, township: township, kind: kind, now: Date())
+    }
+
+    public func addOperator(name: String, role: OperatorRole = .viewer) async throws -> IssuedOperator {
+        try await addOperator(name: name, role: role, now: Date())
+    }
+
+    public func addOperator(name: String, now: Date) async throws -> IssuedOperator {
+        try await addOperator(name: name, role: .viewer, now: now)
+    }
+
+    public func revokeStore(id: String) async throws { try await revokeStore(id: id, now: Date()) }
+
+    public func startSession(operatorToken: String, now: Date) async throws -> String? {
+        try await startSession(operatorToken: operatorToken, lifetime: 12 * 3600, now: now)
+    }
+
+    public func fleetStatus(now: Date) async throws -> [FleetStatusRow] {
+        try await fleetStatus(staleAfter: 6 * 3600, now: now)
+    }
+
+    public func snapshot(date: CalendarDate, now: Date) async throws -> CountySnapshot {
+        try await snapshot(date: date, settings: ViewSettings(), now: now)
+    }
+
+    public func setStoreStatus(store: String, open: Bool, authority: StatusAuthority, reason: String?, since: CalendarDate)
+        async throws
+    {
+        try await setStoreStatus(store: store, open: open, authority: authority, reason: reason, since: since, now: Date())
+    }
+}

@@ -93,7 +93,7 @@ public final class PostgresHubStore: HubStore {
 
     /// A transaction holding the writer lock: one writer at a time across every hub process.
     func write<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await client.withTransaction(logger: logger) { connection in
+        try await transaction { connection in
             try await connection.execute("SELECT pg_advisory_xact_lock($1)", [.int(PostgresSchema.Lock.writer)], logger: logger)
             return try await body(connection)
         }
@@ -101,9 +101,20 @@ public final class PostgresHubStore: HubStore {
 
     /// A read-only transaction on one snapshot of the database.
     func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await client.withTransaction(logger: logger) { connection in
+        try await transaction { connection in
             try await connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
             return try await body(connection)
+        }
+    }
+
+    /// A transaction that rolls back on any error and rethrows the body's own error (a refusal stays
+    /// a `DomainError`, not postgres-nio's wrapper around it).
+    private func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch let error as PostgresTransactionError {
+            if let cause = error.closureError { throw cause }
+            throw error.beginError ?? error.commitError ?? error.rollbackError ?? error
         }
     }
 

@@ -1,0 +1,89 @@
+@testable import BaogongHub
+import BaogongModel
+import BaogongTestSupport
+import Foundation
+import GRDB
+import PostgresNIO
+import Testing
+
+/// The hub's storage backends the parameterised suites run on: SQLite always; PostgreSQL on a
+/// throwaway cluster of the test process (`PostgresCluster`) whenever its server binaries are there,
+/// and always in CI (`BAOGONG_REQUIRE_POSTGRES=1`, where a missing one fails rather than skips).
+enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite, postgres
+
+    static let all: [Backend] = PostgresCluster.shared != nil || PostgresCluster.required ? [.sqlite, .postgres] : [.sqlite]
+
+    var testDescription: String { rawValue }
+
+    /// A new, empty hub whose default catalog is stamped `seededAt` (its clock starts there).
+    func open(seededAt instant: Date = Date()) async throws -> any TestHub {
+        switch self {
+        case .sqlite:
+            return try HubDatabase.inMemory(now: instant)
+        case .postgres:
+            guard let cluster = PostgresCluster.shared else {
+                throw TestFailure("no PostgreSQL for the tests: \(PostgresCluster.unavailableReason ?? "")")
+            }
+            return try await PostgresHubStore.open(try PostgresLocation(try cluster.newDatabase()), now: instant)
+        }
+    }
+}
+
+/// What the parameterised tests look at besides the `HubStore` API: row counts and a dump of every
+/// table (equal before and after: nothing was written).
+protocol TestHub: HubStore {
+    func count(_ table: String) async throws -> Int
+    func fingerprint() async throws -> [String: [String]]
+    /// Writes notices as the hub, one per key (to fill the change log).
+    func writeNotices(_ keys: [String], now: Date) async throws
+}
+
+extension HubDatabase: TestHub {
+    func writeNotices(_ keys: [String], now: Date) async throws {
+        try await writer.write { db in
+            for key in keys {
+                try HubDatabase.writeAsHub(set: "notices", key: key, fields: ["text": .text("notice \(key)")], now: now, in: db)
+            }
+        }
+    }
+}
+
+extension PostgresHubStore: TestHub {
+    func count(_ table: String) async throws -> Int {
+        try await read { connection in
+            try await connection.row("SELECT COUNT(*) FROM \"\(table)\"", logger: logger).map { try $0[0] } ?? 0
+        }
+    }
+
+    func fingerprint() async throws -> [String: [String]] {
+        try await read { connection in
+            var result = [String: [String]]()
+            let tables = try await connection.rows(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename", logger: logger
+            ).map { try $0[0] as String }
+            for table in tables {
+                result[table] = try await connection.rows("SELECT row_to_json(t)::text FROM \"\(table)\" t", logger: logger)
+                    .map { try $0[0] as String }.sorted()
+            }
+            return result
+        }
+    }
+
+    func writeNotices(_ keys: [String], now: Date) async throws {
+        try await write { connection in
+            for key in keys {
+                try await Self.writeAsHub(
+                    set: "notices", key: key, fields: ["text": .text("notice \(key)")], now: now, connection: connection, logger: logger
+                )
+            }
+        }
+    }
+}
+
+@Suite("Storage backends")
+struct BackendTests {
+    @Test func postgresIsThereWhenRequired() {
+        #expect(!PostgresCluster.required || PostgresCluster.shared != nil, "\(PostgresCluster.unavailableReason ?? "")")
+    }
+}
