@@ -41,7 +41,7 @@ struct BrowserSecurityTests {
     func signInGuard() async throws {
         let hub = try await Route.makeHub()
         let body = ByteBuffer(string: "token=\(hub.operatorToken)")
-        let before = try hub.db.fingerprint()
+        let before = try await hub.db.fingerprint()
         try await hub.app.test(.router) { client in
             var crossOrigin = Self.form
             crossOrigin[HTTPField.Name("Origin")!] = "https://evil.example"
@@ -56,7 +56,7 @@ struct BrowserSecurityTests {
             try await client.execute(uri: "/login", method: .post, headers: [.contentType: "text/plain"], body: body) {
                 try Route.expectError($0, .unsupportedMediaType, "unsupported_media_type")
             }
-            #expect(try hub.db.fingerprint() == before, "no session was made")
+            #expect(try await hub.db.fingerprint() == before, "no session was made")
             // The hub's own form (a real browser's Origin matching the hub is signed in by the
             // end-to-end matching-panel test, which signs in through this form in Chromium).
             var sameOrigin = Self.form
@@ -118,7 +118,7 @@ struct SyncMemoryBudgetTests {
         context.syncMemory = budget
         let app = Application(router: buildHubRouter(context))
         let body = Route.envelope([Route.stockChange()])
-        let before = try hub.db.fingerprint()
+        let before = try await hub.db.fingerprint()
         #expect(budget.reserve(1024 * 1024 - 10), "another batch is being merged")
         try await app.test(.router) { client in
             try await client.execute(uri: "/v1/sync", method: .post, headers: Route.headers(bearer: hub.s01), body: ByteBuffer(string: body)) {
@@ -126,7 +126,7 @@ struct SyncMemoryBudgetTests {
                 try Route.expectError(response, .serviceUnavailable, "busy")
                 #expect(response.headers[.retryAfter] == "2")
             }
-            #expect(try hub.db.fingerprint() == before)
+            #expect(try await hub.db.fingerprint() == before)
             budget.release(1024 * 1024 - 10)
             try await client.execute(uri: "/v1/sync", method: .post, headers: Route.headers(bearer: hub.s01), body: ByteBuffer(string: body)) {
                 #expect($0.status == .ok)
@@ -152,13 +152,13 @@ struct SignInRateLimitTests {
             for _ in 0..<3 {
                 try await client.execute(uri: "/login", method: .post, headers: form, body: wrong) { #expect($0.status == .unauthorized) }
             }
-            let before = try hub.db.fingerprint()
+            let before = try await hub.db.fingerprint()
             try await client.execute(uri: "/login", method: .post, headers: form, body: ByteBuffer(string: "token=\(hub.operatorToken)")) {
                 response in
                 try Route.expectError(response, .tooManyRequests, "too_many_sign_ins")
                 #expect(Int(response.headers[.retryAfter] ?? "") ?? 0 > 0)
             }
-            #expect(try hub.db.fingerprint() == before, "no session was made")
+            #expect(try await hub.db.fingerprint() == before, "no session was made")
         }
         // The window passes: the address may try again.
         let throttle = SignInThrottle(limit: 2, window: 60)

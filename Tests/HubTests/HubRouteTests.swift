@@ -14,7 +14,7 @@ struct HubRouteTests {
 
     /// A hub with stores S01 and S02, a revoked store S03 and one operator; its clock is fixed.
     struct Hub {
-        let db: HubDatabase
+        let db: any TestHub
         let context: HubContext
         let s01: String
         let s02: String
@@ -25,8 +25,8 @@ struct HubRouteTests {
 
     static let now = F.instant("2020-02-10T12:00:00Z")
 
-    static func makeHub() async throws -> Hub {
-        let db = try HubDatabase.inMemory()
+    static func makeHub(_ backend: Backend = .sqlite) async throws -> Hub {
+        let db = try await backend.open()
         let s01 = try await db.addStore(id: "S01", name: "Qijia Supermarket", township: "Chengguan", kind: .supermarket, now: now)
         let s02 = try await db.addStore(id: "S02", name: "Dongfeng Market", township: nil, kind: .market, now: now)
         let s03 = try await db.addStore(id: "S03", name: "Closed Down", township: nil, kind: .mall, now: now)
@@ -161,9 +161,9 @@ struct HubRouteTests {
 
     /// Bodies the sync route must refuse at its edge: another content type, gzip that is not one
     /// clean gzip member.
-    @Test func syncEdgesAreStrict() async throws {
-        let hub = try await Self.makeHub()
-        let before = try hub.db.fingerprint()
+    @Test(arguments: Backend.all) func syncEdgesAreStrict(_ backend: Backend) async throws {
+        let hub = try await Self.makeHub(backend)
+        let before = try await hub.db.fingerprint()
         let json = Data(Self.envelope([Self.stockChange()]).utf8)
         let gzip = try Gzip.compress(json)
         // zlib's own framing of "hi" (78 9c …), labelled gzip.
@@ -192,7 +192,7 @@ struct HubRouteTests {
                 #expect($0.status == .ok)
             }
         }
-        #expect(try hub.db.fingerprint() != before)
+        #expect(try await hub.db.fingerprint() != before)
     }
 
     func authorization(_ token: Token, _ hub: Hub) -> String? {
@@ -206,10 +206,10 @@ struct HubRouteTests {
         }
     }
 
-    @Test(arguments: badSyncs)
-    func badSyncIsRefusedAndWritesNothing(_ bad: BadSync) async throws {
-        let hub = try await Self.makeHub()
-        let before = try hub.db.fingerprint()
+    @Test(arguments: Backend.all, badSyncs)
+    func badSyncIsRefusedAndWritesNothing(_ backend: Backend, _ bad: BadSync) async throws {
+        let hub = try await Self.makeHub(backend)
+        let before = try await hub.db.fingerprint()
         var headers: HTTPFields = [.contentType: "application/json"]
         if let value = authorization(bad.token, hub) { headers[.authorization] = value }
         let requestHeaders = headers
@@ -218,14 +218,14 @@ struct HubRouteTests {
                 try Self.expectError(response, bad.status, bad.code, field: bad.field, change: bad.change)
             }
         }
-        #expect(try hub.db.fingerprint() == before)
+        #expect(try await hub.db.fingerprint() == before)
         // The refusal is counted by code.
         #expect(hub.context.metrics.text().contains(#"baogong_refusals_total{code="\#(bad.code)"} 1"#))
     }
 
-    @Test func tooManyChangesIsBatchTooLarge() async throws {
-        let hub = try await Self.makeHub()
-        let before = try hub.db.fingerprint()
+    @Test(arguments: Backend.all) func tooManyChangesIsBatchTooLarge(_ backend: Backend) async throws {
+        let hub = try await Self.makeHub(backend)
+        let before = try await hub.db.fingerprint()
         // 20,001 valid checkpoint changes (a few bytes each, about 1.5 MB in all).
         let one = #"{"s":"checkpoint","k":"S01/2020-02-10","t":\#(Self.t),"c":{"checked":1}}"#
         let body = Self.envelope(Array(repeating: one, count: SyncProtocol.maxBatchChanges + 1), upto: "20001")
@@ -234,7 +234,7 @@ struct HubRouteTests {
             try await client.execute(uri: "/v1/sync", method: .post, headers: Self.headers(bearer: hub.s01), body: ByteBuffer(string: body)) {
                 try Self.expectError($0, .contentTooLarge, "batch_too_large")
             }
-            #expect(try hub.db.fingerprint() == before)
+            #expect(try await hub.db.fingerprint() == before)
             // Exactly 20,000 is accepted; the same slot total repeated merges once.
             try await client.execute(uri: "/v1/sync", method: .post, headers: Self.headers(bearer: hub.s01), body: ByteBuffer(string: limit)) {
                 response in
@@ -247,9 +247,9 @@ struct HubRouteTests {
         #expect(try await hub.db.records(set: .checkpoint, store: "S01", date: nil, afterSeq: 0, limit: 1).first?["checked"] == .int(1))
     }
 
-    @Test func aBodyOver16MiBIsPayloadTooLarge() async throws {
-        let hub = try await Self.makeHub()
-        let before = try hub.db.fingerprint()
+    @Test(arguments: Backend.all) func aBodyOver16MiBIsPayloadTooLarge(_ backend: Backend) async throws {
+        let hub = try await Self.makeHub(backend)
+        let before = try await hub.db.fingerprint()
         // 16 MiB + 1 byte: a valid envelope padded with spaces.
         var body = ByteBuffer(string: Self.envelope([Self.stockChange()]))
         body.writeRepeatingByte(UInt8(ascii: " "), count: HubServerSettings.maxBodyBytes + 1 - body.readableBytes)
@@ -260,12 +260,12 @@ struct HubRouteTests {
                 try Self.expectError($0, .contentTooLarge, "payload_too_large")
             }
         }
-        #expect(try hub.db.fingerprint() == before)
+        #expect(try await hub.db.fingerprint() == before)
     }
 
     /// Store ids may contain dots, so "A" is a prefix of "A.B": store A must not sync as replica
     /// "A.B.dev1", a device of store A.B (it would move that device's cursor and overwrite its status).
-    @Test func aStoreCannotBorrowTheReplicaOfADottedStore() async throws {
+    @Test(arguments: Backend.all) func aStoreCannotBorrowTheReplicaOfADottedStore(_ backend: Backend) async throws {
         let db = try HubDatabase.inMemory()
         let a = try await db.addStore(id: "A", name: "A", township: nil, kind: .market, now: Self.now)
         let ab = try await db.addStore(id: "A.B", name: "A.B", township: nil, kind: .market, now: Self.now)
@@ -289,10 +289,10 @@ struct HubRouteTests {
 
     // MARK: - Operator endpoints
 
-    @Test(arguments: ["/v1/views/supply", "/v1/views/alerts", "/v1/views/reporting", "/v1/stores", "/v1/status", "/v1/records/stock"])
-    func storeTokensCannotReadOperatorEndpoints(_ path: String) async throws {
-        let hub = try await Self.makeHub()
-        let before = try hub.db.fingerprint()
+    @Test(arguments: Backend.all, ["/v1/views/supply", "/v1/views/alerts", "/v1/views/reporting", "/v1/stores", "/v1/status", "/v1/records/stock"])
+    func storeTokensCannotReadOperatorEndpoints(_ backend: Backend, _ path: String) async throws {
+        let hub = try await Self.makeHub(backend)
+        let before = try await hub.db.fingerprint()
         try await hub.app.test(.router) { client in
             try await client.execute(uri: path, method: .get, headers: Self.headers(bearer: hub.s01, json: false)) {
                 try Self.expectError($0, .forbidden, "forbidden")
@@ -302,7 +302,7 @@ struct HubRouteTests {
                 #expect($0.status == .ok)
             }
         }
-        #expect(try hub.db.fingerprint() == before)
+        #expect(try await hub.db.fingerprint() == before)
     }
 
     @Test(arguments: [
@@ -314,13 +314,13 @@ struct HubRouteTests {
     ])
     func invalidViewParameters(_ uri: String, _ field: String) async throws {
         let hub = try await Self.makeHub()
-        let before = try hub.db.fingerprint()
+        let before = try await hub.db.fingerprint()
         try await hub.app.test(.router) { client in
             try await client.execute(uri: uri, method: .get, headers: Self.headers(bearer: hub.operatorToken, json: false)) {
                 try Self.expectError($0, .badRequest, "invalid_parameter", field: field)
             }
         }
-        #expect(try hub.db.fingerprint() == before)
+        #expect(try await hub.db.fingerprint() == before)
     }
 
     // MARK: - Happy paths
@@ -396,8 +396,8 @@ struct HubRouteTests {
         }
     }
 
-    @Test func supplyViewFromSyncedData() async throws {
-        let hub = try await Self.makeHub()
+    @Test(arguments: Backend.all) func supplyViewFromSyncedData(_ backend: Backend) async throws {
+        let hub = try await Self.makeHub(backend)
         try await hub.app.test(.router) { client in
             try await Self.syncWorkedExample(client, hub)
             for uri in ["/v1/views/supply?date=2020-02-10", "/v1/views/supply"] {  // the default is the latest reported date
@@ -442,8 +442,8 @@ struct HubRouteTests {
         }
     }
 
-    @Test func dashboardWithABearerOperatorToken() async throws {
-        let hub = try await Self.makeHub()
+    @Test(arguments: Backend.all) func dashboardWithABearerOperatorToken(_ backend: Backend) async throws {
+        let hub = try await Self.makeHub(backend)
         try await hub.app.test(.router) { client in
             try await Self.syncWorkedExample(client, hub)
             try await client.execute(uri: "/", method: .get, headers: Self.headers(bearer: hub.operatorToken, json: false)) { response in
@@ -473,8 +473,8 @@ struct HubRouteTests {
         }
     }
 
-    @Test func dashboardSignIn() async throws {
-        let hub = try await Self.makeHub()
+    @Test(arguments: Backend.all) func dashboardSignIn(_ backend: Backend) async throws {
+        let hub = try await Self.makeHub(backend)
         try await hub.app.test(.router) { client in
             try await client.execute(uri: "/", method: .get) { response in
                 #expect(response.status == .seeOther)
@@ -525,8 +525,8 @@ struct HubRouteTests {
 
     /// docs/protocol.md: from a store, a `store_status` change must carry `authority: .store`; without it
     /// the merged record could keep the bureau's authority next to the store's state, so it is refused.
-    @Test func aStoreStatusWithoutAuthorityIsRefused() async throws {
-        let hub = try await Self.makeHub()
+    @Test(arguments: Backend.all) func aStoreStatusWithoutAuthorityIsRefused(_ backend: Backend) async throws {
+        let hub = try await Self.makeHub(backend)
         let closure = #"{"s":"store_status","k":"S01","t":\#(Self.t),"f":{"state":"closed","since":"2020-02-10","reason":"staff ill"}}"#
         try await hub.app.test(.router) { client in
             try await client.execute(uri: "/v1/sync", method: .post, headers: Self.headers(bearer: hub.s01),
@@ -536,8 +536,8 @@ struct HubRouteTests {
         }
     }
 
-    @Test func unknownPathsAndSetsAreNotFound() async throws {
-        let hub = try await Self.makeHub()
+    @Test(arguments: Backend.all) func unknownPathsAndSetsAreNotFound(_ backend: Backend) async throws {
+        let hub = try await Self.makeHub(backend)
         try await hub.app.test(.router) { client in
             try await client.execute(uri: "/v2/sync", method: .post, headers: Self.headers(bearer: hub.s01), body: ByteBuffer(string: "{}")) {
                 try Self.expectError($0, .notFound, "not_found")
@@ -548,8 +548,8 @@ struct HubRouteTests {
         }
     }
 
-    @Test func theBearerPrefixIsCaseInsensitive() async throws {
-        let hub = try await Self.makeHub()
+    @Test(arguments: Backend.all) func theBearerPrefixIsCaseInsensitive(_ backend: Backend) async throws {
+        let hub = try await Self.makeHub(backend)
         try await hub.app.test(.router) { client in
             let body = Self.envelope([Self.stockChange()])
             try await client.execute(uri: "/v1/sync", method: .post,
@@ -569,8 +569,8 @@ struct HubRouteTests {
     }
 
     /// Names and notices are typed by people: the dashboard shows them as text, never as markup.
-    @Test func theDashboardEscapesNamesAndNotices() async throws {
-        let hub = try await Self.makeHub()
+    @Test(arguments: Backend.all) func theDashboardEscapesNamesAndNotices(_ backend: Backend) async throws {
+        let hub = try await Self.makeHub(backend)
         _ = try await hub.db.addStore(id: "S04", name: "<script>alert('store')</script>", township: nil, kind: .market, now: Self.now)
         try await hub.db.postNotice("<img src=x onerror=alert(1)> Markets closed", now: Self.now)
         try await hub.app.test(.router) { client in

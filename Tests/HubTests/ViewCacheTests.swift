@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import Synchronization
+import BaogongTestSupport
 import Testing
 
 /// The views' cache serves what a fresh read would, whatever happened in between: a cached answer
@@ -16,14 +17,18 @@ struct ViewCacheTests {
     static let date = try! CalendarDate("2020-02-10")
 
     static func hub(stores: Int = 4) async throws -> HubDatabase {
-        let hub = try D.hubSeeded(at: D.now)
+        try await hub(.sqlite, stores: stores) as! HubDatabase
+    }
+
+    static func hub(_ backend: Backend, stores: Int = 4) async throws -> any TestHub {
+        let hub = try await backend.open(seededAt: D.now)
         for i in 1...stores {
             _ = try await hub.addStore(id: "S0\(i)", name: "Store \(i)", township: nil, kind: .supermarket, now: D.now)
         }
         return hub
     }
 
-    static func report(_ hub: HubDatabase, store: String, date: String, onHand: Double, upto: Int64, at iso: String = "2020-02-10T08:00:00Z")
+    static func report(_ hub: any HubStore, store: String, date: String, onHand: Double, upto: Int64, at iso: String = "2020-02-10T08:00:00Z")
         async throws
     {
         let change = D.stock("\(store)/rice/\(date)", at: iso, ["on_hand": .real(onHand), "sold": .real(5), "price": .int(520)])
@@ -31,7 +36,7 @@ struct ViewCacheTests {
     }
 
     /// What the cache serves and what a fresh read gives, as the API sends them.
-    static func compare(_ cache: ViewCache, _ hub: HubDatabase, now: Date = D.now, sourceLocation: SourceLocation = #_sourceLocation)
+    static func compare(_ cache: ViewCache, _ hub: any HubStore, now: Date = D.now, sourceLocation: SourceLocation = #_sourceLocation)
         async throws
     {
         let cached = try await cache.views(date: Self.date, settings: ViewSettings(), now: now, database: hub)
@@ -50,8 +55,9 @@ struct ViewCacheTests {
         #expect(cached.snapshot.asOf == fresh.asOf, sourceLocation: sourceLocation)
     }
 
-    @Test func nothingNewIsAHitAndAnotherDatesSyncKeepsTheStockAndTheSupplyView() async throws {
-        let hub = try await Self.hub()
+    @Test(arguments: Backend.all)
+    func nothingNewIsAHitAndAnotherDatesSyncKeepsTheStockAndTheSupplyView(_ backend: Backend) async throws {
+        let hub = try await Self.hub(backend)
         try await Self.report(hub, store: "S01", date: "2020-02-10", onHand: 100, upto: 1)
         let cache = ViewCache()
         try await Self.compare(cache, hub)
@@ -71,6 +77,31 @@ struct ViewCacheTests {
         let rice = try await cache.views(date: Self.date, settings: ViewSettings(), now: D.now, database: hub).supply()
             .commodities.first { $0.commodity == "rice" }
         #expect(rice?.onHand == 150)
+    }
+
+    /// Two hub processes on one PostgreSQL database, each with its own cache: what one writes, the
+    /// other's views show at once, be it a merge or a write beside the change log (a revocation).
+    @Test func twoProcessesOnOnePostgreSQLDatabaseServeTheSameViews() async throws {
+        guard Backend.all.contains(.postgres), let cluster = PostgresCluster.shared else { return }
+        let url = try cluster.newDatabase()
+        let first = try await PostgresHubStore.open(try PostgresLocation(url), now: D.now)
+        let second = try await PostgresHubStore.open(try PostgresLocation(url), now: D.now)
+        for i in 1...3 { _ = try await first.addStore(id: "S0\(i)", name: "Store \(i)", township: nil, kind: .supermarket, now: D.now) }
+        let (cacheA, cacheB) = (ViewCache(), ViewCache())
+        try await Self.report(first, store: "S01", date: "2020-02-10", onHand: 100, upto: 1)
+        try await Self.compare(cacheA, first)
+        try await Self.compare(cacheB, second)
+        // A merge through the second process: the first's cache reads afresh.
+        try await Self.report(second, store: "S02", date: "2020-02-10", onHand: 40, upto: 1)
+        try await Self.compare(cacheA, first)
+        let rice = try await cacheA.views(date: Self.date, settings: ViewSettings(), now: D.now, database: first).supply()
+            .commodities.first { $0.commodity == "rice" }
+        #expect(rice?.onHand == 140)
+        // A revocation (no change-log entry) through the first: the second's cache sees it.
+        try await first.revokeStore(id: "S03", now: D.now)
+        let views = try await cacheB.views(date: Self.date, settings: ViewSettings(), now: D.now, database: second)
+        #expect(views.snapshot.activeStores.map(\.id) == ["S01", "S02"])
+        try await Self.compare(cacheB, second)
     }
 
     @Test func writesBesideTheChangeLogAndThePassingOfTimeAreSeen() async throws {
