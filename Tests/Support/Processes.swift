@@ -145,7 +145,9 @@ public final class HubProcess {
 
     public func start() throws {
         let p = Process()
-        let arguments = ["serve", "--db", database, "--host", "127.0.0.1", "--port", String(port), "--log-level", "error"]
+        // A SQLite file, or a PostgreSQL database given by its URL.
+        let location = database.hasPrefix("postgres") ? ["--database", database] : ["--db", database]
+        let arguments = ["serve"] + location + ["--host", "127.0.0.1", "--port", String(port), "--log-level", "error"]
             + extraArguments
         if let wrapper = launcher.first {
             p.executableURL = URL(fileURLWithPath: wrapper)
@@ -226,7 +228,8 @@ public final class LockedResult: @unchecked Sendable {
 
 /// Enrols a store with the CLI and returns its token.
 public func enrol(_ hubDB: String, _ id: String, name: String? = nil) throws -> String {
-    let r = try run(Executables.hub, ["stores", "add", "--db", hubDB, "--id", id, "--name", name ?? "Store \(id)", "--json"])
+    let location = hubDB.hasPrefix("postgres") ? ["--database", hubDB] : ["--db", hubDB]
+    let r = try run(Executables.hub, ["stores", "add"] + location + ["--id", id, "--name", name ?? "Store \(id)", "--json"])
     guard r.status == 0, let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any],
         let token = object["token"] as? String
     else { throw TestFailure("stores add failed: \(r.stderr)") }
