@@ -9,23 +9,23 @@ struct ApprovalTests {
     typealias D = HubDatabaseTests
     static let date = try! CalendarDate("2020-02-10")
 
-    func hub() async throws -> HubDatabase {
-        let hub = try D.hubSeeded(at: D.now)
+    func hub(_ backend: Backend = .sqlite) async throws -> any TestHub {
+        let hub = try await backend.open(seededAt: D.now)
         _ = try await hub.addStore(id: "S01", name: "Longmei", township: nil, kind: .supermarket, now: D.now)
         return hub
     }
 
-    func record(_ hub: HubDatabase, _ key: String, onHand: Double, at iso: String, upto: Int64) async throws {
+    func record(_ hub: any HubStore, _ key: String, onHand: Double, at iso: String, upto: Int64) async throws {
         let request = D.request("S01", replica: "S01.a", upto: upto, [D.stock(key, at: iso, ["on_hand": .real(onHand), "price": .int(520)])])
         _ = try await hub.sync(request, store: "S01", now: D.now)
     }
 
-    func reporting(_ hub: HubDatabase) async throws -> ReportingView {
+    func reporting(_ hub: any HubStore) async throws -> ReportingView {
         try await hub.snapshot(date: Self.date, now: D.now).reporting()
     }
 
-    @Test func aLaterWriteIsMergedAndFlaggedUntilTheSignOffIsWithdrawn() async throws {
-        let hub = try await hub()
+    @Test(arguments: Backend.all) func aLaterWriteIsMergedAndFlaggedUntilTheSignOffIsWithdrawn(_ backend: Backend) async throws {
+        let hub = try await hub(backend)
         try await record(hub, "S01/rice/2020-02-10", onHand: 100, at: "2020-02-10T08:00:00Z", upto: 1)
         #expect(try await reporting(hub).approved == false)
 
@@ -55,8 +55,8 @@ struct ApprovalTests {
         #expect(r.approved && r.approvalNote == nil && r.afterApproval.isEmpty)
     }
 
-    @Test func anOverlongNoteIsRefusedAndNothingIsSignedOff() async throws {
-        let hub = try await hub()
+    @Test(arguments: Backend.all) func anOverlongNoteIsRefusedAndNothingIsSignedOff(_ backend: Backend) async throws {
+        let hub = try await hub(backend)
         let refused = await #expect(throws: DomainError.self) {
             try await hub.approve(date: Self.date, note: String(repeating: "审", count: 200), now: D.now)
         }
@@ -64,8 +64,8 @@ struct ApprovalTests {
         #expect(try await reporting(hub).approved == false)
     }
 
-    @Test func theDashboardMarksASignedOffDay() async throws {
-        let hub = try await hub()
+    @Test(arguments: Backend.all) func theDashboardMarksASignedOffDay(_ backend: Backend) async throws {
+        let hub = try await hub(backend)
         try await record(hub, "S01/rice/2020-02-10", onHand: 100, at: "2020-02-10T08:00:00Z", upto: 1)
         _ = try await hub.approve(date: Self.date, note: "<b>ok</b>", now: D.now)
         try await record(hub, "S01/rice/2020-02-10", onHand: 90, at: "2020-02-10T10:00:00Z", upto: 2)

@@ -11,24 +11,24 @@ struct HistoryTests {
     typealias D = HubDatabaseTests
     static let key = "S01/rice/2020-02-10"
 
-    func hub() async throws -> HubDatabase {
-        let hub = try D.hubSeeded(at: D.now)
+    func hub(_ backend: Backend = .sqlite) async throws -> any TestHub {
+        let hub = try await backend.open(seededAt: D.now)
         _ = try await hub.addStore(id: "S01", name: "Longmei", township: nil, kind: .supermarket, now: D.now)
         return hub
     }
 
-    func write(_ onHand: Double, at iso: String, from replica: String, upto: Int64, to hub: HubDatabase) async throws -> SyncRequest {
+    func write(_ onHand: Double, at iso: String, from replica: String, upto: Int64, to hub: any HubStore) async throws -> SyncRequest {
         let request = D.request("S01", replica: replica, upto: upto, [D.stock(Self.key, at: iso, ["on_hand": .real(onHand), "price": .int(520)])])
         _ = try await hub.sync(request, store: "S01", now: D.now)
         return request
     }
 
-    func lostWrites(_ hub: HubDatabase) async throws -> Int {
-        try await hub.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM lost_write") ?? -1 }
+    func lostWrites(_ hub: any TestHub) async throws -> Int {
+        try await hub.count("lost_write")
     }
 
-    @Test func aWriteThatLostOnArrivalIsShownBesideTheOneThatStands() async throws {
-        let hub = try await hub()
+    @Test(arguments: Backend.all) func aWriteThatLostOnArrivalIsShownBesideTheOneThatStands(_ backend: Backend) async throws {
+        let hub = try await hub(backend)
         // The later write (device b, 09:00) reaches the hub first; device a's 08:00 write loses on arrival.
         _ = try await write(222, at: "2020-02-10T09:00:00Z", from: "S01.b", upto: 1, to: hub)
         let early = try await write(111, at: "2020-02-10T08:00:00Z", from: "S01.a", upto: 1, to: hub)
@@ -47,8 +47,8 @@ struct HistoryTests {
         #expect(try await hub.history(set: .stock, key: Self.key).count == 2)
     }
 
-    @Test func aSupersededWriteReplayedLaterIsListedOnce() async throws {
-        let hub = try await hub()
+    @Test(arguments: Backend.all) func aSupersededWriteReplayedLaterIsListedOnce(_ backend: Backend) async throws {
+        let hub = try await hub(backend)
         let first = try await write(100, at: "2020-02-10T08:00:00Z", from: "S01.a", upto: 1, to: hub)
         _ = try await write(150, at: "2020-02-10T10:00:00Z", from: "S01.b", upto: 1, to: hub)
         // Device a never got its answer and sends its batch again, now older than what stands.
@@ -59,8 +59,8 @@ struct HistoryTests {
         #expect(history.last?.won["on_hand"] == true)
     }
 
-    @Test func countersShowEachDevicesRunningTotal() async throws {
-        let hub = try await hub()
+    @Test(arguments: Backend.all) func countersShowEachDevicesRunningTotal(_ backend: Backend) async throws {
+        let hub = try await hub(backend)
         let key = "S01/2020-02-10"
         for (replica, total, iso) in [("S01.a", Int64(100), "2020-02-10T08:00:00Z"), ("S01.a", 130, "2020-02-10T09:00:00Z"), ("S01.b", 40, "2020-02-10T09:30:00Z")] {
             let request = D.request("S01", replica: replica, upto: total, [D.checkpoint(key, at: iso, ["checked": total])])
@@ -83,8 +83,8 @@ struct HistoryTests {
 
     /// A bundle file's `sent_at` is when it was written: days later at the hub, that is not the
     /// device's clock being wrong, and the skew measured over the network stands.
-    @Test func aBundleCarriedForDaysIsNotClockSkew() async throws {
-        let hub = try await hub()
+    @Test(arguments: Backend.all) func aBundleCarriedForDaysIsNotClockSkew(_ backend: Backend) async throws {
+        let hub = try await hub(backend)
         let threeDaysAgo = D.nowMs - 3 * 86_400_000
         let skewOf = { () async throws -> Int64? in
             try await hub.fleetStatus(staleAfter: 3600, now: D.now).first { $0.replica == "S01.a" }?.clockSkewMs

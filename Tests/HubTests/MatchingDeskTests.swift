@@ -12,7 +12,14 @@ struct MatchingDeskTests {
 
     /// A hub with store S01, store S02 and supplier F01.
     static func makeHub(path: String? = nil) async throws -> HubDatabase {
-        let db = try path.map { try HubDatabase.open(path: $0, now: now) } ?? HubDatabase.inMemory(now: now)
+        try await makeHub(path.map { try HubDatabase.open(path: $0, now: now) } ?? HubDatabase.inMemory(now: now)) as! HubDatabase
+    }
+
+    static func makeHub(_ backend: Backend) async throws -> any TestHub {
+        try await makeHub(backend.open(seededAt: now))
+    }
+
+    static func makeHub(_ db: any TestHub) async throws -> any TestHub {
         _ = try await db.addStore(id: "S01", name: "Shengyuan 1", township: "Town", kind: .supermarket, now: now)
         _ = try await db.addStore(id: "S02", name: "Duolefu", township: "Town", kind: .supermarket, now: now)
         _ = try await db.addStore(id: "F01", name: "Yangtang grower", township: "Yangtang", kind: .supplier, now: now)
@@ -56,9 +63,9 @@ struct MatchingDeskTests {
         return change(.matchAnswer, "\(store)/\(match)", f, at: offset)
     }
 
-    @Test("confirming never allocates a need or an offer beyond its quantity")
-    func overAllocation() async throws {
-        let db = try await Self.makeHub()
+    @Test("confirming never allocates a need or an offer beyond its quantity", arguments: Backend.all)
+    func overAllocation(_ backend: Backend) async throws {
+        let db = try await Self.makeHub(backend)
         _ = try await db.sync(Self.request("S01", [Self.need("S01", "n-1", 1500)], upto: 1), store: "S01", now: Self.now)
         _ = try await db.sync(Self.request("S02", [Self.need("S02", "n-2", 1000)], upto: 1), store: "S02", now: Self.now)
         _ = try await db.sync(Self.request("F01", [Self.offer("F01", "o-1", 1750)], upto: 1), store: "F01", now: Self.now)
@@ -82,16 +89,16 @@ struct MatchingDeskTests {
         #expect(book.needs.first { $0.id == "n-2" }?.remaining == 750)
     }
 
-    @Test("refusals name the problem: unknown ids, cancelled needs, other commodities, one site on both sides")
-    func refusals() async throws {
-        let db = try await Self.makeHub()
+    @Test("refusals name the problem: unknown ids, cancelled needs, other commodities, one site on both sides", arguments: Backend.all)
+    func refusals(_ backend: Backend) async throws {
+        let db = try await Self.makeHub(backend)
         _ = try await db.sync(
             Self.request("S01", [Self.need("S01", "n-1", 100), Self.need("S01", "n-rice", 100, commodity: "rice"),
                                  Self.offer("S01", "o-own", 100)], upto: 3),
             store: "S01", now: Self.now
         )
         _ = try await db.sync(Self.request("F01", [Self.offer("F01", "o-1", 100)], upto: 1), store: "F01", now: Self.now)
-        let before = try db.fingerprint()
+        let before = try await db.fingerprint()
         let cases: [(String, String, DomainError.Code)] = [
             ("n-404", "o-1", .notFound), ("n-1", "o-404", .notFound), ("n-rice", "o-1", .mismatch), ("n-1", "o-own", .mismatch),
         ]
@@ -109,13 +116,13 @@ struct MatchingDeskTests {
             _ = try await db.confirmMatch(need: "n-1", offer: "o-1", quantity: 10, reason: nil, now: Self.now)
         }
         #expect(cancelled?.code == .notOpen)
-        #expect(try db.count("match") == 0)
-        #expect(try db.fingerprint()["match"] == before["match"])
+        #expect(try await db.count("match") == 0)
+        #expect(try await db.fingerprint()["match"] == before["match"])
     }
 
-    @Test("answers move a match: both accept, then receipt delivers; a decline releases the quantity; replays change nothing")
-    func answers() async throws {
-        let db = try await Self.makeHub()
+    @Test("answers move a match: both accept, then receipt delivers; a decline releases the quantity; replays change nothing", arguments: Backend.all)
+    func answers(_ backend: Backend) async throws {
+        let db = try await Self.makeHub(backend)
         _ = try await db.sync(Self.request("S01", [Self.need("S01", "n-1", 1500)], upto: 1), store: "S01", now: Self.now)
         _ = try await db.sync(Self.request("F01", [Self.offer("F01", "o-1", 1500)], upto: 1), store: "F01", now: Self.now)
         let m = try await db.confirmMatch(need: "n-1", offer: "o-1", quantity: 1500, reason: nil, now: Self.now)
@@ -133,10 +140,10 @@ struct MatchingDeskTests {
 
         // A later decline cannot undo a delivery, and replaying the receipt changes nothing but the
         // bookkeeping of the sync itself (how often the device was heard).
-        let before = try db.fingerprint()
+        let before = try await db.fingerprint()
         let replay = try await db.sync(receipt, store: "S01", now: Self.now)
         #expect(replay.merged == 0)
-        var after = try db.fingerprint()
+        var after = try await db.fingerprint()
         // The device's status row, and the views' counter that notes its change.
         for table in ["replica_status", "view_version"] { after[table] = before[table] }
         #expect(after == before)
@@ -157,9 +164,9 @@ struct MatchingDeskTests {
         _ = try await db.confirmMatch(need: "n-2", offer: "o-2", quantity: 500, reason: nil, now: Self.now)
     }
 
-    @Test("a match syncs down to its two sites only, and not to agents of schema 1")
-    func audience() async throws {
-        let db = try await Self.makeHub()
+    @Test("a match syncs down to its two sites only, and not to agents of schema 1", arguments: Backend.all)
+    func audience(_ backend: Backend) async throws {
+        let db = try await Self.makeHub(backend)
         _ = try await db.sync(Self.request("S01", [Self.need("S01", "n-1", 100)], upto: 1), store: "S01", now: Self.now)
         _ = try await db.sync(Self.request("F01", [Self.offer("F01", "o-1", 100)], upto: 1), store: "F01", now: Self.now)
         let m = try await db.confirmMatch(need: "n-1", offer: "o-1", quantity: 100, reason: nil, now: Self.now)
@@ -195,12 +202,16 @@ struct MatchingDeskTests {
 
     /// Any interleaving of confirms, declines and cancels, run concurrently against one database file,
     /// leaves no need or offer over-allocated; replaying every sync afterwards changes nothing.
-    @Test("property: concurrent confirms, declines and cancels never over-allocate; replays change nothing", arguments: 0..<12)
-    func interleavings(seed: UInt64) async throws {
+    @Test(
+        "property: concurrent confirms, declines and cancels never over-allocate; replays change nothing",
+        arguments: Backend.all, 0..<12
+    )
+    func interleavings(_ backend: Backend, seed: UInt64) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("matching-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let db = try await Self.makeHub(path: dir.appendingPathComponent("hub.sqlite").path)
+        let db = backend == .sqlite
+            ? try await Self.makeHub(path: dir.appendingPathComponent("hub.sqlite").path) : try await Self.makeHub(backend)
         var random = SeededRandom(seed: seed)
         let sites = ["S01", "S02", "F01"]
         var upto = [String: Int64]()
@@ -296,14 +307,14 @@ struct MatchingDeskTests {
         for n in after.needs { #expect(n.allocated <= n.quantity + 1e-9, "need \(n.store)/\(n.id) over-allocated") }
         for o in after.offers { #expect(o.allocated <= o.quantity + 1e-9, "offer \(o.store)/\(o.id) over-allocated") }
         // Two records per match, and both parties' records agree on its status.
-        #expect(try db.count("match") == 2 * after.matches.count)
+        #expect(try await db.count("match") == 2 * after.matches.count)
 
-        let before = try db.fingerprint()
+        let before = try await db.fingerprint()
         for (store, request) in sent {
             let replay = try await db.sync(request, store: store, now: Self.now)
             #expect(replay.merged == 0)
         }
-        var settled = try db.fingerprint()
+        var settled = try await db.fingerprint()
         // Replays move only bookkeeping of the sync itself (sync counts, last heard, and the views'
         // counter that notes it), never the desk.
         for table in ["replica_status", "meta", "view_version"] { settled[table] = before[table] }

@@ -10,13 +10,13 @@ import Testing
 struct PassTests {
     static let now = Fixture.instant("2020-02-10T02:00:00Z")
 
-    static func hubWithStore() async throws -> HubDatabase {
-        let db = try HubDatabase.inMemory(now: now)
+    static func hubWithStore(_ backend: Backend = .sqlite) async throws -> any TestHub {
+        let db = try await backend.open(seededAt: now)
         _ = try await db.addStore(id: "duolefu", name: "Duolefu", township: nil, kind: .supermarket, now: now)
         return db
     }
 
-    static func publicKeys(_ db: HubDatabase) async throws -> [String: [UInt8]] {
+    static func publicKeys(_ db: any HubStore) async throws -> [String: [UInt8]] {
         let rows = try await db.records(set: .passKey, store: nil, date: nil, afterSeq: 0, limit: 100)
         var keys = [String: [UInt8]]()
         for row in rows {
@@ -25,9 +25,9 @@ struct PassTests {
         return keys
     }
 
-    @Test("an issued pass verifies with the published key; every single-character change is forged")
-    func signature() async throws {
-        let db = try await Self.hubWithStore()
+    @Test("an issued pass verifies with the published key; every single-character change is forged", arguments: Backend.all)
+    func signature(_ backend: Backend) async throws {
+        let db = try await Self.hubWithStore(backend)
         let pass = try await db.issuePass(
             store: "duolefu", plate: "湘L12345", driver: "Li", cargo: "rice", route: "Changsha - Yongxing",
             from: Fixture.date("2020-02-10"), to: Fixture.date("2020-02-20"), now: Self.now
@@ -58,9 +58,9 @@ struct PassTests {
         }
     }
 
-    @Test("a pass signed by another hub's key is forged, even under this hub's key id")
-    func anotherKey() async throws {
-        let db = try await Self.hubWithStore()
+    @Test("a pass signed by another hub's key is forged, even under this hub's key id", arguments: Backend.all)
+    func anotherKey(_ backend: Backend) async throws {
+        let db = try await Self.hubWithStore(backend)
         _ = try await db.issuePass(store: "duolefu", plate: "A1", driver: nil, cargo: nil, route: nil,
                                    from: Fixture.date("2020-02-10"), to: Fixture.date("2020-02-11"), now: Self.now)
         let keys = try await Self.publicKeys(db)
@@ -87,10 +87,10 @@ struct PassTests {
         #expect(PassStatus.of(pass, today: Fixture.date("2020-02-15"), revoked: true) == .revoked)
     }
 
-    @Test("issuing checks its input and writes nothing when refused; revoking publishes the revocation to every agent")
-    func issueAndRevoke() async throws {
-        let db = try await Self.hubWithStore()
-        let before = try db.fingerprint()
+    @Test("issuing checks its input and writes nothing when refused; revoking publishes the revocation to every agent", arguments: Backend.all)
+    func issueAndRevoke(_ backend: Backend) async throws {
+        let db = try await Self.hubWithStore(backend)
+        let before = try await db.fingerprint()
         let unknown = await #expect(throws: DomainError.self) {
             _ = try await db.issuePass(store: "nobody", plate: "A1", driver: nil, cargo: nil, route: nil,
                                        from: Fixture.date("2020-02-10"), to: Fixture.date("2020-02-11"), now: Self.now)
@@ -101,7 +101,7 @@ struct PassTests {
                                        from: Fixture.date("2020-02-11"), to: Fixture.date("2020-02-10"), now: Self.now)
         }
         #expect(backwards?.code == .invalidDate)
-        #expect(try db.fingerprint() == before, "no key was made for a refused pass")
+        #expect(try await db.fingerprint() == before, "no key was made for a refused pass")
 
         let pass = try await db.issuePass(store: "duolefu", plate: "A1", driver: nil, cargo: nil, route: nil,
                                           from: Fixture.date("2020-02-10"), to: Fixture.date("2020-02-11"), now: Self.now)

@@ -81,6 +81,26 @@ extension HubDatabase {
         -> MatchRecord
     {
         let book = try matchingBook(in: db)
+        let catalog = try RecordStore.catalog(in: db)
+        let plan = try planMatch(need: needRef, offer: offerRef, quantity: quantity, now: now, book: book, catalog: catalog) { stores in
+            try Dictionary(
+                Row.fetchAll(db, sql: "SELECT key, name FROM stores WHERE key IN (?, ?)", arguments: [stores.0, stores.1])
+                    .map { (($0[0] as String), ($0[1] as String?) ?? ($0[0] as String)) },
+                uniquingKeysWith: { a, _ in a }
+            )
+        }
+        for write in plan.writes {
+            try writeAsHub(set: RecordSetSchema.match.name, key: write.key, fields: write.fields, now: now, in: db)
+        }
+        return plan.match
+    }
+
+    /// A confirmation decided on one consistent read (the book, the catalog, the two sites' names):
+    /// the match and the two records that publish it, or the refusal. The same for every backend.
+    static func planMatch(
+        need needRef: String, offer offerRef: String, quantity: Double, now: Date, book: MatchingBook, catalog: [Commodity],
+        names lookup: ((String, String)) throws -> [String: String]
+    ) throws -> (match: MatchRecord, writes: [(key: String, fields: [String: FieldValue])]) {
         let need = try resolve(needRef, in: book.needs.map { ($0.store, $0.id, $0) }, what: "need", field: "need")
         let offer = try resolve(offerRef, in: book.offers.map { ($0.store, $0.id, $0) }, what: "offer", field: "offer")
         guard need.status == .open else {
@@ -104,7 +124,6 @@ extension HubDatabase {
         guard need.store != offer.store else {
             throw DomainError(.mismatch, field: "offer", "need and offer were both posted by \(need.store)")
         }
-        let catalog = try RecordStore.catalog(in: db)
         let unit = catalog.first { $0.id == need.commodity }?.unit.rawValue ?? CommodityUnit.kg.rawValue
         // Floating-point slack (a billionth of the quantity), so that 3,000 jin converted to 1,500 kg fits a 1,500 kg need.
         let epsilon = 1e-9 * max(1, need.quantity)
@@ -122,11 +141,7 @@ extension HubDatabase {
                     + " so \(format(quantity)) \(unit) more would over-allocate it (at most \(format(offer.remaining)))"
             )
         }
-        let names = try Dictionary(
-            Row.fetchAll(db, sql: "SELECT key, name FROM stores WHERE key IN (?, ?)", arguments: [need.store, offer.store])
-                .map { (($0[0] as String), ($0[1] as String?) ?? ($0[0] as String)) },
-            uniquingKeysWith: { a, _ in a }
-        )
+        let names = try lookup((need.store, offer.store))
         let id = MatchingIDs.newMatch()
         let confirmedAt = Timestamps.iso(now)
         var fields: [String: FieldValue] = [
@@ -137,19 +152,20 @@ extension HubDatabase {
         if let variety = need.variety ?? offer.variety { fields["variety"] = .text(variety) }
         if let location = offer.location { fields["location"] = .text(location) }
         if let posted = need.postedAt { fields["posted_at"] = .text(posted) }
+        var writes = [(key: String, fields: [String: FieldValue])]()
         for side in MatchSide.allCases {
             var own = fields
             own["side"] = .text(side.rawValue)
             let counterpart = side == .need ? offer.store : need.store
             own["counterpart_name"] = .text(names[counterpart] ?? counterpart)
-            try writeAsHub(set: RecordSetSchema.match.name, key: "\(side == .need ? need.store : offer.store)/\(id)",
-                           fields: own, now: now, in: db)
+            writes.append(("\(side == .need ? need.store : offer.store)/\(id)", own))
         }
-        return MatchRecord(
+        let match = MatchRecord(
             id: id, need: need.id, offer: offer.id, store: need.store, supplier: offer.store, commodity: need.commodity,
             variety: need.variety ?? offer.variety, quantity: quantity, unit: unit, status: .confirmed, postedAt: need.postedAt,
             confirmedAt: confirmedAt, received: nil, closedAt: nil, reason: nil
         )
+        return (match, writes)
     }
 
     /// A need or offer named by `id` or `store/id`; an id two sites share must be given with its site.
@@ -185,13 +201,7 @@ extension HubDatabase {
                         FROM "match" WHERE id = ? AND side = 'need' AND deleted = 0
                         """, arguments: [id]
                 ) else { throw DomainError(.notFound, field: "id", "no match '\(id)'") }
-                var match = Self.matchRecord(row)
-                guard !match.status.isFinal else {
-                    throw DomainError(.notOpen, field: "id", "match \(id) is already \(match.status.rawValue)")
-                }
-                match.status = .cancelled
-                match.closedAt = Timestamps.iso(now)
-                match.reason = reason
+                let match = try Self.cancelled(Self.matchRecord(row), reason: reason, now: now)
                 try Self.publishStatus(match, now: now, in: db)
                 cancelled = match
                 return .commit
@@ -202,13 +212,45 @@ extension HubDatabase {
 
     /// Writes a match's status (and what arrived, when, why) to both parties' records.
     static func publishStatus(_ match: MatchRecord, now: Date, in db: Database) throws {
+        for write in statusWrites(match) {
+            try writeAsHub(set: RecordSetSchema.match.name, key: write.key, fields: write.fields, now: now, in: db)
+        }
+    }
+
+    /// The records that publish a match's status (and what arrived, when, why) to both parties.
+    static func statusWrites(_ match: MatchRecord) -> [(key: String, fields: [String: FieldValue])] {
         var fields: [String: FieldValue] = ["status": .text(match.status.rawValue)]
         if let received = match.received { fields["received"] = .real(received) }
         if let closed = match.closedAt { fields["closed_at"] = .text(closed) }
         if let reason = match.reason { fields["reason"] = .text(reason) }
-        for site in [match.store, match.supplier] {
-            try writeAsHub(set: RecordSetSchema.match.name, key: "\(site)/\(match.id)", fields: fields, now: now, in: db)
+        return [match.store, match.supplier].map { ("\($0)/\(match.id)", fields) }
+    }
+
+    /// A match cancelled at the hub, or the refusal when it is already final.
+    static func cancelled(_ match: MatchRecord, reason: String?, now: Date) throws -> MatchRecord {
+        guard !match.status.isFinal else {
+            throw DomainError(.notOpen, field: "id", "match \(match.id) is already \(match.status.rawValue)")
         }
+        var match = match
+        match.status = .cancelled
+        match.closedAt = Timestamps.iso(now)
+        match.reason = reason
+        return match
+    }
+
+    /// A match with both parties' answers folded into its status; nil when nothing changes.
+    static func folded(
+        _ match: MatchRecord, need: (answer: MatchAnswer?, reason: String?, received: Double?),
+        offer: (answer: MatchAnswer?, reason: String?), now: Date
+    ) -> MatchRecord? {
+        var next = match
+        next.status = MatchStatus.folding(match.status, needAnswer: need.answer, offerAnswer: offer.answer, received: need.received)
+        if next.status == .delivered, let received = need.received { next.received = received }
+        if next.status != match.status {
+            next.closedAt = next.status.isFinal ? Timestamps.iso(now) : nil
+            if next.status == .declined { next.reason = need.answer == .declined ? need.reason : offer.reason }
+        }
+        return next == match ? nil : next
     }
 
     /// Folds the two parties' answers into a match's status, inside the sync transaction that brought
@@ -229,16 +271,9 @@ extension HubDatabase {
             ) else { return (nil, nil, nil) }
             return ((a[0] as String?).flatMap(MatchAnswer.init(rawValue:)), a[1], a[2])
         }
-        let (needAnswer, needReason, received) = try answer(match.store)
+        let need = try answer(match.store)
         let (offerAnswer, offerReason, _) = try answer(match.supplier)
-        var next = match
-        next.status = MatchStatus.folding(match.status, needAnswer: needAnswer, offerAnswer: offerAnswer, received: received)
-        if next.status == .delivered, let received { next.received = received }
-        if next.status != match.status {
-            next.closedAt = next.status.isFinal ? Timestamps.iso(now) : nil
-            if next.status == .declined { next.reason = needAnswer == .declined ? needReason : offerReason }
-        }
-        guard next != match else { return }
+        guard let next = folded(match, need: need, offer: (offerAnswer, offerReason), now: now) else { return }
         try publishStatus(next, now: now, in: db)
     }
 }

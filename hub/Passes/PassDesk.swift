@@ -60,6 +60,28 @@ extension HubDatabase {
         store: String, plate: String, driver: String?, cargo: String?, route: String?, from: CalendarDate, to: CalendarDate,
         now: Date = Date()
     ) async throws -> IssuedPass {
+        let plate = try Self.checkPass(plate: plate, driver: driver, cargo: cargo, route: route, from: from, to: to)
+        return try await writer.write { db in
+            guard let revoked = try Bool.fetchOne(
+                db, sql: "SELECT revoked_at IS NOT NULL FROM enrolment WHERE store = ?", arguments: [store]
+            ) else {
+                throw DomainError(.notFound, field: "store", "no store '\(store)' is enrolled")
+            }
+            guard !revoked else { throw DomainError(.notOpen, field: "store", "store '\(store)' is revoked") }
+            let (keyID, key) = try Self.signingKey(now: now, in: db)
+            let (id, fields) = try Self.passRecord(
+                store: store, plate: plate, driver: driver, cargo: cargo, route: route, from: from, to: to, keyID: keyID, key: key,
+                now: now
+            )
+            try Self.writeAsHub(set: RecordSetSchema.pass.name, key: "\(store)/\(id)", fields: fields, now: now, in: db)
+            return try Self.passes(id: id, in: db).first!
+        }
+    }
+
+    /// Checks what a pass will print; returns the plate, trimmed.
+    static func checkPass(plate: String, driver: String?, cargo: String?, route: String?, from: CalendarDate, to: CalendarDate)
+        throws -> String
+    {
         let plate = plate.trimmingCharacters(in: .whitespaces)
         guard !plate.isEmpty else { throw DomainError(.missing, field: "plate", "must not be empty") }
         guard plate.utf8.count <= 40 else { throw DomainError(.outOfRange, field: "plate", "is longer than 40 bytes") }
@@ -72,31 +94,29 @@ extension HubDatabase {
                 throw DomainError(.invalidValue, field: name, "must not contain control characters")
             }
         }
-        @Sendable func text(_ s: String?) -> String? { s.flatMap { $0.isEmpty ? nil : $0 } }
-        return try await writer.write { db in
-            guard let revoked = try Bool.fetchOne(
-                db, sql: "SELECT revoked_at IS NOT NULL FROM enrolment WHERE store = ?", arguments: [store]
-            ) else {
-                throw DomainError(.notFound, field: "store", "no store '\(store)' is enrolled")
-            }
-            guard !revoked else { throw DomainError(.notOpen, field: "store", "store '\(store)' is revoked") }
-            let (keyID, key) = try Self.signingKey(now: now, in: db)
-            let id = "p" + Timestamps.randomHex(4)
-            let pass = GreenPass(
-                id: id, store: store, plate: plate, driver: text(driver), cargo: text(cargo), route: text(route),
-                validFrom: from, validTo: to, keyID: keyID
-            )
-            let code = try pass.code(signedWith: key)
-            var fields: [String: FieldValue] = [
-                "plate": .text(plate), "valid_from": .text(from.description), "valid_to": .text(to.description),
-                "code": .text(code), "issued_at": .text(Timestamps.iso(now)),
-            ]
-            if let v = pass.driver { fields["driver"] = .text(v) }
-            if let v = pass.cargo { fields["cargo"] = .text(v) }
-            if let v = pass.route { fields["route"] = .text(v) }
-            try Self.writeAsHub(set: RecordSetSchema.pass.name, key: "\(store)/\(id)", fields: fields, now: now, in: db)
-            return try Self.passes(id: id, in: db).first!
-        }
+        return plate
+    }
+
+    /// A new pass's id and the record that publishes it, its code signed with `key`.
+    static func passRecord(
+        store: String, plate: String, driver: String?, cargo: String?, route: String?, from: CalendarDate, to: CalendarDate,
+        keyID: String, key: Curve25519.Signing.PrivateKey, now: Date
+    ) throws -> (id: String, fields: [String: FieldValue]) {
+        func text(_ s: String?) -> String? { s.flatMap { $0.isEmpty ? nil : $0 } }
+        let id = "p" + Timestamps.randomHex(4)
+        let pass = GreenPass(
+            id: id, store: store, plate: plate, driver: text(driver), cargo: text(cargo), route: text(route),
+            validFrom: from, validTo: to, keyID: keyID
+        )
+        let code = try pass.code(signedWith: key)
+        var fields: [String: FieldValue] = [
+            "plate": .text(plate), "valid_from": .text(from.description), "valid_to": .text(to.description),
+            "code": .text(code), "issued_at": .text(Timestamps.iso(now)),
+        ]
+        if let v = pass.driver { fields["driver"] = .text(v) }
+        if let v = pass.cargo { fields["cargo"] = .text(v) }
+        if let v = pass.route { fields["route"] = .text(v) }
+        return (id, fields)
     }
 
     public func passes() async throws -> [IssuedPass] {
@@ -126,16 +146,22 @@ extension HubDatabase {
     /// Revokes a pass: every agent refuses it from its next sync on.
     public func revokePass(id: String, reason: String?, now: Date = Date()) async throws -> IssuedPass {
         try await writer.write { db in
-            guard var pass = try Self.passes(id: id, in: db).first else {
-                throw DomainError(.notFound, field: "id", "no pass '\(id)'")
-            }
-            guard pass.revokedAt == nil else { throw DomainError(.notOpen, field: "id", "pass \(id) was revoked at \(pass.revokedAt!)") }
-            var fields: [String: FieldValue] = ["revoked_at": .text(Timestamps.iso(now))]
-            if let reason, !reason.isEmpty { fields["reason"] = .text(reason) }
+            let (pass, fields) = try Self.revocation(of: try Self.passes(id: id, in: db).first, id: id, reason: reason, now: now)
             try Self.writeAsHub(set: RecordSetSchema.passRevocation.name, key: id, fields: fields, now: now, in: db)
-            pass.revokedAt = Timestamps.iso(now)
-            pass.reason = reason
             return pass
         }
+    }
+
+    /// A pass as revoked and the record that revokes it, or the refusal (unknown, already revoked).
+    static func revocation(of pass: IssuedPass?, id: String, reason: String?, now: Date) throws
+        -> (pass: IssuedPass, fields: [String: FieldValue])
+    {
+        guard var pass else { throw DomainError(.notFound, field: "id", "no pass '\(id)'") }
+        guard pass.revokedAt == nil else { throw DomainError(.notOpen, field: "id", "pass \(id) was revoked at \(pass.revokedAt!)") }
+        var fields: [String: FieldValue] = ["revoked_at": .text(Timestamps.iso(now))]
+        if let reason, !reason.isEmpty { fields["reason"] = .text(reason) }
+        pass.revokedAt = Timestamps.iso(now)
+        pass.reason = reason
+        return (pass, fields)
     }
 }

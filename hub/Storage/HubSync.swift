@@ -30,6 +30,13 @@ extension HubDatabase {
         return earliest
     }
 
+    /// The matches a batch answers (the ids of its `match_answer` records), in order.
+    static func answeredMatches(_ changes: [Change]) -> [String] {
+        Set(changes.lazy.filter { $0.set == RecordSetSchema.matchAnswer.name }.compactMap {
+            $0.key.split(separator: "/").last.map(String.init)
+        }).sorted()
+    }
+
     /// Merges a validated batch and answers it. Replays change nothing and are answered the same way.
     public func sync(
         _ request: SyncRequest, store: String, now: Date = Date(), via channel: SyncChannel = .network
@@ -69,10 +76,7 @@ extension HubDatabase {
             )
             try Self.recordArrivals(changes, store: store, now: nowSeconds, in: db)
             // A site's answer to a match moves the match's status, published to both parties.
-            let answered = Set(changes.lazy.filter { $0.set == RecordSetSchema.matchAnswer.name }.compactMap {
-                $0.key.split(separator: "/").last.map(String.init)
-            })
-            for id in answered.sorted() { try Self.foldAnswers(match: id, now: now, in: db) }
+            for id in Self.answeredMatches(changes) { try Self.foldAnswers(match: id, now: now, in: db) }
             let lastSeq = try RecordStore.lastSeq(in: db)
             // A cursor beyond the log means the hub was restored from an older backup: start over.
             var cursor = request.cursor > lastSeq ? 0 : request.cursor

@@ -180,10 +180,6 @@ public final class PostgresHubStore: HubStore {
 
     public func sync(_ request: SyncRequest, store: String, now: Date, via channel: SyncChannel) async throws -> SyncResponse {
         let changes = try SyncValidation.validate(request, authenticatedStore: store, now: now)
-        if changes.contains(where: { $0.set == RecordSetSchema.matchAnswer.name }) {
-            // Answers move a match's status in the same transaction; that part of the desk is not here yet.
-            throw unsupported("the matching desk (answers to matches)")
-        }
         let logger = logger
         return try await write { connection in
             let result = try await PostgresMerge.apply(
@@ -222,6 +218,10 @@ public final class PostgresHubStore: HubStore {
                 ], logger: logger
             )
             try await Self.recordArrivals(changes, store: store, now: nowSeconds, connection: connection, logger: logger)
+            // A site's answer to a match moves the match's status, published to both parties.
+            for id in HubDatabase.answeredMatches(changes) {
+                try await Self.foldAnswers(match: id, now: now, connection: connection, logger: logger)
+            }
             let lastSeq = try await Self.lastSeq(connection, logger: logger)
             var cursor = request.cursor > lastSeq ? 0 : request.cursor
             var snapshot = [RecordStore.LoggedChange]()

@@ -5,34 +5,8 @@ import Foundation
 /// changes nothing, rather than answer differently from a SQLite hub. docs/operator.md, "Running on
 /// PostgreSQL", lists them; they are the next steps of the PostgreSQL store.
 extension PostgresHubStore {
-    public func confirmMatch(need: String, offer: String, quantity: Double, reason: String?, now: Date) async throws -> MatchRecord {
-        throw unsupported("confirming a match")
-    }
-
-    public func cancelMatch(id: String, reason: String?, now: Date) async throws -> MatchRecord {
-        throw unsupported("cancelling a match")
-    }
-
-    public func issuePass(
-        store: String, plate: String, driver: String?, cargo: String?, route: String?, from: CalendarDate, to: CalendarDate, now: Date
-    ) async throws -> IssuedPass {
-        throw unsupported("issuing a green-channel pass")
-    }
-
-    public func revokePass(id: String, reason: String?, now: Date) async throws -> IssuedPass {
-        throw unsupported("revoking a green-channel pass")
-    }
-
     public func compact(retainDays: Int, now: Date, chunk: Int) async throws -> CompactionReport {
         throw unsupported("compaction")
-    }
-
-    public func approve(date: CalendarDate, note: String?, now: Date) async throws -> DayApproval {
-        throw unsupported("signing off a date")
-    }
-
-    public func unapprove(date: CalendarDate, now: Date) async throws {
-        throw unsupported("withdrawing a sign-off")
     }
 
     public func addCounty(id: String, name: String, now: Date) async throws -> String {
