@@ -73,7 +73,7 @@ extension RecordStore {
     }
 
     /// Whether a logged write still carries a value that stands.
-    static func isNeeded(_ change: Change, by state: RecordState) -> Bool {
+    public static func isNeeded(_ change: Change, by state: RecordState) -> Bool {
         let writer = change.replica ?? ""
         for name in change.fields.keys {
             if case .register(let current) = state.fields[name], current.timestamp == change.timestamp, current.replica == writer {
@@ -87,7 +87,7 @@ extension RecordStore {
         return false
     }
 
-    static func isOldTombstone(_ state: RecordState, before horizonMilliseconds: UInt64) -> Bool {
+    public static func isOldTombstone(_ state: RecordState, before horizonMilliseconds: UInt64) -> Bool {
         guard case .register(let tombstone) = state.fields[RecordState.tombstoneField] else { return false }
         return tombstone.timestamp.milliseconds < horizonMilliseconds
     }

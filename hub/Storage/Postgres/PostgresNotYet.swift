@@ -5,10 +5,6 @@ import Foundation
 /// changes nothing, rather than answer differently from a SQLite hub. docs/operator.md, "Running on
 /// PostgreSQL", lists them; they are the next steps of the PostgreSQL store.
 extension PostgresHubStore {
-    public func compact(retainDays: Int, now: Date, chunk: Int) async throws -> CompactionReport {
-        throw unsupported("compaction")
-    }
-
     public func addCounty(id: String, name: String, now: Date) async throws -> String {
         throw unsupported("a city hub (counties)")
     }
