@@ -20,7 +20,11 @@ struct FederationTests {
 
     /// A county hub with stores enrolled and each store's device syncing `changes`.
     static func county(_ stores: [String: [Change]]) async throws -> HubDatabase {
-        let hub = try D.hubSeeded(at: D.now)
+        try await county(stores, on: .sqlite) as! HubDatabase
+    }
+
+    static func county(_ stores: [String: [Change]], on backend: Backend) async throws -> any TestHub {
+        let hub = try await backend.open(seededAt: D.now)
         try await hub.setUpstream(url: "https://city.test:8443", token: "c.county.secret", county: nil, caPEM: nil, now: D.now)
         for (store, changes) in stores.sorted(by: { $0.key < $1.key }) {
             _ = try await hub.addStore(id: store, name: "Store \(store)", township: nil, kind: .supermarket, now: D.now)
@@ -38,7 +42,7 @@ struct FederationTests {
 
     /// Syncs a county up to the city until nothing is pending; returns how many requests it took.
     @discardableResult
-    static func pump(_ county: HubDatabase, to city: HubDatabase, as id: String, limit: Int = 5_000) async throws -> Int {
+    static func pump(_ county: any HubStore, to city: any HubStore, as id: String, limit: Int = 5_000) async throws -> Int {
         for round in 1...100 {
             let batch = try #require(try await county.upstreamBatch(limit: limit, now: D.now))
             let response = try await city.mergeUpstream(batch.request, county: id, now: D.now)
@@ -49,8 +53,8 @@ struct FederationTests {
         return 0
     }
 
-    static func city(_ counties: [String]) async throws -> (HubDatabase, [String: String]) {
-        let city = try D.hubSeeded(at: D.now)
+    static func city(_ counties: [String], on backend: Backend = .sqlite) async throws -> (any TestHub, [String: String]) {
+        let city = try await backend.open(seededAt: D.now)
         var tokens = [String: String]()
         for id in counties { tokens[id] = try await city.addCounty(id: id, name: "County \(id)", now: D.now) }
         return (city, tokens)
@@ -60,7 +64,7 @@ struct FederationTests {
         view.commodities.first { $0.commodity == commodity }?.onHand
     }
 
-    @Test func twoCountiesWithTheSameStoreIdsRollUpExactly() async throws {
+    @Test(arguments: Backend.all) func twoCountiesWithTheSameStoreIdsRollUpExactly(_ backend: Backend) async throws {
         let yongxing = try await Self.county([
             "S01": [Self.stock("S01", "rice", onHand: 100), D.checkpoint("S01/2020-02-10", at: "2020-02-10T08:00:00Z", ["checked": 10])],
             "S02": [Self.stock("S02", "rice", onHand: 50)],
@@ -71,7 +75,7 @@ struct FederationTests {
             store: "S01", now: D.now
         )
         let anren = try await Self.county(["S01": [Self.stock("S01", "rice", onHand: 200), Self.stock("S01", "oil", onHand: 30)]])
-        let (city, _) = try await Self.city(["yongxing", "anren"])
+        let (city, _) = try await Self.city(["yongxing", "anren"], on: backend)
         try await Self.pump(yongxing, to: city, as: "yongxing")
         try await Self.pump(anren, to: city, as: "anren")
 
@@ -93,7 +97,7 @@ struct FederationTests {
         #expect(checkpoints.rows.map { [$0.county ?? "-": $0.view.checked] } == [["anren": 0], ["yongxing": 15]])
 
         // A replay of everything changes no figure and merges nothing.
-        let logBefore = try await city.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM change_log") }
+        let logBefore = try await city.count("change_log")
         var replay = try #require(try await yongxing.upstreamBatch(limit: 5_000, now: D.now)).request
         replay.acked = 0
         replay.changes = try await yongxing.writer.read { db in
@@ -101,15 +105,15 @@ struct FederationTests {
         }
         let answer = try await city.mergeUpstream(replay, county: "yongxing", now: D.now)
         #expect(answer.merged == 0)
-        #expect(try await city.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM change_log") } == logBefore)
+        #expect(try await city.count("change_log") == logBefore)
         #expect(Self.onHand(try await city.snapshot(date: Self.date, now: D.now).supply(), "rice") == 350)
     }
 
-    @Test func aCountyWritesOnlyItsOwnStoresAndARefusalChangesNothing() async throws {
-        let yongxing = try await Self.county(["S01": [Self.stock("S01", "rice", onHand: 100)]])
-        let (city, _) = try await Self.city(["yongxing", "anren"])
+    @Test(arguments: Backend.all) func aCountyWritesOnlyItsOwnStoresAndARefusalChangesNothing(_ backend: Backend) async throws {
+        let yongxing = try await Self.county(["S01": [Self.stock("S01", "rice", onHand: 100)]], on: backend)
+        let (city, _) = try await Self.city(["yongxing", "anren"], on: backend)
         try await Self.pump(yongxing, to: city, as: "yongxing")
-        let before = try city.fingerprint()
+        let before = try await city.fingerprint()
         let good = try #require(try await yongxing.upstreamBatch(limit: 5_000, now: D.now)).request
 
         func refused(_ request: UpstreamRequest, as county: String = "yongxing") async -> DomainError? {
@@ -138,19 +142,19 @@ struct FederationTests {
         var anonymous = good
         anonymous.changes = [Self.stock("S01", "rice", onHand: 1)]
         #expect(await refused(anonymous)?.field == "r")
-        #expect(try city.fingerprint() == before)
+        #expect(try await city.fingerprint() == before)
 
         // A revoked county is refused even with a batch that was fine.
         try await city.revokeCounty(id: "yongxing", now: D.now)
-        let revoked = try city.fingerprint()
+        let revoked = try await city.fingerprint()
         #expect(await refused(good)?.code == .forbidden)
-        #expect(try city.fingerprint() == revoked)
+        #expect(try await city.fingerprint() == revoked)
     }
 
-    @Test func theCityAcknowledgesACountysLogInOrderAndANewLogFromZero() async throws {
-        let yongxing = try await Self.county(["S01": (1...30).map { Self.stock("S01", "c\($0)", onHand: Double($0)) }])
+    @Test(arguments: Backend.all) func theCityAcknowledgesACountysLogInOrderAndANewLogFromZero(_ backend: Backend) async throws {
+        let yongxing = try await Self.county(["S01": (1...30).map { Self.stock("S01", "c\($0)", onHand: Double($0)) }], on: backend)
         try await yongxing.updateCatalog(id: "c1", unit: .kg, nameEnglish: nil, nameChinese: nil, minDays: nil, now: D.now)
-        let (city, _) = try await Self.city(["yongxing"])
+        let (city, _) = try await Self.city(["yongxing"], on: backend)
         // Small batches: several requests, and the city holds the whole log at the end.
         let rounds = try await Self.pump(yongxing, to: city, as: "yongxing", limit: 7)
         #expect(rounds >= 5)
@@ -185,9 +189,9 @@ struct FederationTests {
         #expect(try await city.mergeUpstream(fresh, county: "yongxing", now: D.now).acked == 3)
     }
 
-    @Test func noticesFlowDownAndSignOffsFlowUp() async throws {
-        let yongxing = try await Self.county(["S01": [Self.stock("S01", "rice", onHand: 100)]])
-        let (city, _) = try await Self.city(["yongxing"])
+    @Test(arguments: Backend.all) func noticesFlowDownAndSignOffsFlowUp(_ backend: Backend) async throws {
+        let yongxing = try await Self.county(["S01": [Self.stock("S01", "rice", onHand: 100)]], on: backend)
+        let (city, _) = try await Self.city(["yongxing"], on: backend)
         let notice = try await city.postNotice("全市统一调运 city-wide dispatch", now: D.now)
         try await Self.pump(yongxing, to: city, as: "yongxing")
         let notices = try await yongxing.notices()
@@ -212,8 +216,8 @@ struct FederationTests {
         #expect(row?.approved == false)
     }
 
-    @Test func countyTokensAuthenticateOnlyWhileLive() async throws {
-        let (city, tokens) = try await Self.city(["yongxing"])
+    @Test(arguments: Backend.all) func countyTokensAuthenticateOnlyWhileLive(_ backend: Backend) async throws {
+        let (city, tokens) = try await Self.city(["yongxing"], on: backend)
         let token = try #require(tokens["yongxing"])
         #expect(try await city.authenticate(token: token) == .county("yongxing"))
         #expect(try await city.authenticate(token: String(token.dropLast()) + "x") == nil)
@@ -252,8 +256,8 @@ struct FederationTests {
         #expect(try await hub.upstreamStatus()?.url == "https://city.example")
     }
 
-    @Test func onlyACountyTokenMaySyncUpward() async throws {
-        let (city, tokens) = try await Self.city(["yongxing"])
+    @Test(arguments: Backend.all) func onlyACountyTokenMaySyncUpward(_ backend: Backend) async throws {
+        let (city, tokens) = try await Self.city(["yongxing"], on: backend)
         let store = try await city.addStore(id: "S01", name: "City store", township: nil, kind: .supermarket, now: D.now)
         let op = try await city.addOperator(name: "Duty officer", now: D.now)
         let context = HubContext(database: city, logger: Logger(label: "federation-tests"), clock: { D.now })

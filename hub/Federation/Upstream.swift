@@ -55,22 +55,7 @@ extension HubDatabase {
     public func setUpstream(
         url: String, token: String, county: String?, caPEM: String?, allowInsecureHTTP: Bool = false, now: Date = Date()
     ) async throws {
-        guard let peer = NetworkAddress.httpPeer(url) else {
-            throw DomainError(.invalidValue, field: "url", "'\(url)' is not an http(s) URL of a city hub")
-        }
-        guard allowInsecureHTTP || !NetworkAddress.isInsecure(peer) else {
-            throw DomainError(
-                .invalidValue, field: "url",
-                "plain http to \(peer.host) would send the county's token and records unencrypted; use https (or --allow-insecure-http)"
-            )
-        }
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0] == "c", !parts[1].isEmpty, !parts[2].isEmpty else {
-            throw DomainError(
-                .invalidValue, field: "token", "not a county token (c.<county>.<secret>, from 'baogong-hub counties add' at the city)"
-            )
-        }
-        if let county { try Self.validateCountyID(county, field: "county") }
+        try Self.checkUpstream(url: url, token: token, county: county, allowInsecureHTTP: allowInsecureHTTP)
         try await writer.write { db in
             let old = try Row.fetchOne(db, sql: "SELECT url, log FROM upstream WHERE id = 1")
             let log = old.map { $0[1] as String } ?? "log-" + Timestamps.randomHex(8)
@@ -91,6 +76,27 @@ extension HubDatabase {
                 )
             }
         }
+    }
+
+    /// What `upstream set` refuses, whatever the backend: a URL that is not http(s), plain http beyond
+    /// this machine without `allowInsecureHTTP`, a token that is not a county's, a malformed county id.
+    static func checkUpstream(url: String, token: String, county: String?, allowInsecureHTTP: Bool) throws {
+        guard let peer = NetworkAddress.httpPeer(url) else {
+            throw DomainError(.invalidValue, field: "url", "'\(url)' is not an http(s) URL of a city hub")
+        }
+        guard allowInsecureHTTP || !NetworkAddress.isInsecure(peer) else {
+            throw DomainError(
+                .invalidValue, field: "url",
+                "plain http to \(peer.host) would send the county's token and records unencrypted; use https (or --allow-insecure-http)"
+            )
+        }
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "c", !parts[1].isEmpty, !parts[2].isEmpty else {
+            throw DomainError(
+                .invalidValue, field: "token", "not a county token (c.<county>.<secret>, from 'baogong-hub counties add' at the city)"
+            )
+        }
+        if let county { try Self.validateCountyID(county, field: "county") }
     }
 
     /// Stops syncing upward (what the city holds stays there).
@@ -131,7 +137,7 @@ extension HubDatabase {
                 )
             let registry = try Row.fetchAll(db, sql: "SELECT store, revoked_at IS NOT NULL FROM enrolment ORDER BY store")
                 .map { UpstreamStore(id: $0[0], revoked: $0[1]) }
-            let digest = TokenDigest.hex(registry.map { "\($0.id)\u{1F}\($0.revoked ? 1 : 0)" }.joined(separator: "\u{1E}"))
+            let digest = Self.registryDigest(registry)
             let sentDigest: String? = row[7]
             let approvalsSent: Int64 = row[8]
             let approvals = try Row.fetchAll(
@@ -159,15 +165,7 @@ extension HubDatabase {
     /// Remembers what the city took and merges the notices it sent down, in one transaction. The
     /// notices reach this county's stores at their next sync.
     public func recordUpstreamAnswer(_ response: UpstreamResponse, to batch: UpstreamBatch, now: Date = Date()) async throws {
-        let validator = ChangeValidator()
-        let notices = try response.changes.map { change throws(DomainError) -> Change in
-            guard change.set == RecordSetSchema.notices.name else {
-                throw DomainError(.forbidden, field: "set", "the city hub sent '\(change.set)'; only notices flow down")
-            }
-            var relabelled = change
-            relabelled.replica = UpstreamProtocol.cityReplica
-            return try validator.validate(relabelled, by: .hub)
-        }
+        let notices = try Self.cityNotices(response)
         try await writer.write { db in
             if !notices.isEmpty {
                 _ = try RecordStore.apply(notices, defaultReplica: UpstreamProtocol.cityReplica, now: now, in: db)
@@ -193,6 +191,24 @@ extension HubDatabase {
                 sql: "UPDATE upstream SET last_attempt_at = ?, last_error = ? WHERE id = 1",
                 arguments: [now.timeIntervalSince1970, message]
             )
+        }
+    }
+
+    /// The digest of the store registry an upward batch carries (sent again only when it changes).
+    static func registryDigest(_ registry: [UpstreamStore]) -> String {
+        TokenDigest.hex(registry.map { "\($0.id)\u{1F}\($0.revoked ? 1 : 0)" }.joined(separator: "\u{1E}"))
+    }
+
+    /// The notices a city's answer brings down, checked and labelled as the city's; anything else refused.
+    static func cityNotices(_ response: UpstreamResponse) throws -> [Change] {
+        let validator = ChangeValidator()
+        return try response.changes.map { change throws(DomainError) -> Change in
+            guard change.set == RecordSetSchema.notices.name else {
+                throw DomainError(.forbidden, field: "set", "the city hub sent '\(change.set)'; only notices flow down")
+            }
+            var relabelled = change
+            relabelled.replica = UpstreamProtocol.cityReplica
+            return try validator.validate(relabelled, by: .hub)
         }
     }
 }

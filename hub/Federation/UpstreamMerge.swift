@@ -43,7 +43,7 @@ extension HubDatabase {
             // it sends everything after it again rather than skip entries the city never saw.
             let link = try Row.fetchOne(db, sql: "SELECT log, acked_seq FROM county_link WHERE county = ?", arguments: [county])
             let held: Int64 = link.map { ($0[0] as String) == request.log ? $0[1] : 0 } ?? 0
-            let acked = request.acked <= held ? max(request.acked, request.upto) : held
+            let acked = Self.upstreamAcked(request, held: held)
             try db.execute(
                 sql: """
                     INSERT INTO county_link(county, log, acked_seq, cursor, pending_reported, first_heard_at, last_heard_at,
@@ -57,11 +57,9 @@ extension HubDatabase {
                 arguments: [county, request.log, acked, request.cursor, request.pending, nowSeconds, nowSeconds, result.merged]
             )
             // When each store's report of a day first reached the city: timeliness per county.
-            var byStore = [String: [Change]]()
-            for (change, store) in zip(checked.changes, checked.stores) where change.set == "stock" || change.set == "checkpoint" {
-                byStore[store, default: []].append(change)
+            for (store, changes) in Self.reportsByStore(checked) {
+                try Self.recordArrivals(changes, store: store, now: nowSeconds, in: db)
             }
-            for (store, changes) in byStore { try Self.recordArrivals(changes, store: store, now: nowSeconds, in: db) }
             for approval in request.approvals ?? [] {
                 try db.execute(
                     sql: """
@@ -90,5 +88,20 @@ extension HubDatabase {
                 changes: sent.map(\.change), hubTime: Int64(RecordStore.wallMilliseconds(now))
             )
         }
+    }
+
+    /// How far a county's log is acknowledged after its batch: through the batch when the county
+    /// believes no more than the city holds, else what the city holds (docs/protocol.md).
+    static func upstreamAcked(_ request: UpstreamRequest, held: Int64) -> Int64 {
+        request.acked <= held ? max(request.acked, request.upto) : held
+    }
+
+    /// A checked batch's stock and checkpoint changes by store (for when each report reached the city).
+    static func reportsByStore(_ checked: UpstreamValidation.Checked) -> [String: [Change]] {
+        var byStore = [String: [Change]]()
+        for (change, store) in zip(checked.changes, checked.stores) where change.set == "stock" || change.set == "checkpoint" {
+            byStore[store, default: []].append(change)
+        }
+        return byStore
     }
 }

@@ -58,7 +58,6 @@ public struct HubError: Error, Sendable, CustomStringConvertible, HTTPResponseEr
         case .batchTooLarge: (status, code) = (.contentTooLarge, "batch_too_large")
         case .malformed: (status, code) = (.badRequest, "malformed_json")
         case .failed: (status, code) = (.internalServerError, "internal")
-        case .unsupported: (status, code) = (.notImplemented, "not_implemented")
         case .forbidden: (status, code) = (.forbidden, "forbidden")
         case .overAllocated: (status, code) = (.conflict, "over_allocated")
         case .notOpen: (status, code) = (.conflict, "not_open")

@@ -180,6 +180,10 @@ extension HubStore {
 
     public func revokeStore(id: String) async throws { try await revokeStore(id: id, now: Date()) }
 
+    public func setUpstream(url: String, token: String, county: String?, caPEM: String?, now: Date) async throws {
+        try await setUpstream(url: url, token: token, county: county, caPEM: caPEM, allowInsecureHTTP: false, now: now)
+    }
+
     public func startSession(operatorToken: String, now: Date) async throws -> String? {
         try await startSession(operatorToken: operatorToken, lifetime: 12 * 3600, now: now)
     }

@@ -45,8 +45,6 @@ public struct DomainError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let forbidden = Code("forbidden")
         /// A change stamped further ahead of the hub's clock than the protocol allows.
         public static let clockAhead = Code("clock_ahead")
-        /// Something this backend does not do (yet): a PostgreSQL hub asked for a SQLite-only feature.
-        public static let unsupported = Code("unsupported")
         /// The machine failed (a disk full, a file that cannot be written), not the input.
         public static let failed = Code("failed")
     }

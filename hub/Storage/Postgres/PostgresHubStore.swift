@@ -113,14 +113,9 @@ public final class PostgresHubStore: HubStore {
         do {
             return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
         } catch let error as PostgresTransactionError {
-            if let cause = error.closureError { throw cause }
-            throw error.beginError ?? error.commitError ?? error.rollbackError ?? error
+            let cause = error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError ?? error
+            throw Self.describe(cause, at: location)
         }
-    }
-
-    /// Something SQLite hubs do that this store does not do yet: refused, changing nothing.
-    func unsupported(_ what: String) -> DomainError {
-        DomainError(.unsupported, field: "database", "\(what) is not available on a PostgreSQL hub yet; run it on a SQLite hub (--db)")
     }
 
     // MARK: Hub-written records
