@@ -1,3 +1,5 @@
+import BaogongModel
+import BaogongHub
 import ArgumentParser
 import BaogongCommandLine
 import Foundation
@@ -33,6 +35,22 @@ struct BenchCommand: AsyncParsableCommand {
         "Only apply N changes through RecordStore.apply (run it under perf or callgrind).", valueName: "n"
     ))
     var profileMerge: Count?
+    @Option(help: ArgumentHelp(
+        "A PostgreSQL server for the postgres scenario (it creates databases there), e.g. postgres://postgres@127.0.0.1:5432/postgres.",
+        valueName: "url"
+    ))
+    var postgres: String?
+
+    func validate() throws {
+        if let postgres {
+            do throws(DomainError) { _ = try PostgresLocation(postgres, field: "postgres") } catch {
+                throw ValidationError("--postgres: \(error.message)")
+            }
+        }
+        if only?.contains("postgres") == true && postgres == nil {
+            throw ValidationError("the postgres scenario needs --postgres URL")
+        }
+    }
 
     /// A count written `10000`, `10K` or `3M`.
     struct Count: ExpressibleByArgument {
@@ -64,9 +82,10 @@ struct BenchCommand: AsyncParsableCommand {
     var options: Options {
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         return Options(
-            scenarios: only ?? Options.allScenarios, quick: quick, jsonPath: json, workDirectory: workDir, keep: keep,
+            // The postgres scenario runs when a server is given (and, with --only, when it is listed).
+            scenarios: only ?? Options.allScenarios.filter { $0 != "postgres" || postgres != nil }, quick: quick, jsonPath: json, workDirectory: workDir, keep: keep,
             scalingMax: scalingMax?.value, binDirectory: binDir ?? executable.deletingLastPathComponent().path,
-            profileMerge: profileMerge?.value, viewStores: viewStores?.value
+            profileMerge: profileMerge?.value, viewStores: viewStores?.value, postgres: postgres
         )
     }
 

@@ -1,3 +1,4 @@
+import BaogongHub
 import Foundation
 import GRDB
 
@@ -89,6 +90,14 @@ struct BenchRunner {
             return try await AgentFootprintScenario(
                 records: sizes.footprintRecords, stockRecordRuns: sizes.stockRecordRuns, directory: directory,
                 binDirectory: options.binDirectory
+            ).run()
+        case "postgres":
+            guard let url = options.postgres else { throw BenchError("the postgres scenario needs --postgres URL") }
+            return try await PostgresHubScenario(
+                server: try PostgresLocation(url, field: "postgres"), mergeChanges: sizes.syncRecords, agents: sizes.agents,
+                agentRounds: sizes.agentRounds, viewStores: sizes.viewStores, viewDays: sizes.viewDays,
+                viewRepetitions: sizes.viewRepetitions, directory: directory,
+                binaries: ReleaseBinaries(directory: options.binDirectory)
             ).run()
         case "views":
             return try await ViewsScenario(

@@ -1,6 +1,6 @@
 /// Command-line options of `baogong-bench`, as `BenchCommand` parsed them.
 struct Options: Sendable {
-    static let allScenarios = ["merge", "sync", "noop", "agents", "scaling", "footprint", "views", "catchup", "import"]
+    static let allScenarios = ["merge", "sync", "noop", "agents", "scaling", "footprint", "views", "catchup", "import", "postgres"]
 
     var scenarios = Options.allScenarios
     var quick = false
@@ -15,4 +15,6 @@ struct Options: Sendable {
     var profileMerge: Int?
     /// `--view-stores N`: stores of the views scenario (a province: 10K).
     var viewStores: Int?
+    /// `--postgres URL`: a PostgreSQL server the `postgres` scenario may create databases on.
+    var postgres: String?
 }

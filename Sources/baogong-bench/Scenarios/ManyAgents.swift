@@ -26,7 +26,7 @@ struct ManyAgentsScenario {
     }
 
     func run() async throws -> [ResultRow] {
-        raiseFileLimit()
+        Self.raiseFileLimit()
         return try await SyncFixture.with(in: directory) { try await measure($0) }
     }
 
@@ -154,7 +154,7 @@ struct ManyAgentsScenario {
     }
 
     /// A thousand agents hold a few thousand SQLite files and sockets open.
-    func raiseFileLimit() {
+    static func raiseFileLimit() {
         var limit = rlimit()
         guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
         limit.rlim_cur = limit.rlim_max

@@ -133,7 +133,7 @@ struct ViewsScenario {
 
     /// Enrols the stores and syncs each one's days of reports; closes a few stores by order.
     /// Returns an operator token.
-    func load(_ hub: HubDatabase) async throws -> String {
+    func load(_ hub: any HubStore) async throws -> String {
         var cursor: Int64 = 0
         for i in 1...stores {
             let store = Workload.storeID(i)
@@ -151,7 +151,7 @@ struct ViewsScenario {
                 store: store, replica: Workload.replica(ofStore: store), cursor: cursor, upto: Int64(changes.count), pending: 0,
                 sentAt: Int64(Workload.nowMilliseconds()), changes: changes
             )
-            cursor = try await hub.sync(request, store: store).cursor
+            cursor = try await hub.sync(request, store: store, now: Date()).cursor
         }
         for i in stride(from: 1, through: stores, by: 37) {
             try await hub.setStoreStatus(store: Workload.storeID(i), open: false, authority: .order, reason: "Closed by order",

@@ -63,7 +63,7 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The client configuration postgres-nio connects with.
-    func configuration() throws -> PostgresClient.Configuration {
+    public func configuration() throws -> PostgresClient.Configuration {
         var configuration: PostgresClient.Configuration
         switch endpoint {
         case .tcp(let host, let port):
@@ -81,6 +81,20 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         }
         configuration.options.maximumConnections = 16
         return configuration
+    }
+
+    /// The URL in full, password included: for a child process (`serve --database`), never a log.
+    public var url: String {
+        let credentials = user.addingPercentEncoding(withAllowedCharacters: .urlUserAllowed)! + (password.map {
+            ":" + $0.addingPercentEncoding(withAllowedCharacters: .urlPasswordAllowed)!
+        } ?? "")
+        let query = tls == .prefer ? [] : ["sslmode=\(tls.rawValue)"]
+        switch endpoint {
+        case .tcp(let host, let port):
+            return "postgres://\(credentials)@\(host):\(port)/\(database)" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
+        case .socket(let directory, let port):
+            return "postgres://\(credentials)@:\(port)/\(database)?" + (["host=\(directory)"] + query).joined(separator: "&")
+        }
     }
 
     /// The URL without its password, for messages and logs.
