@@ -86,4 +86,39 @@ struct BackendTests {
     @Test func postgresIsThereWhenRequired() {
         #expect(!PostgresCluster.required || PostgresCluster.shared != nil, "\(PostgresCluster.unavailableReason ?? "")")
     }
+
+    /// Hub processes starting at once on a new database: one migrates and seeds the catalog, the others
+    /// wait for its advisory lock and find nothing left to do.
+    @Test func processesStartingAtOnceMigrateAndSeedOnce() async throws {
+        guard let cluster = PostgresCluster.shared else { return }
+        let location = try PostgresLocation(try cluster.newDatabase("race"))
+        let stores = try await withThrowingTaskGroup(of: PostgresHubStore.self) { group in
+            for _ in 0..<4 { group.addTask { try await PostgresHubStore.open(location) } }
+            return try await group.reduce(into: [PostgresHubStore]()) { $0.append($1) }
+        }
+        #expect(stores.map(\.appliedAtOpen).filter { !$0.isEmpty } == [["v1-postgres"]])
+        #expect(try await stores[0].catalog().map(\.id) == Commodity.defaults.map(\.id))
+        #expect(try await stores[1].count("change_log") == Commodity.defaults.count)
+        #expect(try await stores[2].migrate().isEmpty)
+    }
+
+    @Test(arguments: [
+        ("postgres://u:p@db.example:6543/hub", "postgres://u@db.example:6543/hub"),
+        ("postgresql://u@localhost/hub", "postgres://u@localhost:5432/hub"),
+        ("postgres://u@/hub?host=/var/run/postgresql", "postgres://u@:5432/hub?host=/var/run/postgresql"),
+    ])
+    func databaseURLs(_ text: String, _ shown: String) throws {
+        #expect(try PostgresLocation(text).description == shown)
+        #expect(try PostgresLocation(try PostgresLocation(text).url) == PostgresLocation(text))
+    }
+
+    @Test(arguments: [
+        "sqlite:///tmp/hub", "postgres://db.example/hub", "postgres://u@db.example/", "postgres://u@db.example:0/hub",
+        "postgres://u@/hub?host=relative", "postgres://u@db/hub?sslmode=maybe", "postgres://u@db/hub?user=x", "postgres://u@/hub",
+    ])
+    func badDatabaseURLsAreRefused(_ text: String) {
+        let error = #expect(throws: DomainError.self) { try PostgresLocation(text) }
+        #expect(error?.code == .invalidValue)
+        #expect(error?.field == "database")
+    }
 }
