@@ -63,16 +63,23 @@ extension HubDatabase {
             db, sql: "SELECT store, date, commodity, COALESCE(milli, 0) FROM delivery_quantity WHERE \(filter)",
             arguments: StatementArguments(arguments)
         ) {
-            let store: String = row[0], date: String = row[1], commodity: String = row[2], milli: Int64 = row[3]
-            let key = store + "/" + date
-            if days[key] == nil {
-                days[key] = DeliveryDay(
-                    store: store, date: try CalendarDate(date), orders: 0, served: 0, revenueFen: 0, vehicles: nil, staff: nil,
-                    groups: nil, townships: nil, quantities: [:]
-                )
-            }
-            days[key]!.quantities[commodity, default: 0] += Double(milli) / 1000
+            try Self.add(quantity: row[3], of: row[2], store: row[0], date: row[1], to: &days)
         }
         return days.values.sorted { ($0.date, $0.store) < ($1.date, $1.store) }
+    }
+
+    /// Adds a delivered quantity (thousandths of the catalog unit) to its store's day, making the day
+    /// when the store recorded quantities but no orders.
+    static func add(quantity milli: Int64, of commodity: String, store: String, date: String, to days: inout [String: DeliveryDay])
+        throws
+    {
+        let key = store + "/" + date
+        if days[key] == nil {
+            days[key] = DeliveryDay(
+                store: store, date: try CalendarDate(date), orders: 0, served: 0, revenueFen: 0, vehicles: nil, staff: nil,
+                groups: nil, townships: nil, quantities: [:]
+            )
+        }
+        days[key]!.quantities[commodity, default: 0] += Double(milli) / 1000
     }
 }

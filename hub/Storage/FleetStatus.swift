@@ -42,23 +42,23 @@ extension HubDatabase {
         try await writer.read { db in try Self.fleetStatus(staleAfter: staleAfter, now: now, in: db) }
     }
 
+    /// One row per (store, device), or per store heard through its county hub: the same SQL on both backends.
+    static let fleetStatusSQL = """
+        SELECT e.store, s.name, COALESCE(r.replica, k.county || '.hub'), COALESCE(r.last_heard_at, k.last_heard_at),
+               COALESCE(c.acked_seq, k.acked_seq, 0), COALESCE(r.pending_reported, k.pending_reported, 0),
+               COALESCE(r.clock_skew_ms, 0), COALESCE(r.future_changes, 0), e.revoked_at IS NOT NULL
+        FROM enrolment e
+        LEFT JOIN stores s ON s.key = e.store
+        LEFT JOIN replica_status r ON r.store = e.store
+        LEFT JOIN replica_cursor c ON c.replica = r.replica
+        LEFT JOIN county_link k ON k.county = e.county
+        ORDER BY e.store, r.replica
+        """
+
     static func fleetStatus(staleAfter: TimeInterval, now: Date, in db: Database) throws -> [FleetStatusRow] {
         do {
             let threshold = now.timeIntervalSince1970 - staleAfter
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT e.store, s.name, COALESCE(r.replica, k.county || '.hub'), COALESCE(r.last_heard_at, k.last_heard_at),
-                           COALESCE(c.acked_seq, k.acked_seq, 0), COALESCE(r.pending_reported, k.pending_reported, 0),
-                           COALESCE(r.clock_skew_ms, 0), COALESCE(r.future_changes, 0), e.revoked_at IS NOT NULL
-                    FROM enrolment e
-                    LEFT JOIN stores s ON s.key = e.store
-                    LEFT JOIN replica_status r ON r.store = e.store
-                    LEFT JOIN replica_cursor c ON c.replica = r.replica
-                    LEFT JOIN county_link k ON k.county = e.county
-                    ORDER BY e.store, r.replica
-                    """
-            )
+            let rows = try Row.fetchAll(db, sql: Self.fleetStatusSQL)
             return rows.map { row in
                 let heard: Double? = row[3]
                 return FleetStatusRow(

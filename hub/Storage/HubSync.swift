@@ -88,18 +88,30 @@ extension HubDatabase {
                 snapshot = try RecordStore.changes(forStore: store, through: compacted, in: db)
                 cursor = compacted
             }
-            let limit = SyncProtocol.maxResponseChanges
-            let downstream = try snapshot + RecordStore.changes(forStore: store, after: cursor, limit: limit + 1, in: db)
-            let more = downstream.count > limit + snapshot.count
-            let sent = downstream.prefix(limit + snapshot.count)
-            // An agent of an older schema gets only the sets it knows; its cursor passes the others.
-            let known = sent.lazy.map(\.change).filter {
-                (RecordSetSchema.named($0.set)?.sinceSchema ?? 1) <= request.schemaVersion
-            }
-            return SyncResponse(
-                acked: acked, cursor: more ? sent.last!.seq : lastSeq, more: more, merged: result.merged,
-                changes: Array(known), hubTime: Int64(RecordStore.wallMilliseconds(now))
+            let page = try RecordStore.changes(forStore: store, after: cursor, limit: SyncProtocol.maxResponseChanges + 1, in: db)
+            return Self.answer(
+                request, snapshot: snapshot, page: page, acked: acked, lastSeq: lastSeq, merged: result.merged, now: now
             )
         }
+    }
+
+    /// The answer to a sync, on any backend: a long-absent device's snapshot (if any), then a page of
+    /// what it reads after its cursor (`page`, read with one entry more than a page to tell whether
+    /// more waits), less the sets an agent of an older schema does not know; its cursor passes those.
+    static func answer(
+        _ request: SyncRequest, snapshot: [RecordStore.LoggedChange], page: [RecordStore.LoggedChange], acked: Int64,
+        lastSeq: Int64, merged: Int, now: Date
+    ) -> SyncResponse {
+        let limit = SyncProtocol.maxResponseChanges
+        let downstream = snapshot + page
+        let more = downstream.count > limit + snapshot.count
+        let sent = downstream.prefix(limit + snapshot.count)
+        let known = sent.lazy.map(\.change).filter {
+            (RecordSetSchema.named($0.set)?.sinceSchema ?? 1) <= request.schemaVersion
+        }
+        return SyncResponse(
+            acked: acked, cursor: more ? sent.last!.seq : lastSeq, more: more, merged: merged,
+            changes: Array(known), hubTime: Int64(RecordStore.wallMilliseconds(now))
+        )
     }
 }

@@ -229,19 +229,12 @@ public final class PostgresHubStore: HubStore {
                 )
                 cursor = compacted
             }
-            let limit = SyncProtocol.maxResponseChanges
-            let downstream = try await snapshot + Self.fetchLog(
+            let page = try await Self.fetchLog(
                 "SELECT \(Self.logColumns) FROM change_log WHERE audience IN ('*', $1) AND seq > $2 ORDER BY seq LIMIT $3",
-                [.text(store), .int(cursor), .int(Int64(limit + 1))], connection: connection, logger: logger
+                [.text(store), .int(cursor), .int(Int64(SyncProtocol.maxResponseChanges + 1))], connection: connection, logger: logger
             )
-            let more = downstream.count > limit + snapshot.count
-            let sent = downstream.prefix(limit + snapshot.count)
-            let known = sent.lazy.map(\.change).filter {
-                (RecordSetSchema.named($0.set)?.sinceSchema ?? 1) <= request.schemaVersion
-            }
-            return SyncResponse(
-                acked: acked, cursor: more ? sent.last!.seq : lastSeq, more: more, merged: result.merged,
-                changes: Array(known), hubTime: Int64(RecordStore.wallMilliseconds(now))
+            return HubDatabase.answer(
+                request, snapshot: snapshot, page: page, acked: acked, lastSeq: lastSeq, merged: result.merged, now: now
             )
         }
     }

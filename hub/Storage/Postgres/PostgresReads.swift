@@ -110,19 +110,7 @@ extension PostgresHubStore {
         -> [FleetStatusRow]
     {
         let threshold = now.timeIntervalSince1970 - staleAfter
-        return try await connection.rows(
-            """
-            SELECT e.store, s.name, COALESCE(r.replica, k.county || '.hub'), COALESCE(r.last_heard_at, k.last_heard_at),
-                   COALESCE(c.acked_seq, k.acked_seq, 0), COALESCE(r.pending_reported, k.pending_reported, 0),
-                   COALESCE(r.clock_skew_ms, 0), COALESCE(r.future_changes, 0), e.revoked_at IS NOT NULL
-            FROM enrolment e
-            LEFT JOIN stores s ON s.key = e.store
-            LEFT JOIN replica_status r ON r.store = e.store
-            LEFT JOIN replica_cursor c ON c.replica = r.replica
-            LEFT JOIN county_link k ON k.county = e.county
-            ORDER BY e.store, r.replica
-            """, logger: logger
-        ).map { row in
+        return try await connection.rows(HubDatabase.fleetStatusSQL, logger: logger).map { row in
             let heard: Double? = try row[3]
             return FleetStatusRow(
                 store: try row[0], name: try row[1], replica: try row[2],

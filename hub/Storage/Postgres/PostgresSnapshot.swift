@@ -242,15 +242,7 @@ extension PostgresHubStore {
         for row in try await connection.rows(
             "SELECT store, date, commodity, COALESCE(milli, 0) FROM delivery_quantity WHERE \(filter)", arguments, logger: logger
         ) {
-            let store: String = try row[0], date: String = try row[1], commodity: String = try row[2], milli: Int64 = try row[3]
-            let key = store + "/" + date
-            if days[key] == nil {
-                days[key] = DeliveryDay(
-                    store: store, date: try CalendarDate(date), orders: 0, served: 0, revenueFen: 0, vehicles: nil, staff: nil,
-                    groups: nil, townships: nil, quantities: [:]
-                )
-            }
-            days[key]!.quantities[commodity, default: 0] += Double(milli) / 1000
+            try HubDatabase.add(quantity: try row[3], of: try row[2], store: try row[0], date: try row[1], to: &days)
         }
         return days.values.sorted { ($0.date, $0.store) < ($1.date, $1.store) }
     }
