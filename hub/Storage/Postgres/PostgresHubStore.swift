@@ -173,55 +173,65 @@ public final class PostgresHubStore: HubStore {
 
     // MARK: Sync
 
+    /// `HubDatabase.sync` in a handful of round trips while the writer lock is held (the lock is the
+    /// county's one queue, so its hold time bounds syncs/s): one read of the device's cursor, the
+    /// merge's three, one statement for the bookkeeping (cursor, fleet status, report arrivals), one
+    /// read of what goes down.
     public func sync(_ request: SyncRequest, store: String, now: Date, via channel: SyncChannel) async throws -> SyncResponse {
         let changes = try SyncValidation.validate(request, authenticatedStore: store, now: now)
         let logger = logger
         return try await write { connection in
-            let result = try await PostgresMerge.apply(
-                changes, defaultReplica: request.replica, now: now, keepLostWrites: true, connection: connection, logger: logger
+            let prelude = try await connection.row(
+                """
+                SELECT (SELECT acked_seq FROM replica_cursor WHERE replica = $1),
+                       (SELECT value FROM meta WHERE name = 'audience_compacted_through')
+                """, [.text(request.replica)], logger: logger
             )
-            let held = try await Self.ackedSeq(of: request.replica, connection: connection, logger: logger)
-            if (request.acked ?? held) <= held {
-                try await connection.execute(
-                    """
-                    INSERT INTO replica_cursor(replica, acked_seq) VALUES ($1, $2)
-                    ON CONFLICT (replica) DO UPDATE SET acked_seq = GREATEST(replica_cursor.acked_seq, excluded.acked_seq)
-                    """,
-                    [.text(request.replica), .int(request.upto)], logger: logger
-                )
-            }
-            let acked = try await Self.ackedSeq(of: request.replica, connection: connection, logger: logger)
+            let held: Int64 = try prelude?[0] ?? 0
+            let compacted = (try prelude?[1] as String?).flatMap { Int64($0) } ?? 0
+            var merge = PostgresMerge(connection: connection, logger: logger)
+            merge.keepsLostWrites = true
+            let result = try await merge.apply(changes, defaultReplica: request.replica, now: now)
+            // Acknowledge only a contiguous range (see HubDatabase.sync); a cursor never moves back.
+            let acked = (request.acked ?? held) <= held ? max(held, request.upto) : held
             let nowSeconds = now.timeIntervalSince1970
             let (difference, overflow) = request.sentAt.subtractingReportingOverflow(Int64(nowSeconds * 1000))
             let skew = overflow ? Int64.max : difference
             let measured = channel == .network
             try await connection.execute(
                 """
-                INSERT INTO replica_status(replica, store, first_heard_at, last_heard_at, pending_reported,
-                                           clock_skew_ms, future_changes, syncs, changes_merged, hub_cursor)
-                VALUES ($1, $2, $3, $3, $4, $5, $6, 1, $7, $8)
-                ON CONFLICT (replica) DO UPDATE SET last_heard_at = excluded.last_heard_at, hub_cursor = excluded.hub_cursor,
-                    pending_reported = excluded.pending_reported,
-                    clock_skew_ms = CASE WHEN $9 = 1 THEN excluded.clock_skew_ms ELSE replica_status.clock_skew_ms END,
-                    future_changes = replica_status.future_changes + excluded.future_changes,
-                    syncs = replica_status.syncs + 1,
-                    changes_merged = replica_status.changes_merged + excluded.changes_merged
+                WITH cursor_written AS (
+                    INSERT INTO replica_cursor(replica, acked_seq) VALUES ($1, $10)
+                    ON CONFLICT (replica) DO UPDATE SET acked_seq = GREATEST(replica_cursor.acked_seq, excluded.acked_seq)
+                ), status_written AS (
+                    INSERT INTO replica_status(replica, store, first_heard_at, last_heard_at, pending_reported,
+                                               clock_skew_ms, future_changes, syncs, changes_merged, hub_cursor)
+                    VALUES ($1, $2, $3, $3, $4, $5, $6, 1, $7, $8)
+                    ON CONFLICT (replica) DO UPDATE SET last_heard_at = excluded.last_heard_at, hub_cursor = excluded.hub_cursor,
+                        pending_reported = excluded.pending_reported,
+                        clock_skew_ms = CASE WHEN $9 = 1 THEN excluded.clock_skew_ms ELSE replica_status.clock_skew_ms END,
+                        future_changes = replica_status.future_changes + excluded.future_changes,
+                        syncs = replica_status.syncs + 1,
+                        changes_merged = replica_status.changes_merged + excluded.changes_merged
+                ), arrivals_written AS (\(Self.arrivalsSQL(parameter: 11))
+                )
+                SELECT 1
                 """,
                 [
                     .text(request.replica), .text(store), .real(nowSeconds), .int(request.pending), .int(measured ? skew : 0),
-                    .int(Int64(result.skewed)), .int(Int64(result.merged)), .int(request.cursor), .int(measured ? 1 : 0),
+                    .int(Int64(result.skewed)), .int(Int64(result.merged)), .int(request.cursor), .int(measured ? 1 : 0), .int(acked),
+                    .text(Self.arrivalsJSON(changes, store: store, now: nowSeconds)),
                 ], logger: logger
             )
-            try await Self.recordArrivals(changes, store: store, now: nowSeconds, connection: connection, logger: logger)
+            var lastSeq = max(merge.maxSeqBefore, result.lastSeq ?? 0)
             // A site's answer to a match moves the match's status, published to both parties.
-            for id in HubDatabase.answeredMatches(changes) {
+            let answered = HubDatabase.answeredMatches(changes)
+            for id in answered {
                 try await Self.foldAnswers(match: id, now: now, connection: connection, logger: logger)
             }
-            let lastSeq = try await Self.lastSeq(connection, logger: logger)
+            if !answered.isEmpty { lastSeq = try await Self.lastSeq(connection, logger: logger) }
             var cursor = request.cursor > lastSeq ? 0 : request.cursor
             var snapshot = [RecordStore.LoggedChange]()
-            let compacted = try await PostgresMerge.meta("audience_compacted_through", connection: connection, logger: logger)
-                .flatMap { Int64($0) } ?? 0
             if cursor > 0 && cursor < compacted {
                 snapshot = try await Self.fetchLog(
                     "SELECT \(Self.logColumns) FROM change_log WHERE audience IN ('*', $1) AND seq <= $2 ORDER BY seq",
@@ -239,19 +249,41 @@ public final class PostgresHubStore: HubStore {
         }
     }
 
+    /// A batch's report arrivals (`HubDatabase.earliestReports`) as JSON rows for `arrivalsSQL`.
+    static func arrivalsJSON(_ changes: [Change], store: String, now: Double) -> String {
+        var json = JSONWriter()
+        json.byte(UInt8(ascii: "["))
+        for (i, (date, ms)) in HubDatabase.earliestReports(changes).enumerated() {
+            if i > 0 { json.byte(UInt8(ascii: ",")) }
+            json.raw("{\"store\":")
+            json.string(store)
+            json.raw(",\"date\":")
+            json.string(date)
+            json.raw(",\"received\":")
+            try? json.double(now)
+            json.raw(",\"recorded\":")
+            json.int(Int64(ms))
+            json.byte(UInt8(ascii: "}"))
+        }
+        json.byte(UInt8(ascii: "]"))
+        return String(decoding: json.bytes, as: UTF8.self)
+    }
+
+    /// Keeps when each (store, date) report first reached the hub, and the earliest time it was recorded.
+    static func arrivalsSQL(parameter: Int) -> String {
+        """
+        INSERT INTO report_arrival(store, date, first_received_at, first_recorded_ms)
+        SELECT store, date, received, recorded
+        FROM jsonb_to_recordset($\(parameter)::jsonb) AS x(store TEXT, date TEXT, received DOUBLE PRECISION, recorded BIGINT)
+        ON CONFLICT (store, date) DO UPDATE
+        SET first_recorded_ms = LEAST(report_arrival.first_recorded_ms, excluded.first_recorded_ms)
+        """
+    }
+
     /// `HubDatabase.recordArrivals`: when each (store, date) report first reached the hub.
     static func recordArrivals(_ changes: [Change], store: String, now: Double, connection: PostgresConnection, logger: Logger)
         async throws
     {
-        for (date, ms) in HubDatabase.earliestReports(changes) {
-            try await connection.execute(
-                """
-                INSERT INTO report_arrival(store, date, first_received_at, first_recorded_ms) VALUES ($1, $2, $3, $4)
-                ON CONFLICT (store, date) DO UPDATE
-                SET first_recorded_ms = LEAST(report_arrival.first_recorded_ms, excluded.first_recorded_ms)
-                """,
-                [.text(store), .text(date), .real(now), .int(Int64(ms))], logger: logger
-            )
-        }
+        try await connection.execute(arrivalsSQL(parameter: 1), [.text(arrivalsJSON(changes, store: store, now: now))], logger: logger)
     }
 }

@@ -51,14 +51,26 @@ struct PostgresMerge {
         return try await merge.apply(changes, defaultReplica: defaultReplica, now: now)
     }
 
+    /// The change log's last position before this merge (`MAX(seq)`), for the caller's answer.
+    private(set) var maxSeqBefore: Int64 = 0
+
+    /// One round trip to read the clock and the log's positions, one to read the states of every
+    /// record the batch touches, one to write it all (log, records, position, clock).
     mutating func apply(_ changes: [Change], defaultReplica: ReplicaID, now: Date) async throws -> RecordStore.ApplyResult {
         var result = RecordStore.ApplyResult()
+        let prelude = try await connection.row(
+            """
+            SELECT (SELECT value FROM meta WHERE name = 'hlc'), (SELECT last FROM log_position WHERE id = 1),
+                   (SELECT COALESCE(MAX(seq), 0) FROM change_log)
+            """, logger: logger
+        )
+        let raw: String? = try prelude?[0]
+        var clock = HybridLogicalClock(last: HLCTimestamp(rawValue: UInt64(bitPattern: raw.flatMap { Int64($0) } ?? 0)))
+        lastSeq = try prelude?[1] ?? 0
+        maxSeqBefore = try prelude?[2] ?? 0
         guard !changes.isEmpty else { return result }
-        var clock = try await Self.loadClock(connection, logger: logger)
         let wall = RecordStore.wallMilliseconds(now)
         try await load(changes)
-        lastSeq = try await connection.row("SELECT last FROM log_position WHERE id = 1", logger: logger).map { try $0[0] } ?? 0
-        let firstSeq = lastSeq
         for change in changes {
             let observation = clock.receive(change.timestamp, wallMilliseconds: wall)
             if let skew = observation.forwardSkewMilliseconds {
@@ -70,15 +82,11 @@ struct PostgresMerge {
                 result.lastSeq = seq
             }
         }
-        try await flush()
-        if lastSeq != firstSeq {
-            try await connection.execute("UPDATE log_position SET last = $1 WHERE id = 1", [.int(lastSeq)], logger: logger)
-        }
-        try await Self.saveClock(clock, connection: connection, logger: logger)
+        try await flush(position: lastSeq, clock: clock)
         return result
     }
 
-    /// Reads the current state of every record the batch touches, one query per record set.
+    /// Reads the current state of every record the batch touches, in one query.
     private mutating func load(_ changes: [Change]) async throws {
         var keys = [String: Set<String>]()
         for change in changes {
@@ -87,16 +95,14 @@ struct PostgresMerge {
             }
             keys[change.set, default: []].insert(change.key)
         }
-        for (set, wanted) in keys {
-            var found = [String: RecordState]()
-            for row in try await connection.rows(
-                "SELECT key, crdt FROM \"\(set)\" WHERE key = ANY(string_to_array($1, E'\\x1f'))",
-                [.text(wanted.joined(separator: "\u{1F}"))], logger: logger
-            ) {
-                let bytes: Data = try row[1]
-                found[try row[0]] = try RecordState(encoded: [UInt8](bytes))
-            }
-            states[set] = found
+        let sets = keys.keys.sorted()
+        let sql = sets.enumerated().map { i, set in
+            "SELECT \(i), key, crdt FROM \"\(set)\" WHERE key = ANY(string_to_array($\(i + 1), E'\\x1f'))"
+        }.joined(separator: " UNION ALL ")
+        for set in sets { states[set] = [:] }
+        for row in try await connection.rows(sql, sets.map { .text(keys[$0]!.joined(separator: "\u{1F}")) }, logger: logger) {
+            let bytes: Data = try row[2]
+            states[sets[try row[0] as Int], default: [:]][try row[1]] = try RecordState(encoded: [UInt8](bytes))
         }
     }
 
@@ -127,7 +133,7 @@ struct PostgresMerge {
 
     /// Whether the change log (written or about to be) holds this very write.
     private mutating func isLogged(_ change: Change, origin: String) async throws -> Bool {
-        try await flush()
+        try await flush(position: nil, clock: nil)
         return try await connection.row(
             "SELECT 1 FROM change_log WHERE record_set = $1 AND key = $2 AND replica = $3 AND ts = $4 LIMIT 1",
             [.text(change.set), .text(change.key), .text(origin), .int(Int64(bitPattern: change.timestamp.rawValue))],
@@ -152,8 +158,11 @@ struct PostgresMerge {
         )
     }
 
-    /// Writes the buffered log entries (one statement) and records (one statement per set).
-    private mutating func flush() async throws {
+    /// Writes the buffered log entries and records, and with them the log's position and the clock
+    /// when given, in one statement (data-modifying CTEs: one round trip however many sets).
+    private mutating func flush(position: Int64?, clock: HybridLogicalClock?) async throws {
+        var parts = [String]()
+        var arguments = [SQLValue]()
         if !pendingLog.isEmpty {
             var json = JSONWriter(capacity: pendingLog.count * 160)
             json.byte(UInt8(ascii: "["))
@@ -178,23 +187,39 @@ struct PostgresMerge {
                 json.byte(UInt8(ascii: "}"))
             }
             json.byte(UInt8(ascii: "]"))
-            try await connection.execute(
+            arguments.append(.text(String(decoding: json.bytes, as: UTF8.self)))
+            parts.append(
                 """
                 INSERT INTO change_log(seq, record_set, key, store, replica, ts, audience, payload)
                 SELECT seq, record_set, key, store, replica, ts, audience, decode(payload, 'base64')
-                FROM jsonb_to_recordset($1::jsonb) AS x(
+                FROM jsonb_to_recordset($\(arguments.count)::jsonb) AS x(
                     seq BIGINT, record_set TEXT, key TEXT, store TEXT, replica TEXT, ts BIGINT, audience TEXT, payload TEXT)
                 ORDER BY seq
-                """,
-                [.text(String(decoding: json.bytes, as: UTF8.self))], logger: logger
+                """
             )
             pendingLog.removeAll(keepingCapacity: true)
         }
-        for (set, records) in pendingRecords where !records.isEmpty {
-            try await Self.upsert(RecordSetSchema.named(set)!, records.map { ($0.key, $0.value.parts, $0.value.state, $0.value.seq) },
-                connection: connection, logger: logger)
+        for (set, records) in pendingRecords.sorted(by: { $0.key < $1.key }) where !records.isEmpty {
+            let schema = RecordSetSchema.named(set)!
+            arguments.append(.text(try Self.recordsJSON(schema, records.map { ($0.key, $0.value.parts, $0.value.state, $0.value.seq) })))
+            parts.append(Self.upsertSQL(schema, parameter: arguments.count))
         }
         pendingRecords.removeAll(keepingCapacity: true)
+        if let position {
+            arguments.append(.int(position))
+            parts.append("UPDATE log_position SET last = $\(arguments.count) WHERE id = 1")
+        }
+        if let clock {
+            arguments.append(.text(String(Int64(bitPattern: clock.last.rawValue))))
+            parts.append(
+                "INSERT INTO meta(name, value) VALUES ('hlc', $\(arguments.count)) ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+            )
+        }
+        guard !parts.isEmpty else { return }
+        let sql = parts.count == 1
+            ? parts[0]
+            : "WITH " + parts.enumerated().map { "w\($0) AS (\($1))" }.joined(separator: ", ") + " SELECT 1"
+        try await connection.execute(sql, arguments, logger: logger)
     }
 
     /// Writes records' current values and CRDT state, one statement for the lot (also `copy`'s path).
@@ -203,6 +228,13 @@ struct PostgresMerge {
         connection: PostgresConnection, logger: Logger
     ) async throws {
         guard !records.isEmpty else { return }
+        try await connection.execute(upsertSQL(schema, parameter: 1), [.text(try recordsJSON(schema, records))], logger: logger)
+    }
+
+    /// Records as a JSON array of rows: key parts, field values, the tombstone flag, the CRDT state (base64), seq.
+    static func recordsJSON(_ schema: RecordSetSchema, _ records: [(key: String, parts: [String], state: RecordState, seq: Int64)])
+        throws -> String
+    {
         var json = JSONWriter(capacity: records.count * 200)
         json.byte(UInt8(ascii: "["))
         for (i, record) in records.enumerated() {
@@ -235,22 +267,24 @@ struct PostgresMerge {
             json.byte(UInt8(ascii: "}"))
         }
         json.byte(UInt8(ascii: "]"))
+        return String(decoding: json.bytes, as: UTF8.self)
+    }
+
+    /// The upsert of a set's records given as `recordsJSON` in parameter `$parameter`.
+    static func upsertSQL(_ schema: RecordSetSchema, parameter: Int) -> String {
         let names = ["key"] + schema.keyParts.map(\.name) + schema.fields.map(\.name) + ["deleted", "crdt", "seq"]
         let types = ["TEXT"] + schema.keyParts.map { _ in "TEXT" } + schema.fields.map { PostgresSchema.columnType($0.type) }
             + ["BIGINT", "TEXT", "BIGINT"]
         let quoted = names.map { "\"\($0)\"" }
         let selected = quoted.map { $0 == "\"crdt\"" ? "decode(\"crdt\", 'base64')" : $0 }
         let updates = (schema.fields.map(\.name) + ["deleted", "crdt", "seq"]).map { "\"\($0)\" = excluded.\"\($0)\"" }
-        try await connection.execute(
-            """
+        return """
             INSERT INTO "\(schema.name)"(\(quoted.joined(separator: ", ")))
             SELECT \(selected.joined(separator: ", "))
-            FROM jsonb_to_recordset($1::jsonb) AS x(\(zip(quoted, types).map { "\($0) \($1)" }.joined(separator: ", ")))
+            FROM jsonb_to_recordset($\(parameter)::jsonb) AS x(\(zip(quoted, types).map { "\($0) \($1)" }.joined(separator: ", ")))
             ORDER BY "seq"
             ON CONFLICT (key) DO UPDATE SET \(updates.joined(separator: ", "))
-            """,
-            [.text(String(decoding: json.bytes, as: UTF8.self))], logger: logger
-        )
+            """
     }
 
     // MARK: Clock and metadata
