@@ -4,6 +4,7 @@ import BaogongTestSupport
 import Foundation
 import GRDB
 import PostgresNIO
+import Synchronization
 import Testing
 
 /// The hub's storage backends the parameterised suites run on: SQLite always; PostgreSQL on a
@@ -100,6 +101,67 @@ struct BackendTests {
         #expect(try await stores[0].catalog().map(\.id) == Commodity.defaults.map(\.id))
         #expect(try await stores[1].count("change_log") == Commodity.defaults.count)
         #expect(try await stores[2].migrate().isEmpty)
+    }
+
+    /// Syncs of eight stores, two devices each, twenty batches per device, all at once on one
+    /// PostgreSQL database, while a follower reads the change log after its cursor (as a county hub's
+    /// upward sync and a device's restore do): counters add exactly, positions have no gap, and the
+    /// follower sees every position, because positions are handed out in commit order.
+    @Test func concurrentSyncsOfManyStoresKeepTheLogInCommitOrder() async throws {
+        guard let cluster = PostgresCluster.shared else { return }
+        let location = try PostgresLocation(try cluster.newDatabase("concurrent"))
+        let hub = try await PostgresHubStore.open(location, now: HubDatabaseTests.now)
+        let stores = (1...8).map { "S0\($0)" }
+        for store in stores { _ = try await hub.addStore(id: store, name: store, township: nil, kind: .supermarket, now: HubDatabaseTests.now) }
+        let start = try await hub.count("change_log")
+        let done = Mutex(false)
+        let follower = Task { () -> Set<Int64> in
+            var seen = Set<Int64>(), cursor: Int64 = 0
+            while true {
+                let finished = done.withLock { $0 }
+                let page = try await hub.read { connection in
+                    try await connection.rows("SELECT seq FROM change_log WHERE seq > $1 ORDER BY seq", [.int(cursor)], logger: hub.logger)
+                        .map { try $0[0] as Int64 }
+                }
+                seen.formUnion(page)
+                cursor = page.last ?? cursor
+                if finished { return seen }
+            }
+        }
+        let merged = try await withThrowingTaskGroup(of: Int.self) { group in
+            for store in stores {
+                for device in ["a", "b"] {
+                    group.addTask {
+                        var merged = 0
+                        for batch in 1...20 {
+                            let changes = [
+                                HubDatabaseTests.checkpoint("\(store)/2020-02-10", at: "2020-02-10T09:00:00Z", ["checked": Int64(batch)]),
+                                HubDatabaseTests.stock("\(store)/rice/2020-02-\(10 + batch % 5)", at: "2020-02-10T09:00:0\(batch % 10)Z",
+                                                       ["on_hand": .real(Double(batch))]),
+                            ]
+                            var request = HubDatabaseTests.request(store, replica: "\(store).\(device)", upto: Int64(batch), changes)
+                            request.changes[0].timestamp = HLCTimestamp(rawValue: request.changes[0].timestamp.rawValue + UInt64(batch))
+                            merged += try await hub.sync(request, store: store, now: HubDatabaseTests.now).merged
+                        }
+                        return merged
+                    }
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        done.withLock { $0 = true }
+        let seen = try await follower.value
+        let seqs = try await hub.read { connection in
+            try await connection.rows("SELECT seq FROM change_log ORDER BY seq", logger: hub.logger).map { try $0[0] as Int64 }
+        }
+        #expect(seqs.count - start == merged, "every change that merged logged once")
+        #expect(merged > 8 * 2 * 20, "the counts all merge, and some stock reports")
+        #expect(seqs.last! - seqs.first! + 1 == Int64(seqs.count), "no gap in the positions")
+        #expect(seen == Set(seqs), "the follower saw every position")
+        // Each device's slot total is its last batch's count: 20 + 20 per store.
+        let checkpoints = try await hub.records(set: .checkpoint, store: nil, date: nil, afterSeq: 0, limit: 100)
+        #expect(checkpoints.count == 8)
+        #expect(checkpoints.allSatisfy { $0["checked"] == .int(40) })
     }
 
     @Test(arguments: [

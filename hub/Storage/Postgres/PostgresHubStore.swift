@@ -109,7 +109,7 @@ public final class PostgresHubStore: HubStore {
 
     /// A transaction that rolls back on any error and rethrows the body's own error (a refusal stays
     /// a `DomainError`, not postgres-nio's wrapper around it).
-    private func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         do {
             return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
         } catch let error as PostgresTransactionError {
@@ -173,22 +173,28 @@ public final class PostgresHubStore: HubStore {
 
     // MARK: Sync
 
-    /// `HubDatabase.sync` in a handful of round trips while the writer lock is held (the lock is the
-    /// county's one queue, so its hold time bounds syncs/s): one read of the device's cursor, the
-    /// merge's three, one statement for the bookkeeping (cursor, fleet status, report arrivals), one
-    /// read of what goes down.
+    /// `HubDatabase.sync`, with syncs of different stores merging side by side: the transaction holds
+    /// the writer lock shared and its store's lock, reads the device's cursor and the states its batch
+    /// touches, decides the merge, then (`PostgresMerge.finish`) takes the log lock for one statement
+    /// that writes the log, the records, the clock, the cursor, fleet status and report arrivals, and
+    /// commits. What goes down is read afterwards, from the committed state. A batch with answers to
+    /// matches moves matches of two sites: it takes the writer lock exclusive, as hub-wide writes do.
     public func sync(_ request: SyncRequest, store: String, now: Date, via channel: SyncChannel) async throws -> SyncResponse {
         let changes = try SyncValidation.validate(request, authenticatedStore: store, now: now)
         let logger = logger
-        return try await write { connection in
-            let prelude = try await connection.row(
-                """
-                SELECT (SELECT acked_seq FROM replica_cursor WHERE replica = $1),
-                       (SELECT value FROM meta WHERE name = 'audience_compacted_through')
-                """, [.text(request.replica)], logger: logger
-            )
-            let held: Int64 = try prelude?[0] ?? 0
-            let compacted = (try prelude?[1] as String?).flatMap { Int64($0) } ?? 0
+        let answered = HubDatabase.answeredMatches(changes)
+        let (acked, merged) = try await transaction { connection -> (Int64, Int) in
+            if answered.isEmpty {
+                try await connection.execute(
+                    "SELECT pg_advisory_xact_lock_shared($1), pg_advisory_xact_lock($2::integer, hashtext($3))",
+                    [.int(PostgresSchema.Lock.writer), .int(Int64(PostgresSchema.Lock.storeSpace)), .text(store)], logger: logger
+                )
+            } else {
+                try await connection.execute("SELECT pg_advisory_xact_lock($1)", [.int(PostgresSchema.Lock.writer)], logger: logger)
+            }
+            let held: Int64 = try await connection.row(
+                "SELECT acked_seq FROM replica_cursor WHERE replica = $1", [.text(request.replica)], logger: logger
+            ).map { try $0[0] } ?? 0
             var merge = PostgresMerge(connection: connection, logger: logger)
             merge.keepsLostWrites = true
             let result = try await merge.apply(changes, defaultReplica: request.replica, now: now)
@@ -198,38 +204,55 @@ public final class PostgresHubStore: HubStore {
             let (difference, overflow) = request.sentAt.subtractingReportingOverflow(Int64(nowSeconds * 1000))
             let skew = overflow ? Int64.max : difference
             let measured = channel == .network
-            try await connection.execute(
-                """
-                WITH cursor_written AS (
-                    INSERT INTO replica_cursor(replica, acked_seq) VALUES ($1, $10)
-                    ON CONFLICT (replica) DO UPDATE SET acked_seq = GREATEST(replica_cursor.acked_seq, excluded.acked_seq)
-                ), status_written AS (
-                    INSERT INTO replica_status(replica, store, first_heard_at, last_heard_at, pending_reported,
-                                               clock_skew_ms, future_changes, syncs, changes_merged, hub_cursor)
-                    VALUES ($1, $2, $3, $3, $4, $5, $6, 1, $7, $8)
-                    ON CONFLICT (replica) DO UPDATE SET last_heard_at = excluded.last_heard_at, hub_cursor = excluded.hub_cursor,
-                        pending_reported = excluded.pending_reported,
-                        clock_skew_ms = CASE WHEN $9 = 1 THEN excluded.clock_skew_ms ELSE replica_status.clock_skew_ms END,
-                        future_changes = replica_status.future_changes + excluded.future_changes,
-                        syncs = replica_status.syncs + 1,
-                        changes_merged = replica_status.changes_merged + excluded.changes_merged
-                ), arrivals_written AS (\(Self.arrivalsSQL(parameter: 11))
-                )
-                SELECT 1
-                """,
-                [
-                    .text(request.replica), .text(store), .real(nowSeconds), .int(request.pending), .int(measured ? skew : 0),
-                    .int(Int64(result.skewed)), .int(Int64(result.merged)), .int(request.cursor), .int(measured ? 1 : 0), .int(acked),
-                    .text(Self.arrivalsJSON(changes, store: store, now: nowSeconds)),
-                ], logger: logger
-            )
-            var lastSeq = max(merge.maxSeqBefore, result.lastSeq ?? 0)
+            // Written in the merge's statement (data-modifying CTEs must be at its top level).
+            let bookkeeping = [
+                PostgresMerge.Also(
+                    sql: { o in
+                        """
+                        INSERT INTO replica_cursor(replica, acked_seq) VALUES ($\(o + 1), $\(o + 2))
+                        ON CONFLICT (replica) DO UPDATE SET acked_seq = GREATEST(replica_cursor.acked_seq, excluded.acked_seq)
+                        """
+                    },
+                    arguments: [.text(request.replica), .int(acked)]
+                ),
+                PostgresMerge.Also(
+                    sql: { o in
+                        """
+                        INSERT INTO replica_status(replica, store, first_heard_at, last_heard_at, pending_reported,
+                                                   clock_skew_ms, future_changes, syncs, changes_merged, hub_cursor)
+                        VALUES ($\(o + 1), $\(o + 2), $\(o + 3), $\(o + 3), $\(o + 4), $\(o + 5), $\(o + 6), 1, $\(o + 7), $\(o + 8))
+                        ON CONFLICT (replica) DO UPDATE SET last_heard_at = excluded.last_heard_at, hub_cursor = excluded.hub_cursor,
+                            pending_reported = excluded.pending_reported,
+                            clock_skew_ms = CASE WHEN $\(o + 9) = 1 THEN excluded.clock_skew_ms ELSE replica_status.clock_skew_ms END,
+                            future_changes = replica_status.future_changes + excluded.future_changes,
+                            syncs = replica_status.syncs + 1,
+                            changes_merged = replica_status.changes_merged + excluded.changes_merged
+                        """
+                    },
+                    arguments: [
+                        .text(request.replica), .text(store), .real(nowSeconds), .int(request.pending), .int(measured ? skew : 0),
+                        .int(Int64(result.skewed)), .int(Int64(result.merged)), .int(request.cursor), .int(measured ? 1 : 0),
+                    ]
+                ),
+                PostgresMerge.Also(
+                    sql: { o in Self.arrivalsSQL(parameter: o + 1) }, arguments: [.text(Self.arrivalsJSON(changes, store: store, now: nowSeconds))]
+                ),
+            ]
+            _ = try await merge.finish(also: bookkeeping)
             // A site's answer to a match moves the match's status, published to both parties.
-            let answered = HubDatabase.answeredMatches(changes)
             for id in answered {
                 try await Self.foldAnswers(match: id, now: now, connection: connection, logger: logger)
             }
-            if !answered.isEmpty { lastSeq = try await Self.lastSeq(connection, logger: logger) }
+            return (acked, result.merged)
+        }
+        // What goes down, from one snapshot of the committed state.
+        return try await read { connection in
+            let position = try await connection.row(
+                "SELECT COALESCE(MAX(seq), 0), (SELECT value FROM meta WHERE name = 'audience_compacted_through') FROM change_log",
+                logger: logger
+            )
+            let lastSeq: Int64 = try position?[0] ?? 0
+            let compacted = (try position?[1] as String?).flatMap { Int64($0) } ?? 0
             var cursor = request.cursor > lastSeq ? 0 : request.cursor
             var snapshot = [RecordStore.LoggedChange]()
             if cursor > 0 && cursor < compacted {
@@ -243,9 +266,7 @@ public final class PostgresHubStore: HubStore {
                 "SELECT \(Self.logColumns) FROM change_log WHERE audience IN ('*', $1) AND seq > $2 ORDER BY seq LIMIT $3",
                 [.text(store), .int(cursor), .int(Int64(SyncProtocol.maxResponseChanges + 1))], connection: connection, logger: logger
             )
-            return HubDatabase.answer(
-                request, snapshot: snapshot, page: page, acked: acked, lastSeq: lastSeq, merged: result.merged, now: now
-            )
+            return HubDatabase.answer(request, snapshot: snapshot, page: page, acked: acked, lastSeq: lastSeq, merged: merged, now: now)
         }
     }
 

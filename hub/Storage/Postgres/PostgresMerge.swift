@@ -5,13 +5,15 @@ import Logging
 import PostgresNIO
 
 /// `RecordStore.apply` on PostgreSQL: the same merge, decided by the same CRDT code, with the same
-/// change log. Run inside a transaction that holds the writer lock (`PostgresHubStore.write`), so
-/// change-log positions are handed out in commit order and the clock is read and written by one
-/// transaction at a time.
+/// change log.
 ///
-/// Round trips, not rows, are what cost on a network database: a batch reads the current state of
-/// every record it touches in one query per record set, merges in memory, then writes its log
-/// entries in one statement and its records in one statement per set.
+/// The caller's transaction holds the locks that keep the records it merges from changing under it
+/// (a sync: its store's lock; a hub-wide write: the exclusive lock, `PostgresHubStore`). The merge
+/// reads the current state of every record the batch touches in one query, decides in memory, and
+/// numbers the log entries it will write 1, 2, 3…; `finish` then takes the log lock and, in one
+/// statement, turns those numbers into change-log positions after the log's last, writes the log,
+/// the records and the clock (and the caller's bookkeeping), so positions are handed out in commit
+/// order while the log lock is held for one statement and the commit only.
 struct PostgresMerge {
     let connection: PostgresConnection
     let logger: Logger
@@ -20,10 +22,11 @@ struct PostgresMerge {
     private var states = [String: [String: RecordState]]()
     private var pendingLog = [PendingLogEntry]()
     private var pendingRecords = [String: [String: PendingRecord]]()
-    private var lastSeq: Int64 = 0
+    /// The clock as far as this batch moves it (from zero); `finish` keeps the greater of it and the stored one.
+    private var clock = HybridLogicalClock()
 
     private struct PendingLogEntry {
-        var seq: Int64
+        var ordinal: Int64
         var change: Change
         var store: String?
         var origin: String
@@ -33,7 +36,7 @@ struct PostgresMerge {
     private struct PendingRecord {
         var parts: [String]
         var state: RecordState
-        var seq: Int64
+        var ordinal: Int64
     }
 
     init(connection: PostgresConnection, logger: Logger) {
@@ -41,33 +44,22 @@ struct PostgresMerge {
         self.logger = logger
     }
 
-    /// Merges validated changes; the clock advances past every timestamp it sees.
+    /// Merges validated changes and writes them at once (`apply`, then `finish`).
     static func apply(
         _ changes: [Change], defaultReplica: ReplicaID, now: Date, keepLostWrites: Bool = false,
         connection: PostgresConnection, logger: Logger
     ) async throws -> RecordStore.ApplyResult {
         var merge = PostgresMerge(connection: connection, logger: logger)
         merge.keepsLostWrites = keepLostWrites
-        return try await merge.apply(changes, defaultReplica: defaultReplica, now: now)
+        var result = try await merge.apply(changes, defaultReplica: defaultReplica, now: now)
+        result.lastSeq = try await merge.finish()
+        return result
     }
 
-    /// The change log's last position before this merge (`MAX(seq)`), for the caller's answer.
-    private(set) var maxSeqBefore: Int64 = 0
-
-    /// One round trip to read the clock and the log's positions, one to read the states of every
-    /// record the batch touches, one to write it all (log, records, position, clock).
+    /// Decides the merge of `changes` (reading what it needs); nothing is written until `finish`.
+    /// `lastSeq` of the result is nil: positions are known only at `finish`.
     mutating func apply(_ changes: [Change], defaultReplica: ReplicaID, now: Date) async throws -> RecordStore.ApplyResult {
         var result = RecordStore.ApplyResult()
-        let prelude = try await connection.row(
-            """
-            SELECT (SELECT value FROM meta WHERE name = 'hlc'), (SELECT last FROM log_position WHERE id = 1),
-                   (SELECT COALESCE(MAX(seq), 0) FROM change_log)
-            """, logger: logger
-        )
-        let raw: String? = try prelude?[0]
-        var clock = HybridLogicalClock(last: HLCTimestamp(rawValue: UInt64(bitPattern: raw.flatMap { Int64($0) } ?? 0)))
-        lastSeq = try prelude?[1] ?? 0
-        maxSeqBefore = try prelude?[2] ?? 0
         guard !changes.isEmpty else { return result }
         let wall = RecordStore.wallMilliseconds(now)
         try await load(changes)
@@ -77,12 +69,8 @@ struct PostgresMerge {
                 result.skewed += 1
                 result.maxForwardSkewMilliseconds = max(result.maxForwardSkewMilliseconds, skew)
             }
-            if let seq = try await merge(change, defaultReplica: defaultReplica) {
-                result.merged += 1
-                result.lastSeq = seq
-            }
+            if try await merge(change, defaultReplica: defaultReplica) { result.merged += 1 }
         }
-        try await flush(position: lastSeq, clock: clock)
         return result
     }
 
@@ -107,7 +95,7 @@ struct PostgresMerge {
     }
 
     /// The decision of `RecordStore.merge`, on the states loaded for the batch.
-    private mutating func merge(_ change: Change, defaultReplica: ReplicaID) async throws -> Int64? {
+    private mutating func merge(_ change: Change, defaultReplica: ReplicaID) async throws -> Bool {
         let schema = RecordSetSchema.named(change.set)!
         let origin = change.replica ?? defaultReplica
         let existing = states[change.set]?[change.key]
@@ -116,24 +104,26 @@ struct PostgresMerge {
         let unchanged = existing.map { $0 == merged } ?? false
         if unchanged && keepsLostWrites && !schema.keepsHistory, let existing, !RecordStore.isReplayOfCurrent(delta, in: existing) {
             try await keepLostWrite(change, origin: origin)
-            return nil
+            return false
         }
         if unchanged {
-            guard schema.keepsHistory, try await !isLogged(change, origin: origin) else { return nil }
+            guard schema.keepsHistory, try await !isLogged(change, origin: origin) else { return false }
         }
         let (parts, store, audience) = RecordStore.placement(of: change, in: schema, origin: origin)
-        lastSeq += 1
-        pendingLog.append(PendingLogEntry(seq: lastSeq, change: change, store: store, origin: origin, audience: audience))
+        let ordinal = Int64(pendingLog.count + 1)
+        pendingLog.append(PendingLogEntry(ordinal: ordinal, change: change, store: store, origin: origin, audience: audience))
         if !unchanged {
             states[change.set, default: [:]][change.key] = merged
-            pendingRecords[change.set, default: [:]][change.key] = PendingRecord(parts: parts, state: merged, seq: lastSeq)
+            pendingRecords[change.set, default: [:]][change.key] = PendingRecord(parts: parts, state: merged, ordinal: ordinal)
         }
-        return lastSeq
+        return true
     }
 
-    /// Whether the change log (written or about to be) holds this very write.
-    private mutating func isLogged(_ change: Change, origin: String) async throws -> Bool {
-        try await flush(position: nil, clock: nil)
+    /// Whether the change log (written, or about to be by this batch) holds this very write.
+    private func isLogged(_ change: Change, origin: String) async throws -> Bool {
+        if pendingLog.contains(where: {
+            $0.change.set == change.set && $0.change.key == change.key && $0.origin == origin && $0.change.timestamp == change.timestamp
+        }) { return true }
         return try await connection.row(
             "SELECT 1 FROM change_log WHERE record_set = $1 AND key = $2 AND replica = $3 AND ts = $4 LIMIT 1",
             [.text(change.set), .text(change.key), .text(origin), .int(Int64(bitPattern: change.timestamp.rawValue))],
@@ -142,7 +132,7 @@ struct PostgresMerge {
     }
 
     /// `MergeSession.keepLostWrite`: a write that lost on arrival, kept once for `history`.
-    private mutating func keepLostWrite(_ change: Change, origin: String) async throws {
+    private func keepLostWrite(_ change: Change, origin: String) async throws {
         guard try await !isLogged(change, origin: origin) else { return }
         try await connection.execute(
             """
@@ -158,18 +148,25 @@ struct PostgresMerge {
         )
     }
 
-    /// Writes the buffered log entries and records, and with them the log's position and the clock
-    /// when given, in one statement (data-modifying CTEs: one round trip however many sets).
-    private mutating func flush(position: Int64?, clock: HybridLogicalClock?) async throws {
-        var parts = [String]()
+    /// Writes what `apply` decided: under the log lock, one statement numbers the log entries after
+    /// the log's last position and writes them, the records, the clock (the greater of the stored one
+    /// and this batch's) and the caller's own `also` statements (data-modifying CTEs, parameters
+    /// numbered after the merge's: `$\(n)` where n starts at `parameterOffset + 1`, see `Also`).
+    /// Returns the last position written (nil when nothing was logged). The lock is held to the commit.
+    mutating func finish(also: [Also] = []) async throws -> Int64? {
+        try await connection.execute("SELECT pg_advisory_xact_lock($1)", [.int(PostgresSchema.Lock.log)], logger: logger)
+        var parts = [(name: String, sql: String)]()
         var arguments = [SQLValue]()
-        if !pendingLog.isEmpty {
+        let count = Int64(pendingLog.count)
+        if count > 0 {
+            arguments.append(.int(count))
+            parts.append(("position", "UPDATE log_position SET last = last + $1 WHERE id = 1 RETURNING last - $1 AS base"))
             var json = JSONWriter(capacity: pendingLog.count * 160)
             json.byte(UInt8(ascii: "["))
             for (i, entry) in pendingLog.enumerated() {
                 if i > 0 { json.byte(UInt8(ascii: ",")) }
-                json.raw("{\"seq\":")
-                json.int(entry.seq)
+                json.raw("{\"ordinal\":")
+                json.int(entry.ordinal)
                 json.raw(",\"record_set\":")
                 json.string(entry.change.set)
                 json.raw(",\"key\":")
@@ -188,47 +185,47 @@ struct PostgresMerge {
             }
             json.byte(UInt8(ascii: "]"))
             arguments.append(.text(String(decoding: json.bytes, as: UTF8.self)))
-            parts.append(
+            parts.append((
+                "log",
                 """
                 INSERT INTO change_log(seq, record_set, key, store, replica, ts, audience, payload)
-                SELECT seq, record_set, key, store, replica, ts, audience, decode(payload, 'base64')
+                SELECT (SELECT base FROM position) + ordinal, record_set, key, store, replica, ts, audience, decode(payload, 'base64')
                 FROM jsonb_to_recordset($\(arguments.count)::jsonb) AS x(
-                    seq BIGINT, record_set TEXT, key TEXT, store TEXT, replica TEXT, ts BIGINT, audience TEXT, payload TEXT)
-                ORDER BY seq
+                    ordinal BIGINT, record_set TEXT, key TEXT, store TEXT, replica TEXT, ts BIGINT, audience TEXT, payload TEXT)
                 """
-            )
-            pendingLog.removeAll(keepingCapacity: true)
-        }
-        for (set, records) in pendingRecords.sorted(by: { $0.key < $1.key }) where !records.isEmpty {
-            let schema = RecordSetSchema.named(set)!
-            arguments.append(.text(try Self.recordsJSON(schema, records.map { ($0.key, $0.value.parts, $0.value.state, $0.value.seq) })))
-            parts.append(Self.upsertSQL(schema, parameter: arguments.count))
-        }
-        pendingRecords.removeAll(keepingCapacity: true)
-        if let position {
-            arguments.append(.int(position))
-            parts.append("UPDATE log_position SET last = $\(arguments.count) WHERE id = 1")
-        }
-        if let clock {
+            ))
+            for (set, records) in pendingRecords.sorted(by: { $0.key < $1.key }) where !records.isEmpty {
+                let schema = RecordSetSchema.named(set)!
+                arguments.append(.text(try Self.recordsJSON(schema, records.map { ($0.key, $0.value.parts, $0.value.state, $0.value.ordinal) })))
+                parts.append(("records_\(parts.count)", Self.upsertSQL(schema, parameter: arguments.count, seqFrom: "(SELECT base FROM position) + ")))
+            }
             arguments.append(.text(String(Int64(bitPattern: clock.last.rawValue))))
-            parts.append(
-                "INSERT INTO meta(name, value) VALUES ('hlc', $\(arguments.count)) ON CONFLICT (name) DO UPDATE SET value = excluded.value"
-            )
+            parts.append((
+                "clock",
+                """
+                INSERT INTO meta(name, value) VALUES ('hlc', $\(arguments.count))
+                ON CONFLICT (name) DO UPDATE SET value = GREATEST(meta.value::bigint, excluded.value::bigint)::text
+                """
+            ))
         }
-        guard !parts.isEmpty else { return }
-        let sql = parts.count == 1
-            ? parts[0]
-            : "WITH " + parts.enumerated().map { "w\($0) AS (\($1))" }.joined(separator: ", ") + " SELECT 1"
-        try await connection.execute(sql, arguments, logger: logger)
+        for extra in also {
+            let offset = arguments.count
+            arguments += extra.arguments
+            parts.append(("also_\(parts.count)", extra.sql(offset)))
+        }
+        pendingLog.removeAll()
+        pendingRecords.removeAll()
+        guard !parts.isEmpty else { return nil }
+        let last = count > 0 ? "(SELECT base FROM position) + \(count)" : "NULL::bigint"
+        let sql = "WITH " + parts.map { "\($0.name) AS (\($0.sql))" }.joined(separator: ", ") + " SELECT \(last)"
+        return try await connection.row(sql, arguments, logger: logger).flatMap { try $0[0] }
     }
 
-    /// Writes records' current values and CRDT state, one statement for the lot (also `copy`'s path).
-    static func upsert(
-        _ schema: RecordSetSchema, _ records: [(key: String, parts: [String], state: RecordState, seq: Int64)],
-        connection: PostgresConnection, logger: Logger
-    ) async throws {
-        guard !records.isEmpty else { return }
-        try await connection.execute(upsertSQL(schema, parameter: 1), [.text(try recordsJSON(schema, records))], logger: logger)
+    /// A statement of the caller's written with the merge's (`finish(also:)`): its SQL, given the
+    /// number of parameters before its own (so its first is `$\(offset + 1)`), and its arguments.
+    struct Also {
+        var sql: (_ offset: Int) -> String
+        var arguments: [SQLValue]
     }
 
     /// Records as a JSON array of rows: key parts, field values, the tombstone flag, the CRDT state (base64), seq.
@@ -270,19 +267,21 @@ struct PostgresMerge {
         return String(decoding: json.bytes, as: UTF8.self)
     }
 
-    /// The upsert of a set's records given as `recordsJSON` in parameter `$parameter`.
-    static func upsertSQL(_ schema: RecordSetSchema, parameter: Int) -> String {
+    /// The upsert of a set's records given as `recordsJSON` in parameter `$parameter`; each record's
+    /// position is `seqFrom` followed by its `seq` field (an ordinal to add to the log's base).
+    static func upsertSQL(_ schema: RecordSetSchema, parameter: Int, seqFrom: String = "") -> String {
         let names = ["key"] + schema.keyParts.map(\.name) + schema.fields.map(\.name) + ["deleted", "crdt", "seq"]
         let types = ["TEXT"] + schema.keyParts.map { _ in "TEXT" } + schema.fields.map { PostgresSchema.columnType($0.type) }
             + ["BIGINT", "TEXT", "BIGINT"]
         let quoted = names.map { "\"\($0)\"" }
-        let selected = quoted.map { $0 == "\"crdt\"" ? "decode(\"crdt\", 'base64')" : $0 }
+        let selected = quoted.map {
+            $0 == "\"crdt\"" ? "decode(\"crdt\", 'base64')" : $0 == "\"seq\"" ? seqFrom + "\"seq\"" : $0
+        }
         let updates = (schema.fields.map(\.name) + ["deleted", "crdt", "seq"]).map { "\"\($0)\" = excluded.\"\($0)\"" }
         return """
             INSERT INTO "\(schema.name)"(\(quoted.joined(separator: ", ")))
             SELECT \(selected.joined(separator: ", "))
             FROM jsonb_to_recordset($\(parameter)::jsonb) AS x(\(zip(quoted, types).map { "\($0) \($1)" }.joined(separator: ", ")))
-            ORDER BY "seq"
             ON CONFLICT (key) DO UPDATE SET \(updates.joined(separator: ", "))
             """
     }

@@ -11,9 +11,15 @@ enum PostgresSchema {
     enum Lock {
         /// Held by `migrate` (and `serve` while it migrates at start): two processes never race.
         static let migration: Int64 = 0x6267_6D69  // "bgmi"
-        /// Held by every transaction that writes the change log, for its length (docs/operator.md,
-        /// "Running on PostgreSQL": why merges are serialised).
+        /// Every transaction that writes holds it (docs/operator.md, "Running on PostgreSQL"): a
+        /// store's sync shared, with its store's lock (`storeSpace`, the store id's hash) exclusive, so
+        /// syncs of different stores merge side by side; every other write (enrolment, the desk, hub
+        /// records, an upward merge, compaction) exclusive, alone.
         static let writer: Int64 = 0x6267_7772  // "bgwr"
+        /// Held from the moment a merge numbers its log entries to the commit: positions in commit order.
+        static let log: Int64 = 0x6267_6C67  // "bglg"
+        /// The first key of a store's lock (two-key advisory locks never meet the one-key locks above).
+        static let storeSpace: Int32 = 0x6267
     }
 
     static let steps: [(name: String, sql: String)] = [("v1-postgres", version1)]
