@@ -137,20 +137,35 @@ extension PostgresHubStore {
         return (Set(stores), Set(replicas).union(counties))
     }
 
+    /// Stock reports between two dates: the views' hot read (56,000 rows at 1,000 stores), decoded
+    /// straight into typed columns rather than through `SQLRow`, each date parsed once.
     static func stockWindow(from first: CalendarDate, to last: CalendarDate, _ connection: PostgresConnection, logger: Logger)
         async throws -> [StockObservation]
     {
-        try await connection.rows(
+        let rows = try await connection.query(
             """
             SELECT store, commodity, date, on_hand, sold, price, restock_days, transport_days
-            FROM stock WHERE date BETWEEN $1 AND $2 AND deleted = 0
-            """, [.text(first.description), .text(last.description)], logger: logger
-        ).map { row in
-            StockObservation(
-                store: try row[0], commodity: try row[1], day: (try? CalendarDate(try row[2] as String))?.dayNumber ?? 0,
-                onHand: try row[3], sold: try row[4], priceFen: try row[5], restockDays: try row[6], transportDays: try row[7]
-            )
+            FROM stock WHERE date BETWEEN \(first.description) AND \(last.description) AND deleted = 0
+            """, logger: logger
+        )
+        var days = [String: Int]()
+        var result = [StockObservation]()
+        for try await (store, commodity, date, onHand, sold, price, restock, transport) in rows.decode(
+            (String, String, String, Double?, Double?, Int64?, Int64?, Int64?).self
+        ) {
+            let day: Int
+            if let known = days[date] {
+                day = known
+            } else {
+                day = (try? CalendarDate(date))?.dayNumber ?? 0
+                days[date] = day
+            }
+            result.append(StockObservation(
+                store: store, commodity: commodity, day: day, onHand: onHand, sold: sold, priceFen: price, restockDays: restock,
+                transportDays: transport
+            ))
         }
+        return result
     }
 
     // MARK: The desk, deliveries, passes and sign-offs, as the views read them
