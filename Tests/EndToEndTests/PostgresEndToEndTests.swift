@@ -100,6 +100,52 @@ struct PostgresEndToEndTests {
         #expect(a.body == b.body)
     }
 
+    /// A county's demo hub copied into PostgreSQL answers as the SQLite hub does, command for command;
+    /// a second copy into the same database is refused and writes nothing; and an agent of the demo
+    /// syncs on with the copied hub, keeping its token and sending nothing again.
+    @Test func aCopiedDemoHubAnswersTheSameAndItsAgentsCarryOn() throws {
+        guard let cluster = PostgresCluster.shared else {
+            #expect(!PostgresCluster.required, "\(PostgresCluster.unavailableReason ?? "")")
+            return
+        }
+        let dir = try Scratch()
+        let demo = try run(Executables.hub, ["demo", "--exit", "--seed", "7", "--dir", dir.path("demo")], timeout: 300)
+        try #require(demo.status == 0, "\(demo.stderr)")
+        let sqlite = dir.path("demo/hub.sqlite")
+        let url = try cluster.newDatabase("copy")
+        let copied = try run(Executables.hub, ["copy", "--from", sqlite, "--to", url, "--json"])
+        try #require(copied.status == 0, "\(copied.stderr)")
+        for command in [
+            ["supply", "--json"], ["supply", "--json", "--date", "2020-02-10", "--unit", "jin"], ["reporting", "--json"],
+            ["reporting", "--json", "--date", "2020-02-03"], ["status", "--json"], ["alerts", "--json"],
+            ["checkpoints", "--json", "--date", "2020-02-10"], ["matching", "list", "--json"], ["passes", "list", "--json"],
+            ["deliveries", "--json"], ["stores", "list"], ["catalog", "list"], ["notices", "list"],
+        ] {
+            let a = try run(Executables.hub, command + ["--db", sqlite]), b = try run(Executables.hub, command + ["--database", url])
+            #expect(a.status == 0 && !a.stdout.isEmpty, "\(command): \(a.stderr)")
+            #expect(a.stdout == b.stdout, "\(command.joined(separator: " ")) differs between the SQLite hub and its copy")
+        }
+        let again = try run(Executables.hub, ["copy", "--from", sqlite, "--to", url])
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("copy needs an empty database"), "\(again.stderr)")
+
+        // A demo device carries on against the copy: nothing pending is sent again, new records go through.
+        let agents = try FileManager.default.contentsOfDirectory(atPath: dir.path("demo/agents")).filter { $0.hasSuffix(".sqlite") }.sorted()
+        let agent = dir.path("demo/agents/" + (try #require(agents.first)))
+        let hub = HubProcess(database: url)
+        try hub.start()
+        defer { hub.stop() }
+        #expect(try agentCLI(["config", "--db", agent, "--hub", hub.url]).status == 0)
+        let before = try JSONSerialization.jsonObject(with: Data(try agentCLI(["status", "--db", agent, "--json"]).stdout.utf8)) as? [String: Any]
+        #expect(try agentCLI(["checkpoint", "record", "--db", agent, "--date", "2020-03-01", "--checked", "5"]).status == 0)
+        let synced = try agentCLI(["sync", "--db", agent, "--json"])
+        #expect(synced.status == 0, "\(synced.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(synced.stdout.utf8)) as? [String: Any]
+        #expect(report?["sent"] as? Int == (before?["pending"] as? Int ?? -1) + 1, "only what was pending, and the new count")
+        let after = try JSONSerialization.jsonObject(with: Data(try agentCLI(["status", "--db", agent, "--json"]).stdout.utf8)) as? [String: Any]
+        #expect(after?["pending"] as? Int == 0)
+    }
+
     /// The sum of every store's on-hand of `date` in `stockCSV(count: rows, salt: store index)`.
     static func expectedOnHand(stores: Int, rows: Int, date: String) -> [String: Double] {
         var sums = [String: Double]()

@@ -7,13 +7,14 @@ import Synchronization
 
 /// The hub's store on PostgreSQL (postgres-nio), for several hub processes on one database.
 ///
-/// The same tables, merge rules and answers as `HubDatabase` on SQLite. Every transaction that writes
-/// takes one transaction-scoped advisory lock (`PostgresSchema.Lock.writer`), so writes are serialised
-/// across processes exactly as SQLite's single writer serialises them: change-log positions are
-/// handed out in commit order (an agent reading after its cursor never skips an entry that commits
-/// later with a lower position), the hybrid clock is read and advanced by one writer at a time, and
-/// a record's CRDT state is read and merged with no other writer in between. Reads run in REPEATABLE
-/// READ snapshots and never wait for the lock. docs/operator.md, "Running on PostgreSQL", says more.
+/// The same tables, merge rules and answers as `HubDatabase` on SQLite. Transaction-scoped advisory
+/// locks order the writers of every process (`PostgresSchema.Lock`): a store's sync holds the writer
+/// lock shared and its store's lock, so syncs of different stores merge side by side while two
+/// devices of one store merge one after the other; every other write holds the writer lock
+/// exclusive and runs alone, as on SQLite; a merge holds the log lock from numbering its change-log
+/// entries to the commit, so positions are handed out in commit order (a reader after its cursor
+/// never skips an entry that commits later with a lower position). Reads run in REPEATABLE READ
+/// snapshots and never wait. docs/operator.md, "Running on PostgreSQL", says more.
 public final class PostgresHubStore: HubStore {
     public let location: PostgresLocation
     let client: PostgresClient
@@ -76,6 +77,8 @@ public final class PostgresHubStore: HubStore {
         running.cancel()
     }
 
+    deinit { running.cancel() }
+
     /// A PostgreSQL error as one line that names the database (postgres-nio's own text is long).
     static func describe(_ error: any Error, at location: PostgresLocation) -> any Error {
         switch error {
@@ -91,7 +94,7 @@ public final class PostgresHubStore: HubStore {
 
     // MARK: Transactions
 
-    /// A transaction holding the writer lock: one writer at a time across every hub process.
+    /// A transaction holding the writer lock exclusive: it runs alone across every hub process.
     func write<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         try await transaction { connection in
             try await connection.execute("SELECT pg_advisory_xact_lock($1)", [.int(PostgresSchema.Lock.writer)], logger: logger)
