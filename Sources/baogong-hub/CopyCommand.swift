@@ -26,10 +26,7 @@ struct Copy: AsyncParsableCommand {
 
     func run() async throws {
         try await guarded {
-            guard FileManager.default.fileExists(atPath: from) else {
-                throw DomainError(.notFound, field: "from", "no hub database at \(from)")
-            }
-            let source = try HubDatabase.open(path: from)
+            let source = try HubDatabase.openExisting(path: from, field: "from")
             let summary = try await PostgresHubStore.with(try PostgresLocation(to, field: "to")) { store in
                 try await store.copy(from: source, sourcePath: from)
             }

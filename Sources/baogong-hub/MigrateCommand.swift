@@ -22,8 +22,9 @@ struct Migrate: AsyncParsableCommand {
             switch try db.location {
             case .sqlite(let path):
                 // Opening a SQLite hub migrates it (GRDB's migrator records the steps in the file).
+                let before = try HubDatabase.appliedMigrations(path: path)
                 _ = try db.openSQLite(create: true, for: "migrate")
-                report = Report(database: path, applied: [])
+                report = Report(database: path, applied: try HubDatabase.appliedMigrations(path: path).filter { !before.contains($0) })
             case .postgres(let location):
                 let store = try await PostgresHubStore.open(location)
                 defer { store.close() }

@@ -113,6 +113,14 @@ struct PostgresEndToEndTests {
         try #require(demo.status == 0, "\(demo.stderr)")
         let sqlite = dir.path("demo/hub.sqlite")
         let url = try cluster.newDatabase("copy")
+        // An agent's database is not a hub's: refused by name, and left as it was.
+        let agentFiles = try FileManager.default.contentsOfDirectory(atPath: dir.path("demo/agents")).filter { $0.hasSuffix(".sqlite") }.sorted()
+        let agent = dir.path("demo/agents/" + (try #require(agentFiles.first)))
+        let agentBytes = try Data(contentsOf: URL(fileURLWithPath: agent))
+        let wrong = try run(Executables.hub, ["copy", "--from", agent, "--to", url])
+        #expect(wrong.status == 1)
+        #expect(wrong.stderr.contains("is not a Baogong hub database"), "\(wrong.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: agent)) == agentBytes)
         let copied = try run(Executables.hub, ["copy", "--from", sqlite, "--to", url, "--json"])
         try #require(copied.status == 0, "\(copied.stderr)")
         for command in [
@@ -130,8 +138,6 @@ struct PostgresEndToEndTests {
         #expect(again.stderr.contains("copy needs an empty database"), "\(again.stderr)")
 
         // A demo device carries on against the copy: nothing pending is sent again, new records go through.
-        let agents = try FileManager.default.contentsOfDirectory(atPath: dir.path("demo/agents")).filter { $0.hasSuffix(".sqlite") }.sorted()
-        let agent = dir.path("demo/agents/" + (try #require(agents.first)))
         let hub = HubProcess(database: url)
         try hub.start()
         defer { hub.stop() }

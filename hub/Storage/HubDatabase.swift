@@ -17,6 +17,31 @@ public struct HubDatabase: Sendable {
         return db
     }
 
+    /// The schema steps an existing file records as applied (none for a file that is not a Baogong
+    /// database), read without changing it.
+    public static func appliedMigrations(path: String) throws -> [String] {
+        guard FileManager.default.fileExists(atPath: path) else { return [] }
+        var configuration = Configuration()
+        configuration.readonly = true
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        return try queue.read { db in
+            guard try db.tableExists("grdb_migrations") else { return [] }
+            return try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid")
+        }
+    }
+
+    /// Opens an existing hub database (`copy --from`), refusing a file that is not one (an agent's
+    /// database, any other SQLite file) before anything is written to it.
+    public static func openExisting(path: String, field: String) throws -> HubDatabase {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw DomainError(.notFound, field: field, "no hub database at \(path)")
+        }
+        guard try appliedMigrations(path: path).contains("v1-hub") else {
+            throw DomainError(.invalidValue, field: field, "\(path) is not a Baogong hub database")
+        }
+        return try open(path: path)
+    }
+
     public static func inMemory(now: Date = Date()) throws -> HubDatabase {
         let db = HubDatabase(store: try RecordStore.inMemory(migrations: HubDatabase.migrations))
         try db.seedCatalogIfNew(now: now)
