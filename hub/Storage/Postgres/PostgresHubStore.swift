@@ -169,11 +169,6 @@ public final class PostgresHubStore: HubStore {
         try await connection.row("SELECT COALESCE(MAX(seq), 0) FROM change_log", logger: logger).map { try $0[0] } ?? 0
     }
 
-    static func ackedSeq(of replica: String, connection: PostgresConnection, logger: Logger) async throws -> Int64 {
-        try await connection.row("SELECT acked_seq FROM replica_cursor WHERE replica = $1", [.text(replica)], logger: logger)
-            .map { try $0[0] } ?? 0
-    }
-
     // MARK: Sync
 
     /// `HubDatabase.sync`, with syncs of different stores merging side by side: the transaction holds
