@@ -133,6 +133,15 @@ struct PostgresEndToEndTests {
             #expect(a.status == 0 && !a.stdout.isEmpty, "\(command): \(a.stderr)")
             #expect(a.stdout == b.stdout, "\(command.joined(separator: " ")) differs between the SQLite hub and its copy")
         }
+        // A PostgreSQL hub is backed up with PostgreSQL's tools: a usage error that says so, no file.
+        let backup = try run(Executables.hub, ["backup", "--database", url, "--out", dir.path("pg-backup.sqlite")])
+        #expect(backup.status == 2)
+        #expect(backup.stderr.contains("pg_dump"), "\(backup.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.path("pg-backup.sqlite")))
+        // Both a file and a database named: refused before anything is opened.
+        let both = try run(Executables.hub, ["status", "--db", sqlite, "--database", url])
+        #expect(both.status == 2)
+        #expect(both.stderr.contains("not both"), "\(both.stderr)")
         let again = try run(Executables.hub, ["copy", "--from", sqlite, "--to", url])
         #expect(again.status == 1)
         #expect(again.stderr.contains("copy needs an empty database"), "\(again.stderr)")
