@@ -33,10 +33,7 @@ struct ClockBoundTests {
     }
 
     @Test func aDeviceAYearAheadIsRestampedAndLaterWritesWin() async throws {
-        let dir = try Scratch()
-        let hubDB = dir.path("hub.sqlite")
-        let token = try enrol(hubDB, "S01")
-        let hub = HubProcess(database: hubDB)
+        let (dir, hubDB, token, hub) = try enrolledHub()
         try hub.start()
         defer { hub.stop() }
         let year: TimeInterval = 365 * 86_400

@@ -74,10 +74,7 @@ struct FaultEndToEndTests {
 
     /// SIGKILL the hub in the middle of large syncs, restart it, and sync again: nothing lost or doubled.
     @Test func killingTheHubMidSyncLosesAndDuplicatesNothing() throws {
-        let dir = try Scratch()
-        let hubDB = dir.path("hub.sqlite")
-        let token = try enrol(hubDB, "S01")
-        let hub = HubProcess(database: hubDB)
+        let (dir, hubDB, token, hub) = try enrolledHub()
         let agents = [dir.path("a"), dir.path("b")]
         for (i, a) in agents.enumerated() {
             #expect(try agentCLI(["init", "--db", a, "--store", "S01", "--hub", hub.url, "--token", token]).status == 0)

@@ -41,10 +41,7 @@ final class HostileTransport: SyncTransport, @unchecked Sendable {
 @Suite("End to end: network faults and clocks", .serialized)
 struct NetworkFaultTests {
     @Test func duplicatedReorderedAndReplayedBatchesChangeNothingTwice() async throws {
-        let dir = try Scratch()
-        let hubDB = dir.path("hub.sqlite")
-        let token = try enrol(hubDB, "S01")
-        let hub = HubProcess(database: hubDB)
+        let (dir, hubDB, token, hub) = try enrolledHub()
         try hub.start()
         let agent = try AgentDatabase.create(path: dir.path("a"), store: "S01", hub: hub.url, token: token)
         let start = try CalendarDate("2020-02-01")
@@ -82,10 +79,7 @@ struct NetworkFaultTests {
     /// A device whose clock is a day behind and one a day ahead: their data is merged, counts add
     /// up, and the hub reports the skew.
     @Test func devicesWithClocksADayWrong() async throws {
-        let dir = try Scratch()
-        let hubDB = dir.path("hub.sqlite")
-        let token = try enrol(hubDB, "S01")
-        let hub = HubProcess(database: hubDB)
+        let (dir, hubDB, token, hub) = try enrolledHub()
         try hub.start()
         let day: TimeInterval = 86_400
         var devices = [(AgentDatabase, SyncClient)]()

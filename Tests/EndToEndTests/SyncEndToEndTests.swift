@@ -11,10 +11,7 @@ struct SyncEndToEndTests {
     /// `--hub` given twice: the first address answers nothing, the agent syncs with the second,
     /// stays with it, and `status --json` names both.
     @Test func anAgentWithTwoHubsFailsOverAndSaysWhichItUses() throws {
-        let dir = try Scratch()
-        let hubDB = dir.path("hub.sqlite")
-        let token = try enrol(hubDB, "S01")
-        let hub = HubProcess(database: hubDB)
+        let (dir, hubDB, token, hub) = try enrolledHub()
         try hub.start()
         defer { hub.stop() }
         let dead = "http://127.0.0.1:\(freePort())"
@@ -83,10 +80,7 @@ struct SyncEndToEndTests {
     }
 
     @Test func twoDevicesOfOneStoreAddUp() throws {
-        let dir = try Scratch()
-        let hubDB = dir.path("hub.sqlite")
-        let token = try enrol(hubDB, "S01")
-        let hub = HubProcess(database: hubDB)
+        let (dir, hubDB, token, hub) = try enrolledHub()
         try hub.start()
         for device in ["east", "west"] {
             #expect(try agentCLI(["init", "--db", dir.path(device), "--store", "S01", "--hub", hub.url, "--token", token]).status == 0)
@@ -169,10 +163,7 @@ struct SyncEndToEndTests {
 
     /// `baogong-agent run`: keeps trying while the hub is down, syncs once it is up, stops on SIGTERM.
     @Test func theDaemonBacksOffSyncsWhenTheHubReturnsAndStopsGracefully() async throws {
-        let dir = try Scratch()
-        let hubDB = dir.path("hub.sqlite")
-        let token = try enrol(hubDB, "S01")
-        let hub = HubProcess(database: hubDB)
+        let (dir, hubDB, token, hub) = try enrolledHub()
         let a = dir.path("a.sqlite")
         #expect(try agentCLI(["init", "--db", a, "--store", "S01", "--hub", hub.url, "--token", token]).status == 0)
         let daemon = try spawnAgent(["run", "--db", a, "--interval", "0.2"])

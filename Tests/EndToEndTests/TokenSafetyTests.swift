@@ -86,10 +86,7 @@ struct TokenSafetyTests {
     }
 
     @Test func theTokenCanComeFromAFileStandardInputOrTheEnvironment() throws {
-        let dir = try Scratch()
-        let hubDB = dir.path("hub.sqlite")
-        let token = try enrol(hubDB, "S01")
-        let hub = HubProcess(database: hubDB)
+        let (dir, hubDB, token, hub) = try enrolledHub()
         try hub.start()
         defer { hub.stop() }
         let file = dir.path("token")

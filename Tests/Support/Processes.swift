@@ -249,6 +249,15 @@ public func spawnAgent(_ arguments: [String], start: Bool = true) throws -> Proc
     return p
 }
 
+/// A scratch folder, a hub database in it with `store` enrolled, the store's token, and a hub process
+/// for that database (not started).
+public func enrolledHub(_ store: String = "S01") throws -> (dir: Scratch, hubDB: String, token: String, hub: HubProcess) {
+    let dir = try Scratch()
+    let hubDB = dir.path("hub.sqlite")
+    let token = try enrol(hubDB, store)
+    return (dir, hubDB, token, HubProcess(database: hubDB))
+}
+
 /// The common set-up: a scratch folder, a hub database with store S01 enrolled, a hub process (not
 /// started) and one agent database initialised for S01.
 public struct OneStore {
@@ -259,10 +268,7 @@ public struct OneStore {
     public let agent: String
 
     public init() throws {
-        dir = try Scratch()
-        hubDB = dir.path("hub.sqlite")
-        token = try enrol(hubDB, "S01")
-        hub = HubProcess(database: hubDB)
+        (dir, hubDB, token, hub) = try enrolledHub()
         agent = dir.path("a.sqlite")
         let initialised = try agentCLI(["init", "--db", agent, "--store", "S01", "--hub", hub.url, "--token", token])
         guard initialised.status == 0 else { throw TestFailure("init failed: \(initialised.stderr)") }
