@@ -466,10 +466,14 @@ public struct AgentDatabase: Sendable {
     }
 
     /// The next batch to send: local changes after what the hub acknowledged, at most `limit`.
-    public func nextBatch(limit: Int, now: Date = Date()) async throws -> SyncRequest {
+    ///
+    /// With `after` (the `upto` of a batch still in flight), the batch that follows that one, sent
+    /// before its answer arrives: its `acked` is what the agent will believe once the batch in flight
+    /// lands, so the hub acknowledges it only after that batch (`SyncClient`, pipelining).
+    public func nextBatch(limit: Int, now: Date = Date(), after inFlight: Int64? = nil) async throws -> SyncRequest {
         try await writer.read { db in
             let identity = try Self.identity(db)
-            let acked = try RecordStore.ackedSeq(of: SyncProtocol.hubReplica, in: db)
+            let acked = try inFlight ?? RecordStore.ackedSeq(of: SyncProtocol.hubReplica, in: db)
             let outbox = try RecordStore.changes(byReplica: identity.replica, after: acked, limit: limit, in: db)
             let upto = outbox.last?.seq ?? acked
             let remaining = try RecordStore.count(byReplica: identity.replica, after: upto, in: db).count

@@ -184,7 +184,7 @@ struct TLSTests {
         for certificate in ["hub", nil] {
             try await withHub(certificate, county) { hub, database, _ in
                 let issued = try await database.addOperator(name: "bureau", role: .viewer, now: Date())
-                let answer = try run(
+                let answer = try await runOffPool(
                     "/usr/bin/curl",
                     ["-sS", "-o", "/dev/null", "-D", "-", "--cacert", county.ca, "-H", "Origin: \(hub.url)",
                      "--data-urlencode", "token=\(issued.token)", "\(hub.url)/login"]

@@ -97,6 +97,37 @@ struct RecordStoreTests {
         #expect(try reopened.writer.read { db in try Int64.fetchOne(db, sql: "SELECT checked FROM checkpoint") } == 7)
     }
 
+    /// Commits leave their checkpoints to a background connection: the WAL stays near SQLite's
+    /// 1,000-page threshold while about 50 MB go through it, and every row reads back, also after
+    /// the file is reopened.
+    @Test func theWALIsCheckpointedInTheBackground() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("baogong-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("r.sqlite").path
+        let note = String(repeating: "x", count: 3_000)
+        var largestWAL = 0
+        do {
+            let store = try RecordStore(path: path)
+            for batch in 0..<30 {
+                let changes = (0..<200).map { i in
+                    Change(set: "stock", key: "S01/rice/b\(batch)i\(i)",
+                           timestamp: HLCTimestamp(rawValue: UInt64(1 + batch * 1_000 + i)), replica: "S01.a",
+                           fields: ["on_hand": .int(Int64(i)), "note": .text(note)])
+                }
+                _ = try store.apply(changes, defaultReplica: "S01.a")
+                let wal = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+                largestWAL = max(largestWAL, wal ?? 0)
+                usleep(20_000)  // time for the background checkpoint, as between two syncs
+            }
+            #expect(try store.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM stock") } == 6_000)
+        }
+        #expect(largestWAL > 0)
+        #expect(largestWAL < 24 * 1024 * 1024, "without checkpoints the WAL would hold about 50 MB: \(largestWAL) bytes")
+        let reopened = try RecordStore(path: path)
+        #expect(try reopened.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM stock") } == 6_000)
+    }
+
     @Test func failedBatchWritesNothing() throws {
         let store = try RecordStore.inMemory()
         let good = checkpoint("S01.a", 1, ts: 1)

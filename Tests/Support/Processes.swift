@@ -30,6 +30,16 @@ public struct CommandResult {
     public var killedBySignal: Bool
 }
 
+/// `run` on a thread of its own, for async tests that talk to a hub serving in the test process: a
+/// command waited for on a thread of Swift's cooperative pool (two threads on a 2-core machine) can
+/// leave that hub no thread to answer it with.
+@discardableResult
+public func runOffPool(_ executable: String, _ arguments: [String], timeout: TimeInterval = 120) async throws -> CommandResult {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try run(executable, arguments, timeout: timeout) }) }
+    }
+}
+
 /// Runs a command to completion.
 @discardableResult
 public func run(

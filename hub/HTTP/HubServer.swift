@@ -49,6 +49,8 @@ public struct HubContext: Sendable {
     public var secureCookies = false
     /// The views' last snapshots (nil: every request reads its snapshot afresh).
     public var viewCache: ViewCache? = ViewCache()
+    /// Merges each device's pipelined batches in the order it sent them.
+    public var syncSequencer = SyncSequencer()
 
     /// A `Set-Cookie` value for the session cookie (an empty value with max age 0 clears it).
     func sessionCookie(_ value: String, sameSite: String, maxAge: Int) -> String {
@@ -191,7 +193,11 @@ func addSyncRoute(to group: RouterGroup<StoreRequestContext>, _ hub: HubContext)
         let now = hub.clock()
         let response: SyncResponse
         do {
-            response = try await hub.database.sync(syncRequest, store: context.store, now: now)
+            response = try await hub.syncSequencer.inOrder(
+                replica: syncRequest.replica, acked: syncRequest.acked, upto: syncRequest.upto
+            ) {
+                try await hub.database.sync(syncRequest, store: context.store, now: now)
+            }
         } catch let error as DomainError where error.code == .clockAhead {
             var refusal = HubError(error)
             refusal.hubTime = Int64(now.timeIntervalSince1970 * 1000)

@@ -16,10 +16,14 @@ public struct RecordStore: Sendable {
     /// `migrations` registers the owner's own tables after the shared ones.
     public init(path: String, migrations: @Sendable (inout DatabaseMigrator) -> Void = { _ in }) throws {
         var config = Configuration()
+        let checkpointer = BackgroundCheckpointer(path: path)
         config.prepareDatabase { db in
             // FULL: a commit is on disk before it is acknowledged (to a clerk or to an agent), so an
             // OS crash or power cut never loses what a peer will not send again.
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // The writer's commits leave checkpoints to a thread of their own (the closure keeps the
+            // checkpointer alive as long as the pool).
+            if !db.configuration.readonly { checkpointer.install(on: db) }
         }
         config.busyMode = .timeout(10)
         try PrivateFiles.prepare(path)

@@ -16,12 +16,11 @@ struct CSVImportScenario {
 
     func run() async throws -> [ResultRow] {
         try binaries.check()
-        guard let sqlite3 = ["/usr/bin/sqlite3", "/usr/local/bin/sqlite3"].first(where: FileManager.default.isExecutableFile(atPath:))
-        else { throw BenchError("the sqlite3 command is needed for the baseline (apt-get install sqlite3)") }
+        _ = try SQLiteImportBaseline.sqlite3()  // before the long part, if it is missing
         let csv = path("stock.csv")
         try Self.csv(rows: rows).write(toFile: csv, atomically: true, encoding: .utf8)
 
-        var agentSeconds = [Double](), sqliteSeconds = [Double]()
+        var agentSeconds = [Double]()
         for round in 0..<3 {
             let db = path("agent-\(round).sqlite")
             _ = try AgentDatabase.create(path: db, store: "S0001", hub: "http://127.0.0.1:9", token: "s.S0001.bench")
@@ -30,21 +29,9 @@ struct CSVImportScenario {
             }
             guard status == 0 else { throw BenchError("import stock failed: \(try Shell.run(binaries.agent, ["import", "stock", "--db", db, csv]).stderr)") }
             agentSeconds.append(seconds)
-
-            let baseline = path("sqlite-\(round).sqlite")
-            let schema = """
-                PRAGMA journal_mode=WAL;
-                CREATE TABLE stock(date TEXT, commodity TEXT, on_hand REAL, sold REAL, received REAL, price REAL, source TEXT,
-                    restock_days INTEGER, transport_days INTEGER, channel TEXT, note TEXT, PRIMARY KEY(date, commodity)) WITHOUT ROWID;
-                """
-            guard try Shell.run(sqlite3, [baseline, schema]).status == 0 else { throw BenchError("sqlite3 could not create the table") }
-            let (imported, baselineSeconds) = try Measure.time {
-                try Shell.run(sqlite3, [baseline, ".import --csv --skip 1 \(csv) stock"])
-            }
-            guard imported.status == 0 else { throw BenchError("sqlite3 .import failed: \(imported.stderr)") }
-            sqliteSeconds.append(baselineSeconds)
         }
-        let agent = agentSeconds.min()!, sqlite = sqliteSeconds.min()!
+        let sqlite = try SQLiteImportBaseline.bestSeconds(csv: csv, directory: directory)
+        let agent = agentSeconds.min()!
         let n = Double(rows)
         let ratio = agent / sqlite
         let targeted = rows == 100_000
