@@ -20,16 +20,26 @@ struct EndToEndSyncScenario {
         var transportSeconds: Double
         var importSeconds: Double
         var batches: Int
+        var sentAgain: Int
         var sent: Int
         var received: Int
         var payload: Payload?
     }
 
     func run() async throws -> [ResultRow] {
-        let direct = try await syncRun(store: "S0001", viaProxy: false, gzip: true)
-        Progress.note("e2e direct, gzip: \(records) records in \(String(format: "%.2f", direct.seconds)) s")
-        let sequential = try await syncRun(store: "S0004", viaProxy: false, gzip: true, pipelined: false)
-        Progress.note("e2e direct, gzip, one batch at a time: \(String(format: "%.2f", sequential.seconds)) s")
+        // The first sync in a process pays for warming up (code pages, the first pools and
+        // connections: 0.9 s on the first batch here); neither timed run should.
+        _ = try await syncRun(store: "S0000", viaProxy: false, gzip: true, records: min(records, 10_000))
+        // Pipelined (as shipped) and one batch at a time, alternating; the faster of two runs each.
+        var pipelinedRuns = [Run](), sequentialRuns = [Run]()
+        for round in 0..<2 {
+            pipelinedRuns.append(try await syncRun(store: "S000\(1 + 4 * round)", viaProxy: false, gzip: true))
+            Progress.note("e2e direct, gzip: \(records) records in \(String(format: "%.2f", pipelinedRuns.last!.seconds)) s")
+            sequentialRuns.append(try await syncRun(store: "S000\(4 + 2 * round)", viaProxy: false, gzip: true, pipelined: false))
+            Progress.note("e2e direct, gzip, one batch at a time: \(String(format: "%.2f", sequentialRuns.last!.seconds)) s")
+        }
+        let direct = pipelinedRuns.min { $0.seconds < $1.seconds }!
+        let sequential = sequentialRuns.min { $0.seconds < $1.seconds }!
         let csv = directory.appendingPathComponent("e2e-stock.csv").path
         try CSVImportScenario.csv(rows: records).write(toFile: csv, atomically: true, encoding: .utf8)
         let floor = try SQLiteImportBaseline.bestSeconds(csv: csv, directory: directory, name: "e2e-sqlite")
@@ -46,10 +56,10 @@ struct EndToEndSyncScenario {
         var rows = [
             ResultRow(Self.name, "\(Format.count(records)) records, gzip (as shipped): records/s", n / direct.seconds, unit: "/s",
                       display: Format.number(n / direct.seconds) + " /s"),
-            ResultRow(Self.name, "\(Format.count(records)) records, gzip, pipelined: wall time", direct.seconds, unit: "s",
+            ResultRow(Self.name, "\(Format.count(records)) records, gzip, pipelined: wall time (best of 2)", direct.seconds, unit: "s",
                       display: String(format: "%.2f s", direct.seconds), target: targeted ? "< 1.2 s" : nil,
                       met: targeted ? direct.seconds < 1.2 : nil),
-            ResultRow(Self.name, "  the same, one batch at a time (pipelined = false), same run", sequential.seconds, unit: "s",
+            ResultRow(Self.name, "  the same, one batch at a time (pipelined = false), same run, best of 2", sequential.seconds, unit: "s",
                       display: String(format: "%.2f s (pipelined is %.2f× as fast)", sequential.seconds, sequential.seconds / direct.seconds)),
             ResultRow(Self.name, "    of which in transport (encode, gzip, HTTP, hub, decode)", sequential.transportSeconds, unit: "s",
                       display: String(format: "%.2f s", sequential.transportSeconds)),
@@ -60,7 +70,8 @@ struct EndToEndSyncScenario {
             ResultRow(Self.name, "  pipelined sync time / sqlite3 .import time", direct.seconds / floor, unit: "×",
                       display: String(format: "%.1f×", direct.seconds / floor), target: "≤ 6×", met: direct.seconds / floor <= 6),
 
-            ResultRow(Self.name, "batches of 5,000", Double(direct.batches), unit: "", display: "\(direct.batches)"),
+            ResultRow(Self.name, "batches of 5,000 (pipelined: sent ahead and sent again)", Double(direct.batches), unit: "",
+                      display: "\(direct.batches) (\(direct.sentAgain))"),
             ResultRow(Self.name, "on the wire per record, gzip (sent + received)", perRecord(gzip), unit: "B",
                       display: bytes(gzip), target: "< 60 B", met: perRecord(gzip) < 60),
             ResultRow(Self.name, "on the wire per record, identity (compressAbove: 0)", perRecord(identity), unit: "B",
@@ -97,8 +108,9 @@ struct EndToEndSyncScenario {
         ]
     }
 
-    func syncRun(store: String, viaProxy: Bool, gzip: Bool, pipelined: Bool = true) async throws -> Run {
-        try await SyncFixture.with(in: directory, name: "hub-\(store)") { fixture in
+    func syncRun(store: String, viaProxy: Bool, gzip: Bool, pipelined: Bool = true, records: Int? = nil) async throws -> Run {
+        let records = records ?? self.records
+        return try await SyncFixture.with(in: directory, name: "hub-\(store)") { fixture in
             let agent = try await fixture.agent(store: store, viaProxy: viaProxy)
             let entries = (0..<records).map { Workload.entry(index: $0) }
             let (_, importSeconds) = try await Measure.time { try await agent.importStock(entries) }
@@ -115,7 +127,7 @@ struct EndToEndSyncScenario {
             let payload = await viaProxy && !gzip ? try measurePayload(agent) : nil
             return Run(
                 seconds: seconds, transportSeconds: transport.seconds, importSeconds: importSeconds,
-                batches: report.batches, sent: after.sent - before.sent, received: after.received - before.received,
+                batches: report.batches, sentAgain: report.sentAgain, sent: after.sent - before.sent, received: after.received - before.received,
                 payload: payload
             )
         }
